@@ -1,0 +1,64 @@
+# lottrace — PGXS build
+#
+#   make && make install     build and install into the pg_config found first
+#   make test                install what is missing, then run every suite
+#   make demo                install what is missing, then a scripted demo
+#   make bench               performance workloads against plain SQL
+
+EXTENSION = lottrace
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" lottrace.control)
+
+MODULE_big = lottrace
+OBJS = \
+	src/charset.o \
+	src/check_character.o \
+	src/lot_io.o \
+	src/lot_compare.o \
+	src/lot_template.o \
+	src/lot_template_funcs.o \
+	src/lot_next.o \
+	src/lottrace.o
+
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+DOCS = doc/lottrace.md
+
+TESTS = $(sort $(wildcard test/sql/*.sql))
+REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION) --encoding=UTF8
+
+ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+# pg_isolation_regress looks for expected output under its output directory
+# before the input directory; pointing it here shares the top-level expected/.
+ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=$(EXTENSION)
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+
+# The server headers are included as system headers: they do not build clean
+# under -Wextra (unused parameters in inline functions), our own code must.
+PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CFLAGS = -Wall -Wextra -Werror
+
+EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql results/ regression.* output_iso/ tmp_check/ tmp_check_iso/
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
+	cp $< $@
+
+.PHONY: test demo bench deps
+deps:
+	./test/install-deps.sh
+
+test:
+	./test/run-tests.sh
+
+demo:
+	./test/demo/run-demo.sh
+
+bench:
+	./test/bench/run-bench.sh

@@ -1,0 +1,31 @@
+#!/bin/bash
+# with-cluster.sh COMMAND…: build and install lottrace, then run COMMAND in a
+# copy of the source tree against a throwaway PostgreSQL cluster
+# (pg_virtualenv).  The server refuses to run as root, and the TAP tests start
+# servers of their own, so as root the command runs as the postgres user in a
+# directory that user owns, removed again unless the command fails.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/${PG_MAJOR:-15}/bin/pg_config}
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+make -s PG_CONFIG="$PG_CONFIG"
+$sudo make -s install PG_CONFIG="$PG_CONFIG"
+
+if [ "$(id -u)" -eq 0 ]; then
+	workdir=$(mktemp -d /var/tmp/lottrace.XXXXXX)
+	tar --exclude=.git -cf - . | tar -xf - -C "$workdir"
+	chown -R postgres: "$workdir"
+	status=0
+	runuser -u postgres -- env PG_CONFIG="$PG_CONFIG" LOTTRACE_WORKDIR="$workdir" \
+		bash -c 'cd "$LOTTRACE_WORKDIR" && exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" "$@"' \
+		with-cluster "$@" || status=$?
+	# keep the work directory of a failed run for its logs and results
+	if [ $status -eq 0 ]; then rm -rf "$workdir"; else echo "work directory kept: $workdir"; fi
+	exit $status
+fi
+export LOTTRACE_WORKDIR=$top
+exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" "$@"
