@@ -10,6 +10,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/${PG_MAJOR:-15}/bin/pg_config}
 
+# One run at a time per machine: every checkout installs into the same
+# PostgreSQL, so a concurrent install would swap the library under a test.
+exec 9>"${TMPDIR:-/tmp}/lottrace-test.lock"
+flock 9
+
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 make -s PG_CONFIG="$PG_CONFIG"
