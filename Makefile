@@ -17,6 +17,11 @@ OBJS = \
 	src/lot_template.o \
 	src/lot_template_funcs.o \
 	src/lot_next.o \
+	src/genealogy.o \
+	src/trace_bfs.o \
+	src/trace_funcs.o \
+	src/trace_dot.o \
+	src/genealogy_info.o \
 	src/lottrace.o
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
