@@ -429,9 +429,10 @@ lot_exists_direct(GenealogyStore *store, int64 id)
 {
 	ScanKeyData key;
 	ItemPointer tid;
+	bool		found = false;
 	MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
-	/* scan state lives in the store's context (see links_index_rescan) */
+	/* the index AM keeps state across calls: see read_links_index */
 	if (store->pkey_scan == NULL)
 	{
 		store->pkey_scan = index_beginscan(store->lots, store->lots_pkey, store->snapshot, 1, 0);
@@ -439,22 +440,22 @@ lot_exists_direct(GenealogyStore *store, int64 id)
 	}
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(id));
 	index_rescan(store->pkey_scan, &key, 1, NULL, 0);
-	MemoryContextSwitchTo(old);
-	while ((tid = index_getnext_tid(store->pkey_scan, ForwardScanDirection)) != NULL)
+	while (!found && (tid = index_getnext_tid(store->pkey_scan, ForwardScanDirection)) != NULL)
 	{
 		if (VM_ALL_VISIBLE(store->lots, ItemPointerGetBlockNumber(tid), &store->lots_vmbuffer))
 		{
 			if (IsolationIsSerializable())
 				PredicateLockPage(store->lots, ItemPointerGetBlockNumber(tid), store->snapshot);
-			return true;
+			found = true;
 		}
-		if (index_fetch_heap(store->pkey_scan, store->lots_slot))
+		else if (index_fetch_heap(store->pkey_scan, store->lots_slot))
 		{
 			ExecClearTuple(store->lots_slot);
-			return true;
+			found = true;
 		}
 	}
-	return false;
+	MemoryContextSwitchTo(old);
+	return found;
 }
 
 void
@@ -551,27 +552,11 @@ links_index_scan(GenealogyStore *store, TraceDirection direction)
 {
 	if (store->scan[direction] == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(store->cxt);
-
 		store->scan[direction] = index_beginscan(store->links, store->index[direction],
 												 store->snapshot, 2, 0);
 		store->scan[direction]->xs_want_itup = true;
-		MemoryContextSwitchTo(old);
 	}
 	return store->scan[direction];
-}
-
-/*
- * The index AM allocates some of its state at rescan: in the store's
- * context, not in the caller's per-level one.
- */
-static void
-links_index_rescan(GenealogyStore *store, IndexScanDesc scan, ScanKey keys)
-{
-	MemoryContext old = MemoryContextSwitchTo(store->cxt);
-
-	index_rescan(scan, keys, 2, NULL, 0);
-	MemoryContextSwitchTo(old);
 }
 
 static void
@@ -588,12 +573,18 @@ read_details(GenealogyStore *store, GenealogyLink *link)
 /*
  * The index method: runs of nearby keys, each one index search merged with
  * the keys (see the file header).
+ *
+ * The index AM allocates state lazily during a scan (btree's killed-items
+ * array, tuple workspace at rescan) in the current memory context and frees
+ * it at index_endscan, so all calls run in the store's context, which lives
+ * as long as the scan; visitors allocate in contexts of their own.
  */
 static bool
 read_links_index(GenealogyStore *store, TraceDirection direction,
 				 const int64 *keys, int64 nkeys, bool details,
 				 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
+	MemoryContext old = MemoryContextSwitchTo(store->cxt);
 	IndexScanDesc scan = links_index_scan(store, direction);
 	TupleDesc	itupdesc = RelationGetDescr(store->index[direction]);
 	AttrNumber	far_col = store->index_far[direction];
@@ -616,7 +607,7 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 		/* the scan was begun with two keys: a lone key is the range [k, k] */
 		ScanKeyInit(&skeys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(keys[next]));
 		ScanKeyInit(&skeys[1], 1, BTLessEqualStrategyNumber, F_INT8LE, Int64GetDatum(keys[last]));
-		links_index_rescan(store, scan, skeys);
+		index_rescan(scan, skeys, 2, NULL, 0);
 		stats->descents++;
 
 		while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
@@ -665,11 +656,15 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 			link.link_id = DatumGetInt64(index_getattr(itup, id_col, itupdesc, &isnull));
 			stats->links++;
 			if (visit(arg, &link))
+			{
+				MemoryContextSwitchTo(old);
 				return true;
+			}
 		}
 		if (!restarted)
 			next = last + 1;
 	}
+	MemoryContextSwitchTo(old);
 	return false;
 }
 

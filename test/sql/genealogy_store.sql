@@ -105,4 +105,7 @@ COPY links (parent_id, child_id) FROM stdin;
 200	999
 \.
 
-TRUNCATE lots, links, events, event_lots, lot_status_log RESTART IDENTITY;
+-- clean up (CASCADE: tables of other features may refer to lots)
+SET client_min_messages = warning;
+TRUNCATE lots, links, events, event_lots, lot_status_log RESTART IDENTITY CASCADE;
+RESET client_min_messages;
