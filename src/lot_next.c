@@ -82,7 +82,7 @@ lot_next(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the lot template must not be null")));
 	template_text = PG_GETARG_TEXT_PP(0);
-	tmpl = lot_template_cached(fcinfo->flinfo, template_text);
+	tmpl = &lot_template_cached(fcinfo->flinfo, template_text)->compiled;
 	seq = &tmpl->fields[LOT_FIELD_SEQUENCE];
 	if (!seq->present)
 		ereport(ERROR,

@@ -256,14 +256,7 @@ lot_template_compile(const char *tmpl, int len, LotTemplate *result)
 				 errmsg("invalid lot template: it describes no characters")));
 }
 
-typedef struct LotTemplateCache
-{
-	int			len;
-	char	   *source;
-	LotTemplate compiled;
-} LotTemplateCache;
-
-const LotTemplate *
+LotTemplateCache *
 lot_template_cached(FmgrInfo *flinfo, text *tmpl)
 {
 	LotTemplateCache *cache = (LotTemplateCache *) flinfo->fn_extra;
@@ -271,7 +264,7 @@ lot_template_cached(FmgrInfo *flinfo, text *tmpl)
 	int			len = VARSIZE_ANY_EXHDR(tmpl);
 
 	if (cache != NULL && cache->len == len && memcmp(cache->source, source, len) == 0)
-		return &cache->compiled;
+		return cache;
 
 	if (cache == NULL)
 		cache = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(LotTemplateCache));
@@ -288,7 +281,7 @@ lot_template_cached(FmgrInfo *flinfo, text *tmpl)
 	cache->source = MemoryContextAlloc(flinfo->fn_mcxt, Max(len, 1));
 	memcpy(cache->source, source, len);
 	cache->len = len;
-	return &cache->compiled;
+	return cache;
 }
 
 static int

@@ -7,6 +7,7 @@
 #ifndef LOTTRACE_LOT_TEMPLATE_H
 #define LOTTRACE_LOT_TEMPLATE_H
 
+#include "access/tupdesc.h"
 #include "fmgr.h"
 #include "utils/date.h"
 
@@ -109,10 +110,20 @@ typedef struct LotFormatValues
 extern void lot_template_compile(const char *tmpl, int len, LotTemplate *result);
 
 /*
- * The compiled form of "tmpl", kept in flinfo->fn_extra so that a query
- * checking a million codes against one template compiles it once.
+ * What a call site keeps in flinfo->fn_extra: the last template it saw,
+ * compiled, so that a query checking a million codes against one template
+ * compiles it once; and, for lot_parse, its result row type.
  */
-extern const LotTemplate *lot_template_cached(FmgrInfo *flinfo, text *tmpl);
+typedef struct LotTemplateCache
+{
+	int			len;
+	char	   *source;
+	LotTemplate compiled;
+	TupleDesc	result_desc;	/* set and used by lot_parse only */
+} LotTemplateCache;
+
+/* The call site's cache, holding the compiled form of "tmpl". */
+extern LotTemplateCache *lot_template_cached(FmgrInfo *flinfo, text *tmpl);
 
 extern bool lot_template_match(const LotTemplate *tmpl, const char *code, int len,
 							   LotParts *parts, LotMismatch *mismatch);
