@@ -385,16 +385,11 @@ finish_field(const LotTemplate *tmpl, LotField field, const char *code,
 			parts->sequence = read_number(s, f->width);
 			break;
 		case LOT_FIELD_CHECK_MOD10:
-			{
-				char		expected = gs1_mod10_check_digit(code, f->start);
-
-				if (*s != expected)
-					return mismatch(m, LOT_MISMATCH_CHECK, f->start, field, expected);
-				break;
-			}
 		case LOT_FIELD_CHECK_MOD37_36:
 			{
-				char		expected = iso7064_mod37_36_check_character(code, f->start);
+				char		expected = field == LOT_FIELD_CHECK_MOD10
+					? gs1_mod10_check_digit(code, f->start)
+					: iso7064_mod37_36_check_character(code, f->start);
 
 				if (*s != expected)
 					return mismatch(m, LOT_MISMATCH_CHECK, f->start, field, expected);

@@ -140,6 +140,12 @@ extern char *lot_mismatch_describe(const LotTemplate *tmpl, const char *code,
 extern int	lot_template_format(const LotTemplate *tmpl, const LotFormatValues *values,
 								bool sequence_placeholder, char *out);
 
+/*
+ * Fills the production date, facility, line and shift of "values" from
+ * arguments 1 to 4, which lot_format and lot_next share; NULL means not given.
+ */
+extern void lot_format_values_from_args(FunctionCallInfo fcinfo, LotFormatValues *values);
+
 extern const char *lot_field_name(LotField field);
 
 #endif							/* LOTTRACE_LOT_TEMPLATE_H */

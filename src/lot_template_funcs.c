@@ -121,6 +121,17 @@ lot_matches(PG_FUNCTION_ARGS)
 									  &parts, &mismatch));
 }
 
+void
+lot_format_values_from_args(FunctionCallInfo fcinfo, LotFormatValues *values)
+{
+	values->has_date = !PG_ARGISNULL(1);
+	values->date = values->has_date ? PG_GETARG_DATEADT(1) : 0;
+	values->facility = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
+	values->line = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
+	values->has_shift = !PG_ARGISNULL(4);
+	values->shift = values->has_shift ? PG_GETARG_INT32(4) : 0;
+}
+
 /*
  * lot_format(template, production_date, facility, line, shift, sequence,
  * variant); not strict, since most fields are optional.
@@ -137,12 +148,7 @@ lot_format(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	tmpl = &lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(0))->compiled;
 
-	values.has_date = !PG_ARGISNULL(1);
-	values.date = values.has_date ? PG_GETARG_DATEADT(1) : 0;
-	values.facility = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
-	values.line = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
-	values.has_shift = !PG_ARGISNULL(4);
-	values.shift = values.has_shift ? PG_GETARG_INT32(4) : 0;
+	lot_format_values_from_args(fcinfo, &values);
 	values.has_sequence = !PG_ARGISNULL(5);
 	values.sequence = values.has_sequence ? PG_GETARG_INT32(5) : 0;
 	values.variant = PG_ARGISNULL(6) ? NULL : PG_GETARG_TEXT_PP(6);
