@@ -18,6 +18,7 @@ OBJS = \
 	src/lot_template_funcs.o \
 	src/lot_next.o \
 	src/genealogy.o \
+	src/genealogy_btree.o \
 	src/trace_bfs.o \
 	src/trace_funcs.o \
 	src/trace_dot.o \

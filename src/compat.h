@@ -54,4 +54,17 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 #define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
 #endif
 
+/*
+ * btree pages (genealogy_btree.c, after access/nbtree.h): the level moved
+ * out of a union in 14, the opaque-area macro arrived in 15.
+ */
+#if PG_VERSION_NUM < 140000
+#define LOTTRACE_BTPO_LEVEL(opaque) ((opaque)->btpo.level)
+#else
+#define LOTTRACE_BTPO_LEVEL(opaque) ((opaque)->btpo_level)
+#endif
+#if PG_VERSION_NUM < 150000
+#define BTPageGetOpaque(page) ((BTPageOpaque) PageGetSpecialPointer(page))
+#endif
+
 #endif							/* LOTTRACE_COMPAT_H */

@@ -64,6 +64,7 @@
 
 #include "compat.h"
 #include "genealogy.h"
+#include "genealogy_btree.h"
 #include "lotset.h"
 
 /*
@@ -101,7 +102,9 @@ struct GenealogyStore
 	AttrNumber	col_quantity;
 	AttrNumber	col_kind;
 
-	IndexScanDesc scan[2];
+	BtreeLinkReader *btree[2];	/* page-by-page readers, when possible */
+	bool		btree_tried[2];
+	IndexScanDesc scan[2];		/* the index AM otherwise */
 	IndexScanDesc pkey_scan;
 	TupleTableSlot *links_slot;
 	TupleTableSlot *lots_slot;
@@ -126,6 +129,7 @@ typedef enum TraceMethodSetting
 {
 	TRACE_METHOD_AUTO,
 	TRACE_METHOD_INDEX,
+	TRACE_METHOD_INDEX_AM,
 	TRACE_METHOD_HEAP,
 	TRACE_METHOD_SQL
 } TraceMethodSetting;
@@ -133,6 +137,7 @@ typedef enum TraceMethodSetting
 static const struct config_enum_entry trace_method_options[] = {
 	{"auto", TRACE_METHOD_AUTO, false},
 	{"index", TRACE_METHOD_INDEX, false},
+	{"index_am", TRACE_METHOD_INDEX_AM, false},
 	{"heap", TRACE_METHOD_HEAP, false},
 	{"sql", TRACE_METHOD_SQL, false},
 	{NULL, 0, false}
@@ -145,8 +150,9 @@ genealogy_init(void)
 {
 	DefineCustomEnumVariable("lottrace.trace_method",
 							 "How traces read the links of each level.",
-							 "auto chooses per level by cost; index, heap and sql force one "
-							 "method (sql as under row-level security), for diagnosis and tests.",
+							 "auto chooses per level by cost; index (page by page), index_am "
+							 "(through the index AM), heap and sql (as under row-level "
+							 "security) force one method, for diagnosis and tests.",
 							 &trace_method, TRACE_METHOD_AUTO, trace_method_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 }
@@ -346,6 +352,8 @@ genealogy_close(GenealogyStore *store)
 {
 	for (int d = 0; d < 2; d++)
 	{
+		if (store->btree[d])
+			btree_reader_free(store->btree[d]);
 		if (store->scan[d])
 			index_endscan(store->scan[d]);
 		index_close(store->index[d], NoLock);
@@ -534,7 +542,7 @@ genealogy_choose_method(GenealogyStore *store, TraceDirection direction pg_attri
 
 	if (store->use_sql)
 		return LINK_READ_SQL;
-	if (trace_method == TRACE_METHOD_INDEX)
+	if (trace_method == TRACE_METHOD_INDEX || trace_method == TRACE_METHOD_INDEX_AM)
 		return LINK_READ_INDEX;
 	if (trace_method == TRACE_METHOD_HEAP)
 		return LINK_READ_HEAP;
@@ -570,9 +578,33 @@ read_details(GenealogyStore *store, GenealogyLink *link)
 	link->kind = isnull ? InvalidOid : DatumGetObjectId(kind);
 }
 
+static void
+read_details_callback(void *arg, GenealogyLink *link)
+{
+	read_details((GenealogyStore *) arg, link);
+}
+
+/* the page-by-page reader of a direction, created on first use */
+static BtreeLinkReader *
+links_btree_reader(GenealogyStore *store, TraceDirection direction)
+{
+	if (!store->btree_tried[direction])
+	{
+		MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+		store->btree_tried[direction] = true;
+		store->btree[direction] = btree_reader_create(store->links, store->index[direction],
+													  store->index_far[direction],
+													  store->index_id[direction],
+													  store->snapshot, store->links_slot);
+		MemoryContextSwitchTo(old);
+	}
+	return store->btree[direction];
+}
+
 /*
- * The index method: runs of nearby keys, each one index search merged with
- * the keys (see the file header).
+ * The index method through the index AM, for btrees older than version 4:
+ * runs of nearby keys, each one index search merged with the keys.
  *
  * The index AM allocates state lazily during a scan (btree's killed-items
  * array, tuple workspace at rescan) in the current memory context and frees
@@ -608,7 +640,7 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 		ScanKeyInit(&skeys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(keys[next]));
 		ScanKeyInit(&skeys[1], 1, BTLessEqualStrategyNumber, F_INT8LE, Int64GetDatum(keys[last]));
 		index_rescan(scan, skeys, 2, NULL, 0);
-		stats->descents++;
+		stats->reads++;
 
 		while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
 		{
@@ -687,7 +719,7 @@ read_links_heap(GenealogyStore *store, TraceDirection direction,
 		lotset_add(frontier, keys[i]);
 
 	scan = table_beginscan(store->links, store->snapshot, 0, NULL);
-	stats->descents++;
+	stats->reads++;
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
 		GenealogyLink link;
@@ -749,7 +781,7 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 
 	keys_array = int8_array_datum(keys, nkeys);
 	portal = SPI_cursor_open(NULL, plan, &keys_array, NULL, true);
-	stats->descents++;
+	stats->reads++;
 	while (!stopped)
 	{
 		SPI_cursor_fetch(portal, true, 10000);
@@ -800,7 +832,22 @@ genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirectio
 	switch (method)
 	{
 		case LINK_READ_INDEX:
-			return read_links_index(store, direction, keys, nkeys, details, visit, arg, stats);
+			{
+				BtreeLinkReader *reader = NULL;
+
+				if (trace_method != TRACE_METHOD_INDEX_AM)
+					reader = links_btree_reader(store, direction);
+				if (reader)
+					return btree_reader_read(reader, keys, nkeys, details, visit, arg,
+											 read_details_callback, store, stats);
+				stats->method = LINK_READ_INDEX_AM;
+				return read_links_index(store, direction, keys, nkeys, details, visit, arg, stats);
+			}
+		case LINK_READ_INDEX_AM:
+			{
+				stats->method = LINK_READ_INDEX_AM;
+				return read_links_index(store, direction, keys, nkeys, details, visit, arg, stats);
+			}
 		case LINK_READ_HEAP:
 			return read_links_heap(store, direction, keys, nkeys, details, visit, arg, stats);
 		case LINK_READ_SQL:
@@ -854,7 +901,7 @@ genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level)
 		last_trace.more_levels++;
 		more->method = level->method;
 		more->frontier += level->frontier;
-		more->descents += level->descents;
+		more->reads += level->reads;
 		more->tuples += level->tuples;
 		more->heap_fetches += level->heap_fetches;
 		more->links += level->links;

@@ -36,9 +36,10 @@ typedef enum TraceDirection
 /* How the links of one level were read. */
 typedef enum LinkReadMethod
 {
-	LINK_READ_INDEX,			/* ranges of the covering index */
+	LINK_READ_INDEX,			/* the covering index, page by page */
 	LINK_READ_HEAP,				/* one sequential scan of links */
-	LINK_READ_SQL				/* a query under row-level security */
+	LINK_READ_SQL,				/* a query under row-level security */
+	LINK_READ_INDEX_AM			/* the covering index through the index AM */
 } LinkReadMethod;
 
 /* One link as the trace meets it: "near" is the end it came from. */
@@ -63,7 +64,8 @@ typedef struct TraceLevelStats
 	int32		depth;			/* depth of the frontier that was expanded */
 	LinkReadMethod method;
 	int64		frontier;		/* lots expanded */
-	int64		descents;		/* index searches started (or queries run) */
+	int64		reads;			/* index pages read, index searches, scans or
+								 * queries, by method */
 	int64		tuples;			/* index or heap tuples read */
 	int64		heap_fetches;	/* index tuples checked against the heap */
 	int64		links;			/* visible links followed */

@@ -25,7 +25,8 @@
 PG_FUNCTION_INFO_V1(genealogy_info);
 
 static const char *const direction_names[2] = {"forward", "backward"};
-static const char *const method_names[3] = {"index", "heap scan", "sql"};
+static const char *const method_names[4] = {"index", "heap scan", "sql", "index AM"};
+static const char *const read_units[4] = {"index pages read", "scans", "queries", "index searches"};
 
 static void
 put_row(ReturnSetInfo *rsinfo, const char *property, const char *value)
@@ -87,9 +88,8 @@ put_level(ReturnSetInfo *rsinfo, const char *property, const char *what,
 			psprintf("%s: %s, %lld lots expanded, %lld %s, %lld tuples read, "
 					 "%lld heap checks, %lld links, %lld new lots, %.3f ms",
 					 what, method_names[level->method],
-					 (long long) level->frontier, (long long) level->descents,
-					 level->method == LINK_READ_INDEX ? "index searches" :
-					 level->method == LINK_READ_HEAP ? "scans" : "queries",
+					 (long long) level->frontier, (long long) level->reads,
+					 read_units[level->method],
 					 (long long) level->tuples, (long long) level->heap_fetches,
 					 (long long) level->links, (long long) level->new_lots, level->ms));
 }

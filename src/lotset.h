@@ -13,6 +13,8 @@
 
 #include "postgres.h"
 
+#include "port/pg_bitutils.h"
+
 typedef struct LotSetEntry
 {
 	uint64		word;			/* id >> 6, as unsigned */
@@ -73,6 +75,20 @@ lotset_contains(LotSet *set, int64 id)
 	LotSetEntry *entry = lotset_lookup(set, ((uint64) id) >> 6);
 
 	return entry != NULL && (entry->bits & (UINT64CONST(1) << (((uint64) id) & 63))) != 0;
+}
+
+/* number of ids in the set (a walk over the table) */
+static inline int64
+lotset_count_ids(LotSet *set)
+{
+	lotset_iterator it;
+	LotSetEntry *entry;
+	int64		n = 0;
+
+	lotset_start_iterate(set, &it);
+	while ((entry = lotset_iterate(set, &it)) != NULL)
+		n += pg_popcount64(entry->bits);
+	return n;
 }
 
 #endif							/* LOTTRACE_LOTSET_H */

@@ -341,59 +341,195 @@ trace_side_reached_count(TraceSide *side)
 	return side->reached;
 }
 
-/* is_descendant: does a link read by one side land on the other side? */
-typedef struct MeetCheck
+/*
+ * is_descendant: a search forward from the ancestor and one backward from
+ * the lot, taking turns so that each has read about as many links as the
+ * other, until a link read on one side lands on a lot the other side has
+ * reached (a path of at least that one link), or one side runs out of lots
+ * to expand (no path).  Following only links read, never the shared roots,
+ * makes a lot its own descendant exactly when it is on a cycle.
+ *
+ * Balancing by links read rather than by lots matters for genealogies: a
+ * lot has a handful of ingredients but may have gone into thousands of
+ * lots, and which side is cheap is only known by reading.  A turn may stop
+ * in the middle of a level, even in the middle of one lot's links (in index
+ * order, so the next turn skips the links already seen); depths do not
+ * matter here, only reachability.
+ */
+#define SEARCH_MIN_TURN 64
+
+typedef struct SearchSide
 {
-	TraceSide  *other;
+	TraceDirection direction;
+	LotSet	   *visited;
+	int64	   *queue;			/* sorted lots to expand */
+	int64		nqueue;
+	int64		done;			/* queue[0 .. done - 1] expanded */
+	int64		partial;		/* links of queue[done] already seen */
+	int64	   *next;			/* lots reached, to expand after the queue */
+	int64		nnext;
+	int64		maxnext;
+	int64		spent;			/* links read */
+	int32		depth;
+} SearchSide;
+
+typedef struct SearchTurn
+{
+	SearchSide *self;
+	SearchSide *other;
+	bool		budgeted;		/* links come in index order: may stop */
+	int64		budget;
+	int64		current;		/* near end of the last link read */
+	int64		current_seen;	/* links of it read, in this turn */
 	bool		met;
-} MeetCheck;
+} SearchTurn;
+
+static void
+search_side_init(SearchSide *side, TraceDirection direction, int64 root, MemoryContext cxt)
+{
+	memset(side, 0, sizeof(*side));
+	side->direction = direction;
+	side->visited = lotset_create_in(cxt, 1024);
+	lotset_add(side->visited, root);
+	side->maxnext = 64;
+	side->next = MemoryContextAlloc(cxt, side->maxnext * sizeof(int64));
+	side->next[side->nnext++] = root;
+	side->depth = -1;
+}
 
 static bool
-meets_other_side(void *arg, const GenealogyLink *link)
+search_link(void *arg, const GenealogyLink *link)
 {
-	MeetCheck  *check = (MeetCheck *) arg;
+	SearchTurn *turn = (SearchTurn *) arg;
+	SearchSide *self = turn->self;
 
-	if (trace_side_reached(check->other, link->far))
+	if (link->near != turn->current)
 	{
-		check->met = true;
+		turn->current = link->near;
+		turn->current_seen = 0;
+	}
+	turn->current_seen++;
+	/* links of a lot the last turn stopped in are seen again: pass them */
+	if (link->near == self->queue[self->done] && turn->current_seen <= self->partial)
+		return false;
+
+	self->spent++;
+	if (lotset_contains(turn->other->visited, link->far))
+	{
+		turn->met = true;
 		return true;
 	}
-	return false;
+	if (lotset_add(self->visited, link->far))
+	{
+		if (self->nnext == self->maxnext)
+		{
+			self->maxnext *= 2;
+			self->next = repalloc_huge(self->next, self->maxnext * sizeof(int64));
+		}
+		self->next[self->nnext++] = link->far;
+	}
+	return turn->budgeted && --turn->budget <= 0;
 }
 
 /*
- * Searches forward from the ancestor and backward from the lot, always
- * expanding the smaller frontier, until a link read on one side lands on a
- * lot the other side has reached (a path of at least that one link), or one
- * side runs out (no path).  Following only links read, never the shared
- * roots, makes a lot its own descendant exactly when it is on a cycle.
+ * One turn of a side: expand lots until the budget of links is spent.
+ * Returns false when the side has no lots left to expand.
  */
+static bool
+search_turn(GenealogyStore *store, SearchSide *self, SearchSide *other, int64 budget,
+			SearchTurn *turn)
+{
+	while (!turn->met)
+	{
+		const int64 *keys;
+		int64		nkeys;
+		LinkReadMethod method;
+		TraceLevelStats *stats;
+		bool		stopped;
+
+		CHECK_FOR_INTERRUPTS();
+		if (self->done == self->nqueue)
+		{
+			if (self->nnext == 0)
+				return false;
+			/* the lots reached become the queue */
+			if (self->queue)
+				pfree(self->queue);
+			self->queue = self->next;
+			self->nqueue = trace_sort_unique(self->next, self->nnext);
+			self->done = 0;
+			self->partial = 0;
+			self->maxnext = Max(self->nqueue, 64);
+			self->next = palloc_extended(self->maxnext * sizeof(int64), MCXT_ALLOC_HUGE);
+			self->nnext = 0;
+			self->depth++;
+		}
+		if (budget <= 0)
+			return true;
+
+		keys = self->queue + self->done;
+		nkeys = self->nqueue - self->done;
+		method = genealogy_choose_method(store, self->direction, keys, nkeys, false);
+		turn->self = self;
+		turn->other = other;
+		turn->budgeted = (method == LINK_READ_INDEX);
+		turn->budget = budget;
+		turn->current = keys[0];
+		turn->current_seen = 0;
+		stats = genealogy_stats_level(store, self->direction, self->depth);
+		stats->frontier = nkeys;
+		stats->new_lots = -self->nnext;
+		stopped = genealogy_read_links(store, method, self->direction, keys, nkeys, false,
+									   search_link, turn, stats);
+		stats->new_lots += self->nnext;
+		genealogy_stats_level_done(store, stats);
+		if (turn->met)
+			return true;
+		if (!stopped)
+		{
+			self->done = self->nqueue;
+			self->partial = 0;
+			budget = turn->budgeted ? turn->budget : 0;
+			continue;
+		}
+		/* out of budget in the middle of a lot's links: resume there */
+		while (self->queue[self->done] < turn->current)
+			self->done++;
+		self->partial = turn->current_seen;
+		return true;
+	}
+	return true;
+}
+
 bool
 trace_is_descendant(GenealogyStore *store, int64 lot, int64 ancestor)
 {
-	TraceSide  *down = trace_side_create(store, TRACE_FORWARD, &ancestor, 1);
-	TraceSide  *up = trace_side_create(store, TRACE_BACKWARD, &lot, 1);
-	MeetCheck	check = {NULL, false};
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace is_descendant",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	SearchSide	down;
+	SearchSide	up;
+	SearchTurn	turn;
+	int64		reached;
 
-	while (down->nfrontier > 0 && up->nfrontier > 0)
+	memset(&turn, 0, sizeof(turn));
+	search_side_init(&down, TRACE_FORWARD, ancestor, cxt);
+	search_side_init(&up, TRACE_BACKWARD, lot, cxt);
+	for (;;)
 	{
-		if (down->nfrontier <= up->nfrontier)
-		{
-			check.other = up;
-			trace_side_expand(down, false, meets_other_side, &check);
-		}
-		else
-		{
-			check.other = down;
-			trace_side_expand(up, false, meets_other_side, &check);
-		}
-		if (check.met)
+		/* the side that has read fewer links goes; ingredients first on a tie */
+		SearchSide *self = (down.spent < up.spent) ? &down : &up;
+		SearchSide *other = (self == &down) ? &up : &down;
+		int64		budget = other->spent - self->spent + SEARCH_MIN_TURN;
+
+		if (!search_turn(store, self, other, budget, &turn) || turn.met)
 			break;
 	}
-	genealogy_stats_end(store, down->reached + up->reached);
-	trace_side_free(down);
-	trace_side_free(up);
-	return check.met;
+	reached = lotset_count_ids(down.visited) + lotset_count_ids(up.visited);
+	genealogy_stats_end(store, reached);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return turn.met;
 }
 
 /* trace_walk: hands links over with their depth, skipping repeats */

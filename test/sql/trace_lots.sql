@@ -173,6 +173,8 @@ $$;
 SELECT count(*) AS rows_compared FROM expected_traces;
 SET lottrace.trace_method = index;
 SELECT pg_temp.traces_differing() AS index_differing;
+SET lottrace.trace_method = index_am;
+SELECT pg_temp.traces_differing() AS index_am_differing;
 SET lottrace.trace_method = heap;
 SELECT pg_temp.traces_differing() AS heap_differing;
 SET lottrace.trace_method = sql;

@@ -259,7 +259,7 @@ my %below;
 sub run_all
 {
 	my ($phase) = @_;
-	for my $method (qw(auto index heap sql))
+	for my $method (qw(auto index index_am heap sql))
 	{
 		my $set = "SET lottrace.trace_method = $method; SET work_mem = '64kB';";
 		for my $max (undef, 0, 1, 2, 5)
@@ -283,7 +283,7 @@ sub run_all
 			my $bound = $max // 'NULL';
 			for my $direction (qw(forward backward both))
 			{
-				next if $method ne 'auto' && $method ne 'sql' && $direction ne 'both';
+				next if $method ne 'auto' && $method ne 'index' && $direction ne 'both';
 				# subgraphs have many more links than lots: fewer root sets
 				my $got = sql_rows("$set SELECT q.n, e.link_id, e.parent_id, e.child_id, e.depth
 					FROM (VALUES $values) q(n, roots), lottrace.trace_edges(q.roots, '$direction', $bound) e
