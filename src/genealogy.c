@@ -71,8 +71,9 @@
  * Cost model, in microseconds, measured on a hot cache (see doc/trace.md).
  * Only their ratios matter.
  */
-#define COST_INDEX_DESCENT	1.0		/* one index search from the root */
-#define COST_INDEX_TUPLE	0.03	/* one index tuple read in a range */
+#define COST_INDEX_KEY		0.15	/* one key looked up page by page */
+#define COST_INDEX_DESCENT	1.0		/* one search through the index AM */
+#define COST_INDEX_TUPLE	0.03	/* one index tuple read */
 #define COST_HEAP_FETCH		0.5		/* one heap tuple fetched by TID */
 #define COST_HEAP_TUPLE		0.06	/* one heap tuple of a sequential scan */
 
@@ -104,6 +105,8 @@ struct GenealogyStore
 
 	BtreeLinkReader *btree[2];	/* page-by-page readers, when possible */
 	bool		btree_tried[2];
+	BtreeLinkReader *lots_btree;	/* the same for lots' primary key */
+	bool		lots_btree_tried;
 	IndexScanDesc scan[2];		/* the index AM otherwise */
 	IndexScanDesc pkey_scan;
 	TupleTableSlot *links_slot;
@@ -358,6 +361,8 @@ genealogy_close(GenealogyStore *store)
 			index_endscan(store->scan[d]);
 		index_close(store->index[d], NoLock);
 	}
+	if (store->lots_btree)
+		btree_reader_free(store->lots_btree);
 	if (store->pkey_scan)
 		index_endscan(store->pkey_scan);
 	if (store->lots_pkey)
@@ -466,6 +471,25 @@ lot_exists_direct(GenealogyStore *store, int64 id)
 	return found;
 }
 
+/* existence checks through the page-by-page reader: mark what is seen */
+typedef struct FoundLots
+{
+	const int64 *ids;
+	bool	   *found;
+	int64		pos;
+} FoundLots;
+
+static bool
+mark_found(void *arg, const GenealogyLink *link)
+{
+	FoundLots  *f = (FoundLots *) arg;
+
+	while (f->ids[f->pos] < link->near)
+		f->pos++;
+	f->found[f->pos] = true;
+	return false;
+}
+
 void
 genealogy_check_lots_exist(GenealogyStore *store, const int64 *ids, int64 nids)
 {
@@ -477,6 +501,34 @@ genealogy_check_lots_exist(GenealogyStore *store, const int64 *ids, int64 nids)
 
 	if (!store->use_sql)
 	{
+		if (!store->lots_btree_tried)
+		{
+			MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+			store->lots_btree_tried = true;
+			store->lots_btree = btree_reader_create(store->lots, store->lots_pkey, 0, 0,
+													store->snapshot, store->lots_slot);
+			MemoryContextSwitchTo(old);
+		}
+		if (store->lots_btree)
+		{
+			FoundLots	f;
+			TraceLevelStats stats;
+			MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+			memset(&stats, 0, sizeof(stats));
+			f.ids = ids;
+			f.pos = 0;
+			f.found = palloc_extended(Max(nids, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			btree_reader_read(store->lots_btree, ids, nids, false, mark_found, &f,
+							  NULL, NULL, &stats);
+			MemoryContextSwitchTo(old);
+			for (int64 i = 0; i < nids; i++)
+				if (!f.found[i])
+					missing_lot_error(ids[i]);
+			pfree(f.found);
+			return;
+		}
 		for (int64 i = 0; i < nids; i++)
 		{
 			CHECK_FOR_INTERRUPTS();
@@ -519,21 +571,9 @@ genealogy_check_lots_exist(GenealogyStore *store, const int64 *ids, int64 nids)
 	pfree(found);
 }
 
-/* Number of index searches the runs of these keys take, at most. */
-static int64
-count_runs(GenealogyStore *store, const int64 *keys, int64 nkeys)
-{
-	int64		runs = nkeys > 0 ? 1 : 0;
-
-	for (int64 i = 1; i < nkeys; i++)
-		if ((uint64) keys[i] - (uint64) keys[i - 1] > (uint64) store->run_gap)
-			runs++;
-	return runs;
-}
-
 LinkReadMethod
 genealogy_choose_method(GenealogyStore *store, TraceDirection direction pg_attribute_unused(),
-						const int64 *keys, int64 nkeys, bool details)
+						const int64 *keys pg_attribute_unused(), int64 nkeys, bool details)
 {
 	double		links = nkeys * store->tuples_per_key;
 	double		heap_share = details ? 1.0 : 1.0 - store->all_visible;
@@ -546,10 +586,15 @@ genealogy_choose_method(GenealogyStore *store, TraceDirection direction pg_attri
 		return LINK_READ_INDEX;
 	if (trace_method == TRACE_METHOD_HEAP)
 		return LINK_READ_HEAP;
-	/* small frontiers never consider the scan (and skip counting runs) */
-	if (links * COST_INDEX_TUPLE * 8 < store->links_tuples * COST_HEAP_TUPLE / 64)
-		return LINK_READ_INDEX;
-	index_cost = count_runs(store, keys, nkeys) * COST_INDEX_DESCENT +
+
+	/*
+	 * The scan reads every link once, checking each against the frontier;
+	 * the index reads the frontier's links, each key costing a little and
+	 * each entry on a page the visibility map does not vouch for a heap
+	 * fetch.  With a good visibility map the index wins unless the frontier
+	 * is nearly the whole graph.
+	 */
+	index_cost = nkeys * COST_INDEX_KEY +
 		links * (COST_INDEX_TUPLE + heap_share * COST_HEAP_FETCH);
 	heap_cost = store->links_tuples * COST_HEAP_TUPLE;
 	return heap_cost < index_cost ? LINK_READ_HEAP : LINK_READ_INDEX;

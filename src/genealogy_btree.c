@@ -7,26 +7,30 @@
  * for thousands of sorted keys at once, most of them near each other, so
  * this reader walks the btree itself:
  *
- *	- It keeps a private copy of the last page it read at every level.  The
- *	  next, larger key is looked up in the deepest copy that still covers it,
- *	  usually the leaf itself or its parent, instead of from the root.
+ *	- It keeps the last page it used at every level pinned, with the bounds
+ *	  of its key range remembered.  The next key is looked up from the
+ *	  deepest page that covers it, usually the leaf itself or its parent,
+ *	  instead of from the root.
  *	- Keys are int8, compared inline; pages are searched by binary search.
  *
  * Concurrency follows the btree's own rules (src/backend/access/nbtree/
- * README): a page is copied under a share lock, and a fresh page is
- * followed to its right sibling while it is deleted or half-dead or the key
- * is beyond its high key (Lehman and Yao), so concurrent splits never hide
- * a tuple.  A page copy is only ever used for keys at or above the key it
- * was reached for; its lower bound cannot move, only its upper bound (its
- * high key), which is checked.  Pages a copy points to cannot be recycled
- * while the statement's snapshot holds back the xmin horizon.  Every index
- * entry visible to the snapshot was inserted before it was taken, so entries
- * added during the read do not matter.  Visibility is decided like an
- * index-only scan: the visibility map, else the heap tuple.
+ * README).  A page is only read under a share lock; whenever a page is
+ * locked, the reader first moves right while the page is deleted or
+ * half-dead or the key is beyond its high key (Lehman and Yao), so
+ * concurrent splits never hide a tuple.  A remembered page is used for a key
+ * within its remembered bounds: its lower bound (the pivot that led to it,
+ * or the high key of its left sibling) never moves, and its upper bound (its
+ * high key) can only come down, which the move right handles.  Pages
+ * cannot be recycled while the statement's snapshot holds back the xmin
+ * horizon.  Every index entry visible to the snapshot was inserted before it
+ * was taken, so entries added during the read do not matter.  The entries of
+ * a key are copied out of the leaf under the lock; visibility is then
+ * decided like an index-only scan: the visibility map, else the heap tuple.
+ * No lock is held while interrupts are checked or the caller is called.
  *
  * It needs a version 4 btree (heap TID in the key space, the default since
- * PostgreSQL 12) without posting lists (INCLUDE indexes never deduplicate);
- * genealogy.c uses the index AM otherwise.
+ * PostgreSQL 12) on a single int8 key; genealogy.c uses the index AM for
+ * older ones.
  */
 #include "postgres.h"
 
@@ -34,6 +38,8 @@
 #include "access/tableam.h"
 #include "access/visibilitymap.h"
 #include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/predicate.h"
@@ -44,23 +50,52 @@
 
 #define MAX_BTREE_LEVELS 16
 
+/*
+ * A bound of a page's key range: a pivot key, with its heap TID truncated
+ * away (minus infinity) or not; or no bound at all.
+ */
+typedef struct KeyBound
+{
+	bool		none;			/* minus infinity below, plus infinity above */
+	int64		key;
+	bool		has_tid;
+} KeyBound;
+
+/* the last page used at a level */
+typedef struct LevelPage
+{
+	Buffer		buf;			/* pinned, not locked; InvalidBuffer if none */
+	BlockNumber blkno;
+	KeyBound	low;			/* fixed for the page's lifetime */
+	KeyBound	high;			/* as of the last lock: splits only lower it */
+} LevelPage;
+
+/* an entry of the current key, copied out of the leaf */
+typedef struct LeafEntry
+{
+	ItemPointerData tid;
+	int64		far;
+	int64		link_id;
+} LeafEntry;
+
 struct BtreeLinkReader
 {
 	Relation	index;
 	Relation	heap;
 	Snapshot	snapshot;
 	TupleDesc	itupdesc;
-	AttrNumber	far_col;
+	AttrNumber	far_col;		/* 0 when the index has only its key */
 	AttrNumber	id_col;
 	TupleTableSlot *slot;		/* heap tuples, for visibility and details */
 	IndexFetchTableData *fetch;
 	Buffer		vmbuffer;
 	bool		serializable;
 
-	/* page copies by level (0 = leaf), valid up to "top" */
-	int			top;			/* -1: nothing copied yet */
-	BlockNumber blkno[MAX_BTREE_LEVELS];
-	char	   *page[MAX_BTREE_LEVELS];
+	int			top;			/* highest level remembered, -1: none */
+	LevelPage	level[MAX_BTREE_LEVELS];
+
+	LeafEntry  *entries;
+	int			maxentries;
 };
 
 static inline int64
@@ -89,108 +124,183 @@ pivot_at_most(BtreeLinkReader *r, IndexTuple pivot, int64 key)
 	return BTreeTupleGetHeapTID(pivot) == NULL;
 }
 
-/* Is the key beyond the page's high key, so that it must go right? */
+/* The same test against a remembered bound (no bound: minus infinity). */
 static inline bool
-beyond_high_key(BtreeLinkReader *r, Page page, int64 key)
+bound_at_most(const KeyBound *bound, int64 key)
 {
-	BTPageOpaque opaque = BTPageGetOpaque(page);
+	if (bound->none)
+		return true;
+	if (bound->key != key)
+		return bound->key < key;
+	return !bound->has_tid;
+}
 
-	if (P_RIGHTMOST(opaque))
-		return false;
-	return pivot_at_most(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)), key);
+static inline bool
+remembered_beyond(LevelPage *lp, int64 key)
+{
+	return !lp->high.none && bound_at_most(&lp->high, key);
+}
+
+static inline bool
+remembered_covers(LevelPage *lp, int64 key)
+{
+	return BufferIsValid(lp->buf) && bound_at_most(&lp->low, key) && !remembered_beyond(lp, key);
+}
+
+static void
+pivot_bound(BtreeLinkReader *r, IndexTuple pivot, KeyBound *bound)
+{
+	bound->none = BTreeTupleGetNAtts(pivot, r->index) == 0;
+	bound->key = bound->none ? 0 : tuple_key(r, pivot);
+	bound->has_tid = BTreeTupleGetHeapTID(pivot) != NULL;
 }
 
 /*
- * Copy page blkno (or the right sibling that now holds the key) of the
- * given level.
+ * Lock the level's page for the key, first pinning blkno (whose lower bound
+ * is "low") if it is not the remembered one, and moving right as long as the
+ * page is being deleted or the key is beyond its high key.  Returns the
+ * locked page.
  */
-static void
-read_page(BtreeLinkReader *r, BlockNumber blkno, int level, int64 key, TraceLevelStats *stats)
+static Page
+lock_page(BtreeLinkReader *r, int lvl, BlockNumber blkno, const KeyBound *low,
+		  int64 key, TraceLevelStats *stats)
 {
+	LevelPage  *lp = &r->level[lvl];
+	KeyBound	next_low;
+
 	for (;;)
 	{
-		Buffer		buf = ReadBuffer(r->index, blkno);
 		Page		page;
 		BTPageOpaque opaque;
 
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		_bt_checkpage(r->index, buf);
-		page = BufferGetPage(buf);
-		opaque = BTPageGetOpaque(page);
-		stats->reads++;
-		if (P_IGNORE(opaque) || beyond_high_key(r, page, key))
+		if (!BufferIsValid(lp->buf) || lp->blkno != blkno)
 		{
+			if (BufferIsValid(lp->buf))
+				ReleaseBuffer(lp->buf);
+			lp->buf = ReadBuffer(r->index, blkno);
+			lp->blkno = blkno;
+			lp->low = *low;
+			LockBuffer(lp->buf, BUFFER_LOCK_SHARE);
+			_bt_checkpage(r->index, lp->buf);
+			stats->reads++;
+		}
+		else
+			LockBuffer(lp->buf, BUFFER_LOCK_SHARE);
+
+		page = BufferGetPage(lp->buf);
+		opaque = BTPageGetOpaque(page);
+		if (P_RIGHTMOST(opaque))
+			lp->high.none = true;
+		else
+			pivot_bound(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)), &lp->high);
+		if (P_IGNORE(opaque) || remembered_beyond(lp, key))
+		{
+			/*
+			 * The right sibling's range starts where this one's ends; a page
+			 * being deleted hands its whole range to it.
+			 */
+			next_low = P_IGNORE(opaque) ? lp->low : lp->high;
 			blkno = opaque->btpo_next;
-			UnlockReleaseBuffer(buf);
+			low = &next_low;
+			LockBuffer(lp->buf, BUFFER_LOCK_UNLOCK);
 			if (blkno == P_NONE)
 				elog(ERROR, "fell off the end of index \"%s\"", RelationGetRelationName(r->index));
 			continue;
 		}
-		if (LOTTRACE_BTPO_LEVEL(opaque) != (uint32) level)
+		if (LOTTRACE_BTPO_LEVEL(opaque) != (uint32) lvl)
 			elog(ERROR, "btree level %u does not match the expected %d in index \"%s\"",
-				 LOTTRACE_BTPO_LEVEL(opaque), level, RelationGetRelationName(r->index));
-		memcpy(r->page[level], page, BLCKSZ);
-		r->blkno[level] = blkno;
-		UnlockReleaseBuffer(buf);
-		if (level == 0 && r->serializable)
-			PredicateLockPage(r->index, blkno, r->snapshot);
-		return;
+				 LOTTRACE_BTPO_LEVEL(opaque), lvl, RelationGetRelationName(r->index));
+		if (lvl == 0 && r->serializable)
+			PredicateLockPage(r->index, lp->blkno, r->snapshot);
+		return page;
 	}
 }
 
-/* Start from the (fast) root, as the metapage says now. */
+static void
+release_levels(BtreeLinkReader *r)
+{
+	for (int i = 0; i < MAX_BTREE_LEVELS; i++)
+	{
+		if (BufferIsValid(r->level[i].buf))
+			ReleaseBuffer(r->level[i].buf);
+		r->level[i].buf = InvalidBuffer;
+	}
+	r->top = -1;
+}
+
+static const KeyBound no_bound = {true, 0, false};
+
+/* The (fast) root, as the metapage says now: false for an empty index. */
 static bool
-read_root(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
+find_root(BtreeLinkReader *r, BlockNumber *root)
 {
 	Buffer		buf = ReadBuffer(r->index, BTREE_METAPAGE);
 	BTMetaPageData *meta;
-	BlockNumber root;
 	uint32		level;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	meta = BTPageGetMeta(BufferGetPage(buf));
 	if (meta->btm_magic != BTREE_MAGIC)
 		elog(ERROR, "index \"%s\" is not a btree", RelationGetRelationName(r->index));
-	root = meta->btm_fastroot;
+	*root = meta->btm_fastroot;
 	level = meta->btm_fastlevel;
 	UnlockReleaseBuffer(buf);
-	if (root == P_NONE)
-		return false;			/* empty index */
+	if (*root == P_NONE)
+		return false;
 	if (level >= MAX_BTREE_LEVELS)
 		elog(ERROR, "index \"%s\" is too deep", RelationGetRelationName(r->index));
+	for (int i = (int) level + 1; i <= r->top; i++)
+	{
+		if (BufferIsValid(r->level[i].buf))
+			ReleaseBuffer(r->level[i].buf);
+		r->level[i].buf = InvalidBuffer;
+	}
 	r->top = (int) level;
-	read_page(r, root, (int) level, key, stats);
 	return true;
 }
 
 /*
- * Make the leaf copy the page where entries of the key start: from the
- * deepest copy that covers the key, follow downlinks (the last pivot at
- * most (key, minus infinity)) to the leaf.
+ * Lock the leaf where entries of the key start: from the deepest
+ * remembered page that covers the key, follow downlinks (the last pivot at
+ * most (key, minus infinity)) down.  Returns NULL for an empty index.
  */
-static bool
-locate_leaf(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
+static Page
+lock_leaf(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
 {
-	int			level = 0;
+	int			lvl = 0;
+	BlockNumber blkno;
+	KeyBound	low_bound = no_bound;
+	Page		page;
 
-	while (level <= r->top && beyond_high_key(r, (Page) r->page[level], key))
-		level++;
-	if (level > r->top)
+	while (lvl <= r->top && !remembered_covers(&r->level[lvl], key))
+		lvl++;
+	if (lvl > r->top)
 	{
-		if (!read_root(r, key, stats))
-			return false;
-		level = r->top;
+		if (!find_root(r, &blkno))
+			return NULL;
+		lvl = r->top;
+	}
+	else
+	{
+		blkno = r->level[lvl].blkno;
+		low_bound = r->level[lvl].low;
 	}
 
-	for (; level > 0; level--)
+	for (;;)
 	{
-		Page		page = (Page) r->page[level];
-		BTPageOpaque opaque = BTPageGetOpaque(page);
-		OffsetNumber low = P_FIRSTDATAKEY(opaque);
-		OffsetNumber high = PageGetMaxOffsetNumber(page);
+		BTPageOpaque opaque;
+		OffsetNumber low;
+		OffsetNumber high;
 		IndexTuple	pivot;
 
+		page = lock_page(r, lvl, blkno, &low_bound, key, stats);
+		if (lvl == 0)
+			return page;
+
 		/* the first data item of an internal page is minus infinity */
+		opaque = BTPageGetOpaque(page);
+		low = P_FIRSTDATAKEY(opaque);
+		high = PageGetMaxOffsetNumber(page);
 		while (low < high)
 		{
 			OffsetNumber mid = low + (high - low + 1) / 2;
@@ -201,18 +311,45 @@ locate_leaf(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
 				high = mid - 1;
 		}
 		pivot = (IndexTuple) PageGetItem(page, PageGetItemId(page, low));
-		read_page(r, BTreeTupleGetDownLink(pivot), level - 1, key, stats);
+		blkno = BTreeTupleGetDownLink(pivot);
+		/* the child's range starts at its pivot (minus infinity: the page's) */
+		if (low == P_FIRSTDATAKEY(opaque))
+			low_bound = r->level[lvl].low;
+		else
+			pivot_bound(r, pivot, &low_bound);
+		LockBuffer(r->level[lvl].buf, BUFFER_LOCK_UNLOCK);
+		lvl--;
 	}
-	return true;
 }
 
-/* first offset of the leaf copy whose key is at least the key */
-static OffsetNumber
-leaf_lower_bound(BtreeLinkReader *r, int64 key)
+static void
+add_entry(BtreeLinkReader *r, int *n, ItemPointer tid, int64 far, int64 link_id)
 {
-	Page		page = (Page) r->page[0];
-	OffsetNumber low = P_FIRSTDATAKEY(BTPageGetOpaque(page));
-	OffsetNumber high = PageGetMaxOffsetNumber(page) + 1;
+	if (*n == r->maxentries)
+	{
+		r->maxentries *= 2;
+		r->entries = repalloc(r->entries, r->maxentries * sizeof(LeafEntry));
+	}
+	r->entries[*n].tid = *tid;
+	r->entries[*n].far = far;
+	r->entries[*n].link_id = link_id;
+	(*n)++;
+}
+
+/*
+ * Copy the entries of the key from the locked leaf, from the first at or
+ * after it, then unlock.  Returns the right sibling to go on with when the
+ * key's entries may continue there, else P_NONE.
+ */
+static BlockNumber
+copy_entries(BtreeLinkReader *r, Page page, int64 key, int *nentries)
+{
+	BTPageOpaque opaque = BTPageGetOpaque(page);
+	OffsetNumber low = P_FIRSTDATAKEY(opaque);
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+	OffsetNumber high = maxoff + 1;
+	OffsetNumber off;
+	BlockNumber next = P_NONE;
 
 	while (low < high)
 	{
@@ -223,7 +360,34 @@ leaf_lower_bound(BtreeLinkReader *r, int64 key)
 		else
 			high = mid;
 	}
-	return low;
+	*nentries = 0;
+	for (off = low; off <= maxoff; off++)
+	{
+		IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
+		int64		far = 0;
+		int64		link_id = 0;
+		bool		isnull;
+
+		if (tuple_key(r, itup) != key)
+			break;
+		if (r->far_col != InvalidAttrNumber)
+		{
+			far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
+			link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
+		}
+		if (BTreeTupleIsPosting(itup))
+		{
+			for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
+				add_entry(r, nentries, BTreeTupleGetPostingN(itup, i), far, link_id);
+		}
+		else
+			add_entry(r, nentries, &itup->t_tid, far, link_id);
+	}
+	/* entries of the key may go on to the right sibling */
+	if (off > maxoff && !P_RIGHTMOST(opaque) && r->level[0].high.key == key)
+		next = opaque->btpo_next;
+	LockBuffer(r->level[0].buf, BUFFER_LOCK_UNLOCK);
+	return next;
 }
 
 BtreeLinkReader *
@@ -234,6 +398,10 @@ btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumbe
 	Buffer		buf;
 	uint32		version;
 
+	if (index->rd_rel->relam != BTREE_AM_OID ||
+		IndexRelationGetNumberOfKeyAttributes(index) != 1 ||
+		TupleDescAttr(RelationGetDescr(index), 0)->atttypid != INT8OID)
+		return NULL;
 	buf = ReadBuffer(index, BTREE_METAPAGE);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	version = BTPageGetMeta(BufferGetPage(buf))->btm_version;
@@ -254,18 +422,20 @@ btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumbe
 	r->serializable = IsolationIsSerializable();
 	r->top = -1;
 	for (int i = 0; i < MAX_BTREE_LEVELS; i++)
-		r->page[i] = palloc(BLCKSZ);
+		r->level[i].buf = InvalidBuffer;
+	r->maxentries = 64;
+	r->entries = palloc(r->maxentries * sizeof(LeafEntry));
 	return r;
 }
 
 void
 btree_reader_free(BtreeLinkReader *r)
 {
+	release_levels(r);
 	table_index_fetch_end(r->fetch);
 	if (BufferIsValid(r->vmbuffer))
 		ReleaseBuffer(r->vmbuffer);
-	for (int i = 0; i < MAX_BTREE_LEVELS; i++)
-		pfree(r->page[i]);
+	pfree(r->entries);
 	pfree(r);
 }
 
@@ -300,59 +470,48 @@ btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool detai
 				  GenealogyLinkVisitor visit, void *arg, BtreeDetailsReader read_details,
 				  void *details_arg, TraceLevelStats *stats)
 {
-	/* copies are valid for keys at or above the one they were read for */
-	r->top = -1;
+	bool		stopped = false;
 
-	for (int64 k = 0; k < nkeys; k++)
+	for (int64 k = 0; k < nkeys && !stopped; k++)
 	{
 		int64		key = keys[k];
-		OffsetNumber off;
+		Page		page;
+		BlockNumber next;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!locate_leaf(r, key, stats))
-			return false;
-		off = leaf_lower_bound(r, key);
+		page = lock_leaf(r, key, stats);
+		if (page == NULL)
+			break;				/* empty index */
 		for (;;)
 		{
-			Page		page = (Page) r->page[0];
-			BTPageOpaque opaque = BTPageGetOpaque(page);
-			OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
-			bool		more = true;
+			int			nentries;
 
-			for (; off <= maxoff; off++)
+			next = copy_entries(r, page, key, &nentries);
+			for (int i = 0; i < nentries; i++)
 			{
-				IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
+				LeafEntry  *entry = &r->entries[i];
 				GenealogyLink link;
-				bool		isnull;
 
-				link.near = tuple_key(r, itup);
-				if (link.near != key)
-				{
-					more = false;
-					break;
-				}
 				stats->tuples++;
-				if (BTreeTupleIsPosting(itup))
-					elog(ERROR, "unexpected posting list in index \"%s\"",
-						 RelationGetRelationName(r->index));
-				if (!entry_visible(r, &itup->t_tid, details, stats))
+				if (!entry_visible(r, &entry->tid, details, stats))
 					continue;
-				link.far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
-				link.link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
+				link.near = key;
+				link.far = entry->far;
+				link.link_id = entry->link_id;
 				if (details)
 					read_details(details_arg, &link);
 				stats->links++;
 				if (visit(arg, &link))
-					return true;
+				{
+					stopped = true;
+					break;
+				}
 			}
-			/* entries of the key may go on to the right sibling */
-			if (!more || P_RIGHTMOST(opaque) ||
-				tuple_key(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY))) != key)
+			if (stopped || next == P_NONE)
 				break;
 			CHECK_FOR_INTERRUPTS();
-			read_page(r, opaque->btpo_next, 0, key, stats);
-			off = P_FIRSTDATAKEY(BTPageGetOpaque((Page) r->page[0]));
+			page = lock_page(r, 0, next, &r->level[0].high, key, stats);
 		}
 	}
-	return false;
+	return stopped;
 }

@@ -19,7 +19,8 @@ typedef void (*BtreeDetailsReader) (void *arg, GenealogyLink *link);
 
 /*
  * A reader of index (near) INCLUDE (..., far, ..., id, ...) over heap, in
- * the current memory context; NULL when the index is not a version 4 btree.
+ * the current memory context; NULL when the index is not a version 4 btree
+ * on one int8 key.  With far_col 0 only the keys are reported (existence).
  */
 extern BtreeLinkReader *btree_reader_create(Relation heap, Relation index,
 											AttrNumber far_col, AttrNumber id_col,
