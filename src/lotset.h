@@ -45,24 +45,48 @@ lotset_hash_word(uint64 word)
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
-typedef lotset_hash LotSet;
+/*
+ * The set, with the entry used last: ids met in a row are often neighbours
+ * (children of one lot, made the same day), so most lookups skip the hash.
+ * The remembered entry stays valid until an insert adds a word, which may
+ * move entries; such inserts replace it.
+ */
+typedef struct LotSet
+{
+	lotset_hash *hash;
+	uint64		last_word;
+	LotSetEntry *last;
+} LotSet;
 
 static inline LotSet *
 lotset_create_in(MemoryContext cxt, uint32 expected_ids)
 {
-	return lotset_create(cxt, Max(expected_ids / 16, 16), NULL);
+	LotSet	   *set = MemoryContextAlloc(cxt, sizeof(LotSet));
+
+	set->hash = lotset_create(cxt, Max(expected_ids / 16, 16), NULL);
+	set->last = NULL;
+	set->last_word = 0;
+	return set;
 }
 
 /* Adds id; returns true if it was not in the set before. */
 static inline bool
 lotset_add(LotSet *set, int64 id)
 {
-	bool		found;
-	LotSetEntry *entry = lotset_insert(set, ((uint64) id) >> 6, &found);
+	uint64		word = ((uint64) id) >> 6;
 	uint64		mask = UINT64CONST(1) << (((uint64) id) & 63);
+	LotSetEntry *entry = set->last;
 
-	if (!found)
-		entry->bits = 0;
+	if (entry == NULL || set->last_word != word)
+	{
+		bool		found;
+
+		entry = lotset_insert(set->hash, word, &found);
+		if (!found)
+			entry->bits = 0;
+		set->last = entry;
+		set->last_word = word;
+	}
 	if (entry->bits & mask)
 		return false;
 	entry->bits |= mask;
@@ -72,9 +96,18 @@ lotset_add(LotSet *set, int64 id)
 static inline bool
 lotset_contains(LotSet *set, int64 id)
 {
-	LotSetEntry *entry = lotset_lookup(set, ((uint64) id) >> 6);
+	uint64		word = ((uint64) id) >> 6;
+	LotSetEntry *entry = set->last;
 
-	return entry != NULL && (entry->bits & (UINT64CONST(1) << (((uint64) id) & 63))) != 0;
+	if (entry == NULL || set->last_word != word)
+	{
+		entry = lotset_lookup(set->hash, word);
+		if (entry == NULL)
+			return false;
+		set->last = entry;
+		set->last_word = word;
+	}
+	return (entry->bits & (UINT64CONST(1) << (((uint64) id) & 63))) != 0;
 }
 
 /* number of ids in the set (a walk over the table) */
@@ -85,8 +118,8 @@ lotset_count_ids(LotSet *set)
 	LotSetEntry *entry;
 	int64		n = 0;
 
-	lotset_start_iterate(set, &it);
-	while ((entry = lotset_iterate(set, &it)) != NULL)
+	lotset_start_iterate(set->hash, &it);
+	while ((entry = lotset_iterate(set->hash, &it)) != NULL)
 		n += pg_popcount64(entry->bits);
 	return n;
 }
