@@ -19,6 +19,7 @@ OBJS = \
 	src/lot_next.o \
 	src/genealogy.o \
 	src/genealogy_btree.o \
+	src/lotset.o \
 	src/trace_bfs.o \
 	src/trace_funcs.o \
 	src/trace_dot.o \

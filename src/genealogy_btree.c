@@ -50,6 +50,12 @@
 
 #define MAX_BTREE_LEVELS 16
 
+#if defined(__GNUC__) || defined(__clang__)
+#define prefetch_read(p) __builtin_prefetch(p)
+#else
+#define prefetch_read(p) ((void) 0)
+#endif
+
 /*
  * Links of a lot lie all over the heap, so consecutive visibility checks
  * would keep swapping the one map buffer an index-only scan uses; the first
@@ -373,7 +379,7 @@ leaf_lower_bound(BtreeLinkReader *r, Page page, int64 key, OffsetNumber low, Off
  */
 static BlockNumber
 copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int64 *k,
-			 int *nentries)
+			 GenealogyLinkFilter wanted, void *arg, int *nentries, TraceLevelStats *stats)
 {
 	BTPageOpaque opaque = BTPageGetOpaque(page);
 	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
@@ -393,11 +399,18 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			int64		link_id = 0;
 			bool		isnull;
 
+			/* tuples are read one by one, far apart in memory: ask ahead */
+			if (off + 4 <= maxoff)
+				prefetch_read(PageGetItem(page, PageGetItemId(page, off + 4)));
+
 			if (tuple_key(r, itup) != key)
 				break;
+			stats->tuples++;
 			if (r->far_col != InvalidAttrNumber)
 			{
 				far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
+				if (wanted && !wanted(arg, key, far))
+					continue;
 				link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
 			}
 			if (BTreeTupleIsPosting(itup))
@@ -509,8 +522,8 @@ entry_visible(BtreeLinkReader *r, ItemPointer tid, bool details, TraceLevelStats
 
 bool
 btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool details,
-				  GenealogyLinkVisitor visit, void *arg, BtreeDetailsReader read_details,
-				  void *details_arg, TraceLevelStats *stats)
+				  GenealogyLinkFilter wanted, GenealogyLinkVisitor visit, void *arg,
+				  BtreeDetailsReader read_details, void *details_arg, TraceLevelStats *stats)
 {
 	int64		k = 0;
 	BlockNumber next = P_NONE;
@@ -525,14 +538,13 @@ btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool detai
 			page = lock_page(r, 0, next, &r->level[0].high, keys[k], stats);
 		else if ((page = lock_leaf(r, keys[k], stats)) == NULL)
 			break;				/* empty index */
-		next = copy_entries(r, page, keys, nkeys, &k, &nentries);
+		next = copy_entries(r, page, keys, nkeys, &k, wanted, arg, &nentries, stats);
 
 		for (int i = 0; i < nentries; i++)
 		{
 			LeafEntry  *entry = &r->entries[i];
 			GenealogyLink link;
 
-			stats->tuples++;
 			if (!entry_visible(r, &entry->tid, details, stats))
 				continue;
 			link.near = entry->near;
