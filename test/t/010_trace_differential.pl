@@ -415,5 +415,18 @@ SELECT count(*) FROM (VALUES (299999, -7), (-7, 1), (1043, -7), (-5, 150001), (1
                SELECT FROM r WHERE r.id = p.a)
 SQL
 
+# cancellable at any size, with every read method, and the session goes on
+for my $method (qw(index index_am heap sql))
+{
+	my ($ret, $stdout, $stderr) = $node->psql('large',
+		"SET statement_timeout = '30ms'; SET lottrace.trace_method = $method;
+		 SELECT count(*) FROM lottrace.trace_edges('{1,-1}', 'both');
+		 SELECT count(*) FROM lottrace.trace_dot('{1,-1}')");
+	like($stderr, qr/canceling statement due to statement timeout/, "large genealogy: $method trace cancelled");
+}
+is($node->safe_psql('large', 'SELECT count(*) FROM lottrace.trace_backward(10)'), '10',
+	'large genealogy: traces go on after cancellations');
+unlike(slurp_file($node->logfile), qr/terminated by signal|leak/, 'no crash, no leak reported');
+
 $node->stop;
 done_testing();
