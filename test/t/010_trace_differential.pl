@@ -214,7 +214,7 @@ for (1 .. 300)
 
 my @root_sets;
 push @root_sets, [ $layers[0][$_] ] for 0 .. 9;              # the popular raw lots
-push @root_sets, [ $ids[ int(rand($nlots)) ] ] for 1 .. 100;
+push @root_sets, [ $ids[ int(rand($nlots)) ] ] for 1 .. 70;
 push @root_sets, [ map { $ids[ int(rand($nlots)) ] } 1 .. 1 + int(rand(6)) ] for 1 .. 40;
 push @root_sets, [ @{ $layers[0] }[ 0 .. 29 ] ];                # a recall of many raw lots
 my $values = join(', ', map { "($_, '{" . join(',', @{ $root_sets[$_] }) . "}'::bigint[])" } 0 .. $#root_sets);
