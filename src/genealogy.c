@@ -8,20 +8,21 @@
  * (parent_id) INCLUDE (child_id, id) and lottrace.links_child_idx (child_id)
  * INCLUDE (parent_id, id).  PostgreSQL maintains them on every write, so
  * they are right after rollbacks, in subtransactions and after a crash
- * without any code of ours; we only read them, through the index AM, with
- * the calling statement's snapshot.
+ * without any code of ours; we only read them, with the calling
+ * statement's snapshot.
  *
- * A frontier (the sorted lots of one level) is read in one of three ways:
+ * A frontier (the sorted lots of one level) is read in one of these ways:
  *
- *	index	The sorted keys are cut into runs of nearby ids; each run is one
- *			index search (a range when it holds several keys) read in key
- *			order and merged with the keys, so a dense frontier costs one
- *			descent for many lots.  When a run wades through many index
- *			tuples of lots not in the frontier (a popular lot between two
- *			keys), it starts a new search at the next key.  Index tuples
- *			are used as they are when the visibility map says their heap
- *			page is all-visible, as an index-only scan does; otherwise the
- *			heap tuple decides.
+ *	index	The btree read page by page for the sorted keys
+ *			(genealogy_btree.c).  Index tuples are used as they are when the
+ *			visibility map says their heap page is all-visible, as an
+ *			index-only scan does; otherwise the heap tuple decides.  Btrees
+ *			older than version 4 are read through the index AM instead
+ *			("index AM"): the sorted keys are cut into runs of nearby ids,
+ *			each run one index search (a range when it holds several keys)
+ *			merged with the keys; a run that wades through many tuples of
+ *			lots not in the frontier (a popular lot between two keys) starts
+ *			a new search at the next key.
  *	heap	One sequential scan of links, probing a set of the keys: cheaper
  *			when the frontier is a large part of the graph and the
  *			visibility map would send most index tuples to the heap anyway.
@@ -381,12 +382,6 @@ genealogy_close(GenealogyStore *store)
 	table_close(store->links, NoLock);
 	table_close(store->lots, NoLock);
 	pfree(store);
-}
-
-bool
-genealogy_uses_sql(GenealogyStore *store)
-{
-	return store->use_sql;
 }
 
 /* SPI, connected on first use and kept until genealogy_close */

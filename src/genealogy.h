@@ -3,18 +3,20 @@
  *	  Reading the lot genealogy (lottrace.lots, lottrace.links) for the trace
  *	  engine, and tracing it breadth first.
  *
- * Three layers, one file each:
+ * The layers, one file each:
  *
  *	genealogy.c		opens the store for one call: privileges, row-level
  *					security, the genealogy indexes; checks that root lots
  *					exist; reads the links of a whole frontier at once, by the
- *					cheapest of three methods (index ranges, a sequential scan
+ *					cheapest method (the index page by page, a sequential scan
  *					of links, or SQL when row-level security applies); keeps
  *					the statistics that genealogy_info() shows.
+ *	genealogy_btree.c	reads a genealogy index page by page.
+ *	lotset.c/.h		sets of lot ids.
  *	trace_bfs.c		the breadth-first search over those reads: visited set,
  *					shortest depth, via, levels, and the two-sided search of
  *					is_descendant.
- *	trace_funcs.c	the SQL-callable functions.
+ *	trace_funcs.c, trace_dot.c, genealogy_info.c	the SQL-callable functions.
  *
  * Every read uses the calling statement's snapshot, so a trace sees exactly
  * what a recursive CTE in the same statement would see.
@@ -93,9 +95,6 @@ extern void genealogy_init(void);
  */
 extern GenealogyStore *genealogy_open(const char *function, bool details);
 extern void genealogy_close(GenealogyStore *store);
-
-/* true when row-level security makes the store read links through SQL */
-extern bool genealogy_uses_sql(GenealogyStore *store);
 
 /*
  * Raise P0002 naming the first of the (sorted, distinct) lot ids that is
@@ -177,7 +176,6 @@ extern int32 trace_side_depth(TraceSide *side);
 /* the current frontier: ids sorted, with the lot each was reached from
  * (either pointer may be NULL) */
 extern int64 trace_side_frontier(TraceSide *side, const int64 **ids, const int64 **vias);
-extern bool trace_side_reached(TraceSide *side, int64 lot);
 extern int64 trace_side_reached_count(TraceSide *side);
 
 /* sorted, distinct copy of an int8[] argument; NULL elements raise 22004 */

@@ -373,12 +373,6 @@ trace_side_frontier(TraceSide *side, const int64 **ids, const int64 **vias)
 	return side->nfrontier;
 }
 
-bool
-trace_side_reached(TraceSide *side, int64 lot)
-{
-	return lotset_contains(side->visited, lot);
-}
-
 int64
 trace_side_reached_count(TraceSide *side)
 {
