@@ -45,13 +45,13 @@ gtin_argument(text *gtin, char *gtin14)
 		gs1_raise(&err, "GTIN");
 }
 
-/* Raises unless "value" is a valid value of AI "code" on its own. */
-static void
-check_value(const char *code, const char *value, int len)
+/* Is "value" a valid value of AI "code" on its own? */
+static bool
+valid_value(const char *code, const char *value, int len, Gs1Error *err)
 {
 	Gs1Message *msg = palloc(sizeof(Gs1Message));
 	Gs1Element *el = &msg->elements[0];
-	Gs1Error	err;
+	bool		valid;
 
 	msg->form = GS1_FORM_BRACKETED;
 	msg->input = value;
@@ -64,9 +64,19 @@ check_value(const char *code, const char *value, int len)
 	el->source = NULL;
 	el->duplicate = false;
 	Assert(el->ai != NULL);
-	if (!gs1_validate_element(msg, el, &err))
-		gs1_raise(&err, "GS1 data");
+	valid = gs1_validate_element(msg, el, err);
 	pfree(msg);
+	return valid;
+}
+
+/* Raises unless "value" is a valid value of AI "code" on its own. */
+static void
+check_value(const char *code, const char *value, int len)
+{
+	Gs1Error	err;
+
+	if (!valid_value(code, value, len, &err))
+		gs1_raise(&err, "GS1 data");
 }
 
 /*
@@ -181,14 +191,14 @@ append_base(StringInfo buf, text *base)
 	int			scheme;
 	const char *reason = NULL;
 
-	while (len > 0 && p[len - 1] == '/')
-		len--;
 	if (len >= 8 && pg_strncasecmp(p, "https://", 8) == 0)
 		scheme = 8;
 	else if (len >= 7 && pg_strncasecmp(p, "http://", 7) == 0)
 		scheme = 7;
 	else
 		scheme = 0;
+	while (len > scheme && p[len - 1] == '/')
+		len--;
 
 	if (scheme == 0)
 		reason = "it must start with https:// or http://";
@@ -362,6 +372,7 @@ lgtin_parse(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
+	Gs1Error	err;
 
 	while (p < end && is_trimmable_space((unsigned char) *p))
 		p++;
@@ -421,7 +432,8 @@ lgtin_parse(PG_FUNCTION_ARGS)
 	}
 	if (lot_length == 0)
 		lgtin_error(urn, "the lot is empty");
-	check_value("10", lot, lot_length);
+	if (!valid_value("10", lot, lot_length, &err))
+		lgtin_error(urn, "%s", err.message);
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR,

@@ -16,6 +16,8 @@
  */
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
+
 #include "charset.h"
 #include "gs1.h"
 
@@ -135,6 +137,26 @@ find_swallowed_ais(const Gs1Message *msg, const Gs1Element *el)
 	return NULL;
 }
 
+/*
+ * Some scanners can be set to write a group separator as the text "<GS>",
+ * which is all CSET 82 and so would silently become part of a value.
+ */
+static bool
+check_gs_text(const Gs1Message *msg, const Gs1Element *el, Gs1Error *err)
+{
+	for (int i = 0; i + 4 <= el->length; i++)
+	{
+		if (pg_strncasecmp(el->value + i, "<GS>", 4) == 0)
+		{
+			gs1_fail(err, "AI (%s): value contains the text \"%.4s\" at position %d",
+					 el->ai->code, el->value + i, gs1_position(msg, el->value + i));
+			gs1_fail_hint(err, "If the scanner writes \"<GS>\" for a group separator, set it to send the GS character (U+001D) itself.");
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool
 report_swallowed(const Gs1Message *msg, const Gs1Element *el, const char *ai_start,
 				 const char *tail, Gs1Error *err)
@@ -233,8 +255,11 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 
 		if (!probing && !(ai->flags & GS1_PREDEFINED_LENGTH))
 		{
-			const char *tail = find_swallowed_ais(msg, el);
+			const char *tail;
 
+			if (!check_gs_text(msg, el, err))
+				return false;
+			tail = find_swallowed_ais(msg, el);
 			if (tail != NULL)
 				return report_swallowed(msg, el, ai_start, tail, err);
 		}
@@ -396,9 +421,14 @@ percent_decode(const Gs1Message *msg, UriPart part, bool query, char *out, Gs1Er
 					 Min(3, part.length - i), s, gs1_position(msg, s));
 			return -1;
 		}
-		if (hi * 16 + lo == 0 || hi >= 8)
+		if (hi * 16 + lo == 0)
 		{
-			gs1_fail(err, "percent-encoding \"%.3s\" at position %d of the URI is not an ASCII character",
+			gs1_fail(err, "percent-encoded NUL at position %d of the URI", gs1_position(msg, s));
+			return -1;
+		}
+		if (hi >= 8)
+		{
+			gs1_fail(err, "percent-encoding \"%.3s\" at position %d of the URI decodes to a non-ASCII byte",
 					 s, gs1_position(msg, s));
 			return -1;
 		}
@@ -487,6 +517,27 @@ is_qualifier_of(const Gs1Ai *key, const Gs1Ai *ai)
 	return false;
 }
 
+/* "(22), (10), (21); or (235)" */
+static char *
+describe_qualifiers(const Gs1Ai *key)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	for (const char *p = key->row->dl_qualifiers; *p; p++)
+	{
+		if (*p == ',')
+			appendStringInfoString(&buf, "), (");
+		else if (*p == '|')
+			appendStringInfoString(&buf, "); or (");
+		else
+			appendStringInfoChar(&buf, *p);
+	}
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
 static bool
 check_path(const Gs1Message *msg, Gs1Error *err)
 {
@@ -505,7 +556,7 @@ check_path(const Gs1Message *msg, Gs1Error *err)
 				gs1_fail_detail(err, "AI (%s) takes no key qualifiers.", key->code);
 			else
 				gs1_fail_detail(err, "The key qualifiers of AI (%s) are, in this order: %s.",
-								key->code, key->row->dl_qualifiers);
+								key->code, describe_qualifiers(key));
 			if (ais[i]->flags & GS1_DL_DATA_ATTRIBUTE)
 				gs1_fail_hint(err, "Put AI (%s) in the query string: ?%s=….", ais[i]->code, ais[i]->code);
 			return false;
@@ -515,8 +566,8 @@ check_path(const Gs1Message *msg, Gs1Error *err)
 	{
 		gs1_fail(err, "the key qualifiers of AI (%s) are out of order in the Digital Link path",
 				 key->code);
-		gs1_fail_detail(err, "The key qualifiers of AI (%s) are, in this order: %s (\"|\" separates alternatives).",
-						key->code, key->row->dl_qualifiers);
+		gs1_fail_detail(err, "The key qualifiers of AI (%s) are, in this order: %s.",
+						key->code, describe_qualifiers(key));
 		return false;
 	}
 	return true;

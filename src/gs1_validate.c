@@ -961,7 +961,8 @@ gs1_validate_element(const Gs1Message *msg, const Gs1Element *el, Gs1Error *err)
 
 	if (len < ai->min_length || len > ai->max_length)
 	{
-		const char *unit = numeric ? "digits" : "characters";
+		const char *unit = numeric ? (len == 1 ? "digit" : "digits") :
+			(len == 1 ? "character" : "characters");
 
 		if (ai->min_length == ai->max_length)
 			element_fail(el, err, "value is too %s (%d %s, needs %d)",
