@@ -255,16 +255,29 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 
 		if (!probing && !(ai->flags & GS1_PREDEFINED_LENGTH))
 		{
-			const char *tail;
-
 			if (!check_gs_text(msg, el, err))
 				return false;
-			tail = find_swallowed_ais(msg, el);
-			if (tail != NULL)
-				return report_swallowed(msg, el, ai_start, tail, err);
+
+			/*
+			 * A value of fixed length cannot swallow anything and stay
+			 * valid; a variable-length one can.
+			 */
+			if (ai->min_length != ai->max_length)
+			{
+				const char *tail = find_swallowed_ais(msg, el);
+
+				if (tail != NULL)
+					return report_swallowed(msg, el, ai_start, tail, err);
+			}
 		}
 		if (!gs1_validate_element(msg, el, err))
+		{
+			if (!probing && !(ai->flags & GS1_PREDEFINED_LENGTH) &&
+				n > ai->max_length && err->hint[0] == '\0')
+				gs1_fail_hint(err, "A group separator (GS) may be missing after the value of AI (%s).",
+							  ai->code);
 			return false;
+		}
 		p += n;
 
 		/* one separator ends the value; after predefined lengths it is redundant */

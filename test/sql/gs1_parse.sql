@@ -118,6 +118,10 @@ SELECT gs1_parse('0109506000134352' || '10ABC123' || '17251301');
 SELECT gs1_parse('0109506000134352' || '10ABC123' || '1725010');
 SELECT gs1_parse('0109506000134352' || '10ABC123' || '0109506000134353');
 SELECT gs1_parse('0109506000134352' || '30' || '52012');
+-- a fixed-length value with what follows is too long
+SELECT gs1_parse('0109506000134352' || '70032501311200' || '10ABC');
+-- ... and its digits are not taken for AIs: (7003)25 11250101
+SELECT gs1_parse('0109506000134352' || E'70032511250101\x1d' || '10ABC');
 -- in a numeric value, what follows shows as a non-digit
 SELECT gs1_parse('00106141412345678908' || '0209506000134352' || '37' || '12' || '10LOT7');
 -- a missing separator before a variable-length AI cannot be seen: the
