@@ -106,35 +106,40 @@ static bool parse_raw(Gs1Message *msg, const char *p, const char *end,
 static const char *
 find_swallowed_ais(const Gs1Message *msg, const Gs1Element *el)
 {
+	Gs1Message *probe = NULL;
+	const char *found = NULL;
+
 	if (el->length > GS1_MAX_PROBED_VALUE)
 		return NULL;
-	for (int i = 1; i + 2 <= el->length; i++)
+	for (int i = 1; i + 2 <= el->length && found == NULL; i++)
 	{
 		const char *s = el->value + i;
 		int			rest = el->length - i;
 		int			ai_length = gs1_ai_length(s);
 		const Gs1Ai *ai;
-		Gs1Message *probe;
 		Gs1Error	ignored;
-		bool		parses;
 
 		if (ai_length == 0 || rest < ai_length)
 			continue;
 		ai = gs1_lookup_ai(s, ai_length);
-		if (ai == NULL || !(ai->flags & GS1_PREDEFINED_LENGTH) || ai->max_length < 6)
+		if (ai == NULL || !(ai->flags & GS1_PREDEFINED_LENGTH) || ai->max_length < 6 ||
+			rest < ai_length + ai->max_length)
 			continue;
 
-		probe = palloc(sizeof(Gs1Message));
-		probe->input = msg->input;
-		probe->end = msg->end;
+		if (probe == NULL)
+		{
+			probe = palloc(sizeof(Gs1Message));
+			probe->input = msg->input;
+			probe->end = msg->end;
+		}
 		probe->nelements = 0;
 		probe->npath = 0;
-		parses = parse_raw(probe, s, s + rest, true, &ignored);
-		pfree(probe);
-		if (parses)
-			return s;
+		if (parse_raw(probe, s, s + rest, true, &ignored))
+			found = s;
 	}
-	return NULL;
+	if (probe != NULL)
+		pfree(probe);
+	return found;
 }
 
 /*
