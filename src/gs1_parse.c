@@ -142,16 +142,40 @@ find_swallowed_ais(const Gs1Message *msg, const Gs1Element *el)
 	return found;
 }
 
+/* "]C1", "]d2": a symbology identifier (letter, then letter or digit) */
+static bool
+is_symbology_identifier(const char *p, const char *end)
+{
+	return end - p >= 3 && p[0] == ']' &&
+		is_ascii_alnum((unsigned char) p[1]) && !is_ascii_digit((unsigned char) p[1]) &&
+		is_ascii_alnum((unsigned char) p[2]);
+}
+
+static bool
+report_symbology_identifier(const Gs1Message *msg, const char *p, Gs1Error *err)
+{
+	gs1_fail(err, "symbology identifier \"%.3s\" at position %d inside the data",
+			 p, gs1_position(msg, p));
+	gs1_fail_hint(err, "Two scans may have run together: pass one scan at a time.");
+	return false;
+}
+
 /*
- * Some scanners can be set to write a group separator as the text "<GS>",
- * which is all CSET 82 and so would silently become part of a value.
+ * Text in a variable-length value that stands for something else: a second
+ * scan's symbology identifier, or "<GS>", which some scanners can be set to
+ * write for a group separator and which, being all CSET 82, would silently
+ * become part of the value.
  */
 static bool
-check_gs_text(const Gs1Message *msg, const Gs1Element *el, Gs1Error *err)
+check_value_text(const Gs1Message *msg, const Gs1Element *el, Gs1Error *err)
 {
-	for (int i = 0; i + 4 <= el->length; i++)
+	const char *end = el->value + el->length;
+
+	for (int i = 0; i < el->length; i++)
 	{
-		if (pg_strncasecmp(el->value + i, "<GS>", 4) == 0)
+		if (is_symbology_identifier(el->value + i, end))
+			return report_symbology_identifier(msg, el->value + i, err);
+		if (i + 4 <= el->length && pg_strncasecmp(el->value + i, "<GS>", 4) == 0)
 		{
 			gs1_fail(err, "AI (%s): value contains the text \"%.4s\" at position %d",
 					 el->ai->code, el->value + i, gs1_position(msg, el->value + i));
@@ -206,14 +230,8 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 		if (is_fnc1(*p))
 			return gs1_fail(err, "two group separators in a row at position %d",
 							gs1_position(msg, p));
-		if (*p == ']' && end - p >= 3 && !is_ascii_digit((unsigned char) p[1]) && is_ascii_alnum((unsigned char) p[1]) &&
-			is_ascii_alnum((unsigned char) p[2]))
-		{
-			gs1_fail(err, "symbology identifier \"%.3s\" at position %d inside the data",
-					 p, gs1_position(msg, p));
-			gs1_fail_hint(err, "Two scans may have run together: pass one scan at a time.");
-			return false;
-		}
+		if (is_symbology_identifier(p, end))
+			return report_symbology_identifier(msg, p, err);
 		if (!is_ascii_digit((unsigned char) *p))
 			return gs1_fail(err, "expected an AI at position %d, found %s",
 							gs1_position(msg, p), describe_char(p, end));
@@ -260,7 +278,7 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 
 		if (!probing && !(ai->flags & GS1_PREDEFINED_LENGTH))
 		{
-			if (!check_gs_text(msg, el, err))
+			if (!check_value_text(msg, el, err))
 				return false;
 
 			/*

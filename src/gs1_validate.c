@@ -253,7 +253,6 @@ typedef struct LintTarget
 {
 	const Gs1Message *msg;
 	const Gs1Element *el;
-	int			offset;			/* of the component within the value */
 	Gs1Error   *err;
 } LintTarget;
 
@@ -680,15 +679,12 @@ coupon_purchase(CouponCursor *c, const char *nth)
 static bool
 lint_coupon_date(CouponCursor *c, const char *what)
 {
-	LintTarget	date_target = *c->t;
-
 	if (c->end - c->p < 6)
 	{
 		c->p = c->end;
 		return coupon_fail(c, what);
 	}
-	date_target.offset = value_offset(c->t, c->p);
-	if (!lint_date(&date_target, c->p, 6, false, false))
+	if (!lint_date(c->t, c->p, 6, false, false))
 		return false;
 	c->p += 6;
 	return true;
@@ -1010,7 +1006,7 @@ gs1_validate_element(const Gs1Message *msg, const Gs1Element *el, Gs1Error *err)
 	for (int i = 0; i < npresent; i++)
 	{
 		const Gs1Component *c = &ai->components[i];
-		LintTarget	t = {msg, el, starts[i], err};
+		LintTarget	t = {msg, el, err};
 
 		for (int k = 0; k < GS1_MAX_LINTERS && c->linters[k] != GS1_LINT_NONE; k++)
 		{

@@ -91,6 +91,7 @@ SELECT gs1_parse('0109506000134352' || '10AB#C');
 SELECT gs1_parse('0109506000134352' || E'10AB\nC');
 -- symbology identifiers: two scans run together, not GS1, incomplete
 SELECT gs1_parse(E']C10109506000134352' || ']C117250100');
+SELECT gs1_parse(E']C10109506000134352' || '10ABC' || ']C117250100');
 SELECT gs1_parse(']C0123');
 SELECT gs1_parse(']d1' || '0109506000134352');
 SELECT gs1_parse(']E09506000134352');
