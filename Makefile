@@ -23,6 +23,12 @@ OBJS = \
 	src/gs1_parse.o \
 	src/gs1_funcs.o \
 	src/gs1_build.o \
+	src/genealogy.o \
+	src/genealogy_btree.o \
+	src/trace_bfs.o \
+	src/trace_funcs.o \
+	src/trace_dot.o \
+	src/genealogy_info.o \
 	src/lottrace.o
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql

@@ -10,4 +10,61 @@
 #error "lottrace requires PostgreSQL 13 or later"
 #endif
 
+/*
+ * InitMaterializedSRF: set up a materialize-mode set-returning function
+ * (a tuplestore in the per-query context).  15.0 calls it
+ * SetSingleFuncCall; before 15 we build it by hand.
+ */
+#if PG_VERSION_NUM < 150000
+
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/tuplestore.h"
+
+#define MAT_SRF_USE_EXPECTED_DESC	0x01
+#define MAT_SRF_BLESS				0x02
+
+static inline void
+InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if ((flags & MAT_SRF_USE_EXPECTED_DESC) && rsinfo->expectedDesc != NULL)
+		tupdesc = CreateTupleDescCopy(rsinfo->expectedDesc);
+	else if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (flags & MAT_SRF_BLESS)
+		BlessTupleDesc(tupdesc);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+											  false, work_mem);
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(oldcxt);
+}
+
+#elif PG_VERSION_NUM < 150001
+#define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
+#endif
+
+/*
+ * btree pages (genealogy_btree.c, after access/nbtree.h): the level moved
+ * out of a union in 14, the opaque-area macro arrived in 15.
+ */
+#if PG_VERSION_NUM < 140000
+#define LOTTRACE_BTPO_LEVEL(opaque) ((opaque)->btpo.level)
+#else
+#define LOTTRACE_BTPO_LEVEL(opaque) ((opaque)->btpo_level)
+#endif
+#if PG_VERSION_NUM < 150000
+#define BTPageGetOpaque(page) ((BTPageOpaque) PageGetSpecialPointer(page))
+#endif
+
 #endif							/* LOTTRACE_COMPAT_H */

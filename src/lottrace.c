@@ -7,5 +7,14 @@
 #include "fmgr.h"
 
 #include "compat.h"
+#include "genealogy.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	genealogy_init();
+}

@@ -1,0 +1,977 @@
+/*
+ * genealogy.c
+ *	  Access to the genealogy store for the trace engine: privileges,
+ *	  row-level security, the genealogy indexes, and reading the links of a
+ *	  whole frontier at once.
+ *
+ * The genealogy index is two covering btrees, lottrace.links_parent_idx
+ * (parent_id) INCLUDE (child_id, id) and lottrace.links_child_idx (child_id)
+ * INCLUDE (parent_id, id).  PostgreSQL maintains them on every write, so
+ * they are right after rollbacks, in subtransactions and after a crash
+ * without any code of ours; we only read them, through the index AM, with
+ * the calling statement's snapshot.
+ *
+ * A frontier (the sorted lots of one level) is read in one of three ways:
+ *
+ *	index	The sorted keys are cut into runs of nearby ids; each run is one
+ *			index search (a range when it holds several keys) read in key
+ *			order and merged with the keys, so a dense frontier costs one
+ *			descent for many lots.  When a run wades through many index
+ *			tuples of lots not in the frontier (a popular lot between two
+ *			keys), it starts a new search at the next key.  Index tuples
+ *			are used as they are when the visibility map says their heap
+ *			page is all-visible, as an index-only scan does; otherwise the
+ *			heap tuple decides.
+ *	heap	One sequential scan of links, probing a set of the keys: cheaper
+ *			when the frontier is a large part of the graph and the
+ *			visibility map would send most index tuples to the heap anyway.
+ *	sql		When row-level security applies to links or lots, a query per
+ *			level (not per lot) under the caller's policies.
+ *
+ * The choice is made per level from the table's statistics (see
+ * genealogy_choose_method); genealogy_info() shows what each level did.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/visibilitymap.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "portability/instr_time.h"
+#include "storage/bufmgr.h"
+#include "storage/predicate.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+
+#include "compat.h"
+#include "genealogy.h"
+#include "genealogy_btree.h"
+#include "lotset.h"
+
+/*
+ * Cost model, in microseconds, measured on a hot cache (see doc/trace.md).
+ * Only their ratios matter.
+ */
+#define COST_INDEX_KEY		0.15	/* one key looked up page by page */
+#define COST_INDEX_DESCENT	1.0		/* one search through the index AM */
+#define COST_INDEX_TUPLE	0.03	/* one index tuple read */
+#define COST_HEAP_FETCH		0.5		/* one heap tuple fetched by TID */
+#define COST_HEAP_TUPLE		0.06	/* one heap tuple of a sequential scan */
+
+/* a run gives up on its range after this many index tuples of other lots */
+#define RUN_WASTE_LIMIT		64
+
+static const char *const index_names[2] = {"links_parent_idx", "links_child_idx"};
+static const char *const near_columns[2] = {"parent_id", "child_id"};
+
+struct GenealogyStore
+{
+	const char *function;
+	MemoryContext cxt;			/* lives as long as the store: scans, slots */
+	Snapshot	snapshot;
+	bool		use_sql;
+	char		sql_reason[96];
+
+	Relation	links;
+	Relation	lots;
+	Relation	lots_pkey;
+	Relation	index[2];		/* by TraceDirection */
+	AttrNumber	index_far[2];	/* far end's column in the index tuple */
+	AttrNumber	index_id[2];	/* link id's column in the index tuple */
+
+	AttrNumber	col_id;			/* columns of links */
+	AttrNumber	col_near[2];	/* parent_id, child_id by direction */
+	AttrNumber	col_quantity;
+	AttrNumber	col_kind;
+
+	BtreeLinkReader *btree[2];	/* page-by-page readers, when possible */
+	bool		btree_tried[2];
+	BtreeLinkReader *lots_btree;	/* the same for lots' primary key */
+	bool		lots_btree_tried;
+	IndexScanDesc scan[2];		/* the index AM otherwise */
+	IndexScanDesc pkey_scan;
+	TupleTableSlot *links_slot;
+	TupleTableSlot *lots_slot;
+	Buffer		links_vmbuffer;
+	Buffer		lots_vmbuffer;
+
+	/* statistics for the cost model */
+	double		links_tuples;
+	double		tuples_per_key;
+	double		all_visible;
+	int64		run_gap;		/* largest id gap a range may bridge */
+
+	bool		spi_connected;
+	instr_time	trace_start;
+	instr_time	level_start;
+};
+
+static TraceStats last_trace;
+
+/* lottrace.trace_method: how links are read, for diagnosis and tests */
+typedef enum TraceMethodSetting
+{
+	TRACE_METHOD_AUTO,
+	TRACE_METHOD_INDEX,
+	TRACE_METHOD_INDEX_AM,
+	TRACE_METHOD_HEAP,
+	TRACE_METHOD_SQL
+} TraceMethodSetting;
+
+static const struct config_enum_entry trace_method_options[] = {
+	{"auto", TRACE_METHOD_AUTO, false},
+	{"index", TRACE_METHOD_INDEX, false},
+	{"index_am", TRACE_METHOD_INDEX_AM, false},
+	{"heap", TRACE_METHOD_HEAP, false},
+	{"sql", TRACE_METHOD_SQL, false},
+	{NULL, 0, false}
+};
+
+static int	trace_method = TRACE_METHOD_AUTO;
+
+void
+genealogy_init(void)
+{
+	DefineCustomEnumVariable("lottrace.trace_method",
+							 "How traces read the links of each level.",
+							 "auto chooses per level by cost; index (page by page), index_am "
+							 "(through the index AM), heap and sql (as under row-level "
+							 "security) force one method, for diagnosis and tests.",
+							 &trace_method, TRACE_METHOD_AUTO, trace_method_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+/*
+ * SELECT on the table, or else on each of the columns we read, as a query
+ * naming those columns would need.
+ */
+static void
+check_select(Relation rel, const char *const *columns, int ncolumns)
+{
+	Oid			relid = RelationGetRelid(rel);
+	Oid			user = GetUserId();
+
+	if (pg_class_aclcheck(relid, user, ACL_SELECT) == ACLCHECK_OK)
+		return;
+	for (int i = 0; i < ncolumns; i++)
+	{
+		AttrNumber	attnum = get_attnum(relid, columns[i]);
+
+		if (attnum == InvalidAttrNumber ||
+			pg_attribute_aclcheck(relid, attnum, user, ACL_SELECT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(rel));
+	}
+}
+
+static AttrNumber
+links_column(GenealogyStore *store, const char *name)
+{
+	AttrNumber	attnum = get_attnum(RelationGetRelid(store->links), name);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of lottrace.links does not exist", name)));
+	return attnum;
+}
+
+static void
+index_shape_error(const char *name, TraceDirection direction)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("genealogy index lottrace.%s does not have the expected definition", name),
+			 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id);",
+					 name, near_columns[direction], near_columns[1 - direction])));
+}
+
+/*
+ * Open one genealogy index and find its columns.  A missing or misshapen
+ * index is an error; one that exists but may not be used by this snapshot
+ * (invalid, or built over broken HOT chains too recently) sends the trace to
+ * SQL instead, which stays correct.
+ */
+static void
+open_genealogy_index(GenealogyStore *store, TraceDirection direction)
+{
+	const char *name = index_names[direction];
+	Oid			indexoid = get_relname_relid(name, RelationGetNamespace(store->links));
+	Relation	index;
+	Form_pg_index form;
+	AttrNumber	far_col = store->col_near[1 - direction];
+
+	if (!OidIsValid(indexoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("genealogy index lottrace.%s does not exist", name),
+				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id);",
+						 name, near_columns[direction], near_columns[1 - direction])));
+	index = index_open(indexoid, AccessShareLock);
+	form = index->rd_index;
+	if (form->indrelid != RelationGetRelid(store->links) ||
+		index->rd_rel->relam != BTREE_AM_OID ||
+		form->indnkeyatts != 1 ||
+		form->indkey.values[0] != store->col_near[direction] ||
+		!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
+		!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
+		index_shape_error(name, direction);
+
+	store->index_far[direction] = InvalidAttrNumber;
+	store->index_id[direction] = InvalidAttrNumber;
+	for (int i = 1; i < form->indnatts; i++)
+	{
+		if (form->indkey.values[i] == far_col)
+			store->index_far[direction] = i + 1;
+		else if (form->indkey.values[i] == store->col_id)
+			store->index_id[direction] = i + 1;
+	}
+	if (store->index_far[direction] == InvalidAttrNumber ||
+		store->index_id[direction] == InvalidAttrNumber)
+		index_shape_error(name, direction);
+
+	if (!form->indisvalid)
+	{
+		store->use_sql = true;
+		snprintf(store->sql_reason, sizeof(store->sql_reason),
+				 "sql: index %s is not valid", name);
+	}
+	else if (form->indcheckxmin &&
+			 !TransactionIdPrecedes(HeapTupleHeaderGetXmin(index->rd_indextuple->t_data),
+									TransactionXmin))
+	{
+		store->use_sql = true;
+		snprintf(store->sql_reason, sizeof(store->sql_reason),
+				 "sql: index %s is newer than the snapshot", name);
+	}
+	store->index[direction] = index;
+}
+
+static double
+estimated_tuples(Relation rel, double tuples_per_page)
+{
+	if (rel->rd_rel->reltuples >= 0)
+		return rel->rd_rel->reltuples;
+	return RelationGetNumberOfBlocks(rel) * tuples_per_page;
+}
+
+GenealogyStore *
+genealogy_open(const char *function, bool details)
+{
+	static const char *const links_columns[] = {"id", "parent_id", "child_id", "quantity", "kind"};
+	static const char *const lots_columns[] = {"id"};
+	GenealogyStore *store = palloc0(sizeof(GenealogyStore));
+	Oid			links_oid;
+	Oid			lots_oid;
+	double		lots_tuples;
+
+	store->function = function;
+	store->cxt = CurrentMemoryContext;
+	links_oid = RangeVarGetRelid(makeRangeVar("lottrace", "links", -1), AccessShareLock, false);
+	lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1), AccessShareLock, false);
+	store->links = table_open(links_oid, NoLock);
+	store->lots = table_open(lots_oid, NoLock);
+
+	check_select(store->links, links_columns, details ? 5 : 3);
+	check_select(store->lots, lots_columns, 1);
+
+	store->col_id = links_column(store, "id");
+	store->col_near[TRACE_FORWARD] = links_column(store, "parent_id");
+	store->col_near[TRACE_BACKWARD] = links_column(store, "child_id");
+	store->col_quantity = links_column(store, "quantity");
+	store->col_kind = links_column(store, "kind");
+
+	if (check_enable_rls(links_oid, InvalidOid, false) == RLS_ENABLED)
+	{
+		store->use_sql = true;
+		strlcpy(store->sql_reason, "sql: row-level security on links", sizeof(store->sql_reason));
+	}
+	else if (check_enable_rls(lots_oid, InvalidOid, false) == RLS_ENABLED)
+	{
+		store->use_sql = true;
+		strlcpy(store->sql_reason, "sql: row-level security on lots", sizeof(store->sql_reason));
+	}
+	else if (trace_method == TRACE_METHOD_SQL)
+	{
+		store->use_sql = true;
+		strlcpy(store->sql_reason, "sql: lottrace.trace_method = sql", sizeof(store->sql_reason));
+	}
+
+	open_genealogy_index(store, TRACE_FORWARD);
+	open_genealogy_index(store, TRACE_BACKWARD);
+
+	store->snapshot = RegisterSnapshot(GetActiveSnapshot());
+	store->links_vmbuffer = InvalidBuffer;
+	store->lots_vmbuffer = InvalidBuffer;
+
+	if (!store->use_sql)
+	{
+		Oid			pkey;
+
+		RelationGetIndexList(store->lots);
+		pkey = store->lots->rd_pkindex;
+		if (!OidIsValid(pkey))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("lottrace.lots has no primary key")));
+		store->lots_pkey = index_open(pkey, AccessShareLock);
+		store->links_slot = table_slot_create(store->links, NULL);
+		store->lots_slot = table_slot_create(store->lots, NULL);
+	}
+
+	store->links_tuples = estimated_tuples(store->links, 60);
+	lots_tuples = estimated_tuples(store->lots, 40);
+	store->tuples_per_key = store->links_tuples / Max(lots_tuples, 1.0);
+	if (store->tuples_per_key <= 0)
+		store->tuples_per_key = 1;
+	if (store->links->rd_rel->relpages > 0)
+		store->all_visible = Min(1.0, (double) store->links->rd_rel->relallvisible /
+								 store->links->rd_rel->relpages);
+	store->run_gap = (int64) Max(1.0, floor(COST_INDEX_DESCENT /
+											(COST_INDEX_TUPLE * store->tuples_per_key)));
+	return store;
+}
+
+void
+genealogy_close(GenealogyStore *store)
+{
+	for (int d = 0; d < 2; d++)
+	{
+		if (store->btree[d])
+			btree_reader_free(store->btree[d]);
+		if (store->scan[d])
+			index_endscan(store->scan[d]);
+		index_close(store->index[d], NoLock);
+	}
+	if (store->lots_btree)
+		btree_reader_free(store->lots_btree);
+	if (store->pkey_scan)
+		index_endscan(store->pkey_scan);
+	if (store->lots_pkey)
+		index_close(store->lots_pkey, NoLock);
+	if (store->links_slot)
+		ExecDropSingleTupleTableSlot(store->links_slot);
+	if (store->lots_slot)
+		ExecDropSingleTupleTableSlot(store->lots_slot);
+	if (BufferIsValid(store->links_vmbuffer))
+		ReleaseBuffer(store->links_vmbuffer);
+	if (BufferIsValid(store->lots_vmbuffer))
+		ReleaseBuffer(store->lots_vmbuffer);
+	if (store->spi_connected)
+		SPI_finish();
+	UnregisterSnapshot(store->snapshot);
+	table_close(store->links, NoLock);
+	table_close(store->lots, NoLock);
+	pfree(store);
+}
+
+bool
+genealogy_uses_sql(GenealogyStore *store)
+{
+	return store->use_sql;
+}
+
+/* SPI, connected on first use and kept until genealogy_close */
+static void
+connect_spi(GenealogyStore *store)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (store->spi_connected)
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	store->spi_connected = true;
+	MemoryContextSwitchTo(cxt);
+}
+
+static SPIPlanPtr
+prepare_kept(const char *query)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	SPIPlanPtr	plan = SPI_prepare(query, 1, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	return plan;
+}
+
+static Datum
+int8_array_datum(const int64 *ids, int64 n)
+{
+	Datum	   *elems = palloc_extended(Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	ArrayType  *array;
+
+	for (int64 i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(ids[i]);
+	array = construct_array(elems, (int) n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	pfree(elems);
+	return PointerGetDatum(array);
+}
+
+static void
+missing_lot_error(int64 id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("lot %lld does not exist", (long long) id)));
+}
+
+/* Does the lot exist for this snapshot?  One probe of lots' primary key. */
+static bool
+lot_exists_direct(GenealogyStore *store, int64 id)
+{
+	ScanKeyData key;
+	ItemPointer tid;
+	bool		found = false;
+	MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+	/* the index AM keeps state across calls: see read_links_index */
+	if (store->pkey_scan == NULL)
+	{
+		store->pkey_scan = index_beginscan(store->lots, store->lots_pkey, store->snapshot, 1, 0);
+		store->pkey_scan->xs_want_itup = true;
+	}
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(id));
+	index_rescan(store->pkey_scan, &key, 1, NULL, 0);
+	while (!found && (tid = index_getnext_tid(store->pkey_scan, ForwardScanDirection)) != NULL)
+	{
+		if (VM_ALL_VISIBLE(store->lots, ItemPointerGetBlockNumber(tid), &store->lots_vmbuffer))
+		{
+			if (IsolationIsSerializable())
+				PredicateLockPage(store->lots, ItemPointerGetBlockNumber(tid), store->snapshot);
+			found = true;
+		}
+		else if (index_fetch_heap(store->pkey_scan, store->lots_slot))
+		{
+			ExecClearTuple(store->lots_slot);
+			found = true;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return found;
+}
+
+/* existence checks through the page-by-page reader: mark what is seen */
+typedef struct FoundLots
+{
+	const int64 *ids;
+	bool	   *found;
+	int64		pos;
+} FoundLots;
+
+static bool
+mark_found(void *arg, const GenealogyLink *link)
+{
+	FoundLots  *f = (FoundLots *) arg;
+
+	while (f->ids[f->pos] < link->near)
+		f->pos++;
+	f->found[f->pos] = true;
+	return false;
+}
+
+void
+genealogy_check_lots_exist(GenealogyStore *store, const int64 *ids, int64 nids)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		arg;
+	Portal		portal;
+	int64	   *found;
+	int64		nfound = 0;
+
+	if (!store->use_sql)
+	{
+		if (!store->lots_btree_tried)
+		{
+			MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+			store->lots_btree_tried = true;
+			store->lots_btree = btree_reader_create(store->lots, store->lots_pkey, 0, 0,
+													store->snapshot, store->lots_slot);
+			MemoryContextSwitchTo(old);
+		}
+		if (store->lots_btree)
+		{
+			FoundLots	f;
+			TraceLevelStats stats;
+			MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+			memset(&stats, 0, sizeof(stats));
+			f.ids = ids;
+			f.pos = 0;
+			f.found = palloc_extended(Max(nids, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			btree_reader_read(store->lots_btree, ids, nids, false, mark_found, &f,
+							  NULL, NULL, &stats);
+			MemoryContextSwitchTo(old);
+			for (int64 i = 0; i < nids; i++)
+				if (!f.found[i])
+					missing_lot_error(ids[i]);
+			pfree(f.found);
+			return;
+		}
+		for (int64 i = 0; i < nids; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (!lot_exists_direct(store, ids[i]))
+				missing_lot_error(ids[i]);
+		}
+		return;
+	}
+
+	connect_spi(store);
+	if (plan == NULL)
+		plan = prepare_kept("SELECT l.id FROM lottrace.lots l "
+							"WHERE l.id OPERATOR(pg_catalog.=) ANY ($1)");
+	arg = int8_array_datum(ids, nids);
+	found = palloc_extended(Max(nids, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	portal = SPI_cursor_open(NULL, plan, &arg, NULL, true);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed && nfound < nids; i++)
+		{
+			bool		isnull;
+
+			found[nfound++] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+														  SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	nfound = trace_sort_unique(found, nfound);
+	for (int64 i = 0, j = 0; i < nids; i++)
+	{
+		while (j < nfound && found[j] < ids[i])
+			j++;
+		if (j >= nfound || found[j] != ids[i])
+			missing_lot_error(ids[i]);
+	}
+	pfree(found);
+}
+
+LinkReadMethod
+genealogy_choose_method(GenealogyStore *store, TraceDirection direction pg_attribute_unused(),
+						const int64 *keys pg_attribute_unused(), int64 nkeys, bool details)
+{
+	double		links = nkeys * store->tuples_per_key;
+	double		heap_share = details ? 1.0 : 1.0 - store->all_visible;
+	double		index_cost;
+	double		heap_cost;
+
+	if (store->use_sql)
+		return LINK_READ_SQL;
+	if (trace_method == TRACE_METHOD_INDEX || trace_method == TRACE_METHOD_INDEX_AM)
+		return LINK_READ_INDEX;
+	if (trace_method == TRACE_METHOD_HEAP)
+		return LINK_READ_HEAP;
+
+	/*
+	 * The scan reads every link once, checking each against the frontier;
+	 * the index reads the frontier's links, each key costing a little and
+	 * each entry on a page the visibility map does not vouch for a heap
+	 * fetch.  With a good visibility map the index wins unless the frontier
+	 * is nearly the whole graph.
+	 */
+	index_cost = nkeys * COST_INDEX_KEY +
+		links * (COST_INDEX_TUPLE + heap_share * COST_HEAP_FETCH);
+	heap_cost = store->links_tuples * COST_HEAP_TUPLE;
+	return heap_cost < index_cost ? LINK_READ_HEAP : LINK_READ_INDEX;
+}
+
+static IndexScanDesc
+links_index_scan(GenealogyStore *store, TraceDirection direction)
+{
+	if (store->scan[direction] == NULL)
+	{
+		store->scan[direction] = index_beginscan(store->links, store->index[direction],
+												 store->snapshot, 2, 0);
+		store->scan[direction]->xs_want_itup = true;
+	}
+	return store->scan[direction];
+}
+
+static void
+read_details(GenealogyStore *store, GenealogyLink *link)
+{
+	bool		isnull;
+	Datum		kind;
+
+	link->quantity = slot_getattr(store->links_slot, store->col_quantity, &link->quantity_isnull);
+	kind = slot_getattr(store->links_slot, store->col_kind, &isnull);
+	link->kind = isnull ? InvalidOid : DatumGetObjectId(kind);
+}
+
+static void
+read_details_callback(void *arg, GenealogyLink *link)
+{
+	read_details((GenealogyStore *) arg, link);
+}
+
+/* the page-by-page reader of a direction, created on first use */
+static BtreeLinkReader *
+links_btree_reader(GenealogyStore *store, TraceDirection direction)
+{
+	if (!store->btree_tried[direction])
+	{
+		MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+		store->btree_tried[direction] = true;
+		store->btree[direction] = btree_reader_create(store->links, store->index[direction],
+													  store->index_far[direction],
+													  store->index_id[direction],
+													  store->snapshot, store->links_slot);
+		MemoryContextSwitchTo(old);
+	}
+	return store->btree[direction];
+}
+
+/*
+ * The index method through the index AM, for btrees older than version 4:
+ * runs of nearby keys, each one index search merged with the keys.
+ *
+ * The index AM allocates state lazily during a scan (btree's killed-items
+ * array, tuple workspace at rescan) in the current memory context and frees
+ * it at index_endscan, so all calls run in the store's context, which lives
+ * as long as the scan; visitors allocate in contexts of their own.
+ */
+static bool
+read_links_index(GenealogyStore *store, TraceDirection direction,
+				 const int64 *keys, int64 nkeys, bool details,
+				 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
+{
+	MemoryContext old = MemoryContextSwitchTo(store->cxt);
+	IndexScanDesc scan = links_index_scan(store, direction);
+	TupleDesc	itupdesc = RelationGetDescr(store->index[direction]);
+	AttrNumber	far_col = store->index_far[direction];
+	AttrNumber	id_col = store->index_id[direction];
+	bool		serializable = IsolationIsSerializable();
+	int64		next = 0;
+
+	while (next < nkeys)
+	{
+		ScanKeyData skeys[2];
+		int64		last = next;
+		int64		k = next;
+		int64		wasted = 0;
+		bool		restarted = false;
+		ItemPointer tid;
+
+		while (last + 1 < nkeys &&
+			   (uint64) keys[last + 1] - (uint64) keys[last] <= (uint64) store->run_gap)
+			last++;
+		/* the scan was begun with two keys: a lone key is the range [k, k] */
+		ScanKeyInit(&skeys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(keys[next]));
+		ScanKeyInit(&skeys[1], 1, BTLessEqualStrategyNumber, F_INT8LE, Int64GetDatum(keys[last]));
+		index_rescan(scan, skeys, 2, NULL, 0);
+		stats->reads++;
+
+		while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+		{
+			IndexTuple	itup = scan->xs_itup;
+			GenealogyLink link;
+			bool		isnull;
+
+			CHECK_FOR_INTERRUPTS();
+			stats->tuples++;
+			link.near = DatumGetInt64(index_getattr(itup, 1, itupdesc, &isnull));
+			while (keys[k] < link.near)
+				k++;
+			if (keys[k] != link.near)
+			{
+				/* a long stretch of lots not in the frontier: search anew */
+				if (++wasted > RUN_WASTE_LIMIT)
+				{
+					next = k;
+					restarted = true;
+					break;
+				}
+				continue;
+			}
+			wasted = 0;
+
+			if (details)
+			{
+				stats->heap_fetches++;
+				if (!index_fetch_heap(scan, store->links_slot))
+					continue;
+				read_details(store, &link);
+			}
+			else if (!VM_ALL_VISIBLE(store->links, ItemPointerGetBlockNumber(tid),
+									 &store->links_vmbuffer))
+			{
+				stats->heap_fetches++;
+				if (!index_fetch_heap(scan, store->links_slot))
+					continue;
+				ExecClearTuple(store->links_slot);
+			}
+			else if (serializable)
+				PredicateLockPage(store->links, ItemPointerGetBlockNumber(tid), store->snapshot);
+
+			link.far = DatumGetInt64(index_getattr(itup, far_col, itupdesc, &isnull));
+			link.link_id = DatumGetInt64(index_getattr(itup, id_col, itupdesc, &isnull));
+			stats->links++;
+			if (visit(arg, &link))
+			{
+				MemoryContextSwitchTo(old);
+				return true;
+			}
+		}
+		if (!restarted)
+			next = last + 1;
+	}
+	MemoryContextSwitchTo(old);
+	return false;
+}
+
+/* The heap method: one sequential scan of links, probing a set of the keys. */
+static bool
+read_links_heap(GenealogyStore *store, TraceDirection direction,
+				const int64 *keys, int64 nkeys, bool details,
+				GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace frontier set",
+											  ALLOCSET_DEFAULT_SIZES);
+	LotSet	   *frontier = lotset_create_in(cxt, (uint32) Min(nkeys, PG_INT32_MAX));
+	TableScanDesc scan;
+	TupleTableSlot *slot = store->links_slot;
+	AttrNumber	near_col = store->col_near[direction];
+	AttrNumber	far_col = store->col_near[1 - direction];
+	bool		stopped = false;
+
+	for (int64 i = 0; i < nkeys; i++)
+		lotset_add(frontier, keys[i]);
+
+	scan = table_beginscan(store->links, store->snapshot, 0, NULL);
+	stats->reads++;
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		GenealogyLink link;
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		stats->tuples++;
+		link.near = DatumGetInt64(slot_getattr(slot, near_col, &isnull));
+		if (!lotset_contains(frontier, link.near))
+			continue;
+		link.far = DatumGetInt64(slot_getattr(slot, far_col, &isnull));
+		link.link_id = DatumGetInt64(slot_getattr(slot, store->col_id, &isnull));
+		if (details)
+			read_details(store, &link);
+		stats->links++;
+		if (visit(arg, &link))
+		{
+			stopped = true;
+			break;
+		}
+	}
+	table_endscan(scan);
+	ExecClearTuple(slot);
+	MemoryContextDelete(cxt);
+	return stopped;
+}
+
+/*
+ * The SQL method, for row-level security: one query per level, so the
+ * caller's policies on links and lots apply.  A link counts only when the
+ * lot at its far end is visible too.
+ */
+static bool
+read_links_sql(GenealogyStore *store, TraceDirection direction,
+			   const int64 *keys, int64 nkeys, bool details,
+			   GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
+{
+	static SPIPlanPtr plans[2][2];
+	SPIPlanPtr	plan;
+	Datum		keys_array;
+	Portal		portal;
+	bool		stopped = false;
+
+	connect_spi(store);
+	plan = plans[direction][details];
+	if (plan == NULL)
+	{
+		char		query[512];
+		const char *near = near_columns[direction];
+		const char *far = near_columns[1 - direction];
+
+		snprintf(query, sizeof(query),
+				 "SELECT k.%s, k.%s, k.id%s FROM lottrace.links k "
+				 "WHERE k.%s OPERATOR(pg_catalog.=) ANY ($1) "
+				 "AND EXISTS (SELECT FROM lottrace.lots l WHERE l.id OPERATOR(pg_catalog.=) k.%s)",
+				 near, far, details ? ", k.quantity, k.kind" : "", near, far);
+		plan = plans[direction][details] = prepare_kept(query);
+	}
+
+	keys_array = int8_array_datum(keys, nkeys);
+	portal = SPI_cursor_open(NULL, plan, &keys_array, NULL, true);
+	stats->reads++;
+	while (!stopped)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			GenealogyLink link;
+			bool		isnull;
+
+			CHECK_FOR_INTERRUPTS();
+			stats->tuples++;
+			link.near = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+			link.far = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+			link.link_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &isnull));
+			if (details)
+			{
+				Datum		kind;
+
+				link.quantity = SPI_getbinval(tuple, desc, 4, &link.quantity_isnull);
+				kind = SPI_getbinval(tuple, desc, 5, &isnull);
+				link.kind = isnull ? InvalidOid : DatumGetObjectId(kind);
+			}
+			stats->links++;
+			if (visit(arg, &link))
+			{
+				stopped = true;
+				break;
+			}
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	pfree(DatumGetPointer(keys_array));
+	return stopped;
+}
+
+bool
+genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
+					 const int64 *keys, int64 nkeys, bool details,
+					 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
+{
+	stats->method = method;
+	if (nkeys == 0)
+		return false;
+	switch (method)
+	{
+		case LINK_READ_INDEX:
+			{
+				BtreeLinkReader *reader = NULL;
+
+				if (trace_method != TRACE_METHOD_INDEX_AM)
+					reader = links_btree_reader(store, direction);
+				if (reader)
+					return btree_reader_read(reader, keys, nkeys, details, visit, arg,
+											 read_details_callback, store, stats);
+				stats->method = LINK_READ_INDEX_AM;
+				return read_links_index(store, direction, keys, nkeys, details, visit, arg, stats);
+			}
+		case LINK_READ_INDEX_AM:
+			{
+				stats->method = LINK_READ_INDEX_AM;
+				return read_links_index(store, direction, keys, nkeys, details, visit, arg, stats);
+			}
+		case LINK_READ_HEAP:
+			return read_links_heap(store, direction, keys, nkeys, details, visit, arg, stats);
+		case LINK_READ_SQL:
+			return read_links_sql(store, direction, keys, nkeys, details, visit, arg, stats);
+	}
+	return false;
+}
+
+void
+genealogy_stats_begin(GenealogyStore *store, int64 nroots)
+{
+	memset(&last_trace, 0, sizeof(last_trace));
+	strlcpy(last_trace.function, store->function, sizeof(last_trace.function));
+	strlcpy(last_trace.path, store->use_sql ? store->sql_reason : "index", sizeof(last_trace.path));
+	last_trace.roots = nroots;
+	INSTR_TIME_SET_CURRENT(store->trace_start);
+}
+
+TraceLevelStats *
+genealogy_stats_level(GenealogyStore *store, TraceDirection direction, int32 depth)
+{
+	TraceLevelStats *level;
+
+	if (last_trace.nlevels < TRACE_STATS_MAX_LEVELS)
+		level = &last_trace.levels[last_trace.nlevels++];
+	else
+	{
+		static TraceLevelStats scratch;
+
+		level = &scratch;
+	}
+	memset(level, 0, sizeof(*level));
+	level->direction = direction;
+	level->depth = depth;
+	INSTR_TIME_SET_CURRENT(store->level_start);
+	return level;
+}
+
+void
+genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, store->level_start);
+	level->ms = INSTR_TIME_GET_MILLISEC(now);
+	if (level < last_trace.levels || level >= last_trace.levels + TRACE_STATS_MAX_LEVELS)
+	{
+		TraceLevelStats *more = &last_trace.more;
+
+		last_trace.more_levels++;
+		more->method = level->method;
+		more->frontier += level->frontier;
+		more->reads += level->reads;
+		more->tuples += level->tuples;
+		more->heap_fetches += level->heap_fetches;
+		more->links += level->links;
+		more->new_lots += level->new_lots;
+		more->ms += level->ms;
+	}
+}
+
+void
+genealogy_stats_end(GenealogyStore *store, int64 lots)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, store->trace_start);
+	last_trace.ms = INSTR_TIME_GET_MILLISEC(now);
+	last_trace.lots = lots;
+	last_trace.links = last_trace.more.links;
+	for (int i = 0; i < last_trace.nlevels; i++)
+		last_trace.links += last_trace.levels[i].links;
+	last_trace.valid = true;
+}
+
+const TraceStats *
+genealogy_last_trace(void)
+{
+	return &last_trace;
+}

@@ -1,0 +1,517 @@
+/*
+ * genealogy_btree.c
+ *	  Reading the genealogy indexes page by page, for a sorted frontier.
+ *
+ * The index AM answers one key per descent from the root, through the
+ * generic scan-key machinery (an fmgr call per comparison).  A trace asks
+ * for thousands of sorted keys at once, most of them near each other, so
+ * this reader walks the btree itself:
+ *
+ *	- It keeps the last page it used at every level pinned, with the bounds
+ *	  of its key range remembered.  The next key is looked up from the
+ *	  deepest page that covers it, usually the leaf itself or its parent,
+ *	  instead of from the root.
+ *	- Keys are int8, compared inline; pages are searched by binary search.
+ *
+ * Concurrency follows the btree's own rules (src/backend/access/nbtree/
+ * README).  A page is only read under a share lock; whenever a page is
+ * locked, the reader first moves right while the page is deleted or
+ * half-dead or the key is beyond its high key (Lehman and Yao), so
+ * concurrent splits never hide a tuple.  A remembered page is used for a key
+ * within its remembered bounds: its lower bound (the pivot that led to it,
+ * or the high key of its left sibling) never moves, and its upper bound (its
+ * high key) can only come down, which the move right handles.  Pages
+ * cannot be recycled while the statement's snapshot holds back the xmin
+ * horizon.  Every index entry visible to the snapshot was inserted before it
+ * was taken, so entries added during the read do not matter.  The entries of
+ * a key are copied out of the leaf under the lock; visibility is then
+ * decided like an index-only scan: the visibility map, else the heap tuple.
+ * No lock is held while interrupts are checked or the caller is called.
+ *
+ * It needs a version 4 btree (heap TID in the key space, the default since
+ * PostgreSQL 12) on a single int8 key; genealogy.c uses the index AM for
+ * older ones.
+ */
+#include "postgres.h"
+
+#include "access/nbtree.h"
+#include "access/tableam.h"
+#include "access/visibilitymap.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/predicate.h"
+#include "utils/rel.h"
+
+#include "compat.h"
+#include "genealogy_btree.h"
+
+#define MAX_BTREE_LEVELS 16
+
+/*
+ * A bound of a page's key range: a pivot key, with its heap TID truncated
+ * away (minus infinity) or not; or no bound at all.
+ */
+typedef struct KeyBound
+{
+	bool		none;			/* minus infinity below, plus infinity above */
+	int64		key;
+	bool		has_tid;
+} KeyBound;
+
+/* the last page used at a level */
+typedef struct LevelPage
+{
+	Buffer		buf;			/* pinned, not locked; InvalidBuffer if none */
+	BlockNumber blkno;
+	KeyBound	low;			/* fixed for the page's lifetime */
+	KeyBound	high;			/* as of the last lock: splits only lower it */
+} LevelPage;
+
+/* an entry of the current key, copied out of the leaf */
+typedef struct LeafEntry
+{
+	ItemPointerData tid;
+	int64		far;
+	int64		link_id;
+} LeafEntry;
+
+struct BtreeLinkReader
+{
+	Relation	index;
+	Relation	heap;
+	Snapshot	snapshot;
+	TupleDesc	itupdesc;
+	AttrNumber	far_col;		/* 0 when the index has only its key */
+	AttrNumber	id_col;
+	TupleTableSlot *slot;		/* heap tuples, for visibility and details */
+	IndexFetchTableData *fetch;
+	Buffer		vmbuffer;
+	bool		serializable;
+
+	int			top;			/* highest level remembered, -1: none */
+	LevelPage	level[MAX_BTREE_LEVELS];
+
+	LeafEntry  *entries;
+	int			maxentries;
+};
+
+static inline int64
+tuple_key(BtreeLinkReader *r, IndexTuple itup)
+{
+	bool		isnull;
+
+	return DatumGetInt64(index_getattr(itup, 1, r->itupdesc, &isnull));
+}
+
+/*
+ * Is the pivot tuple at most (key, minus infinity)?  A pivot with no key
+ * attribute is minus infinity; one whose heap TID was truncated away equals
+ * (key, minus infinity) when its key is the key.
+ */
+static inline bool
+pivot_at_most(BtreeLinkReader *r, IndexTuple pivot, int64 key)
+{
+	int64		pivot_key;
+
+	if (BTreeTupleGetNAtts(pivot, r->index) == 0)
+		return true;
+	pivot_key = tuple_key(r, pivot);
+	if (pivot_key != key)
+		return pivot_key < key;
+	return BTreeTupleGetHeapTID(pivot) == NULL;
+}
+
+/* The same test against a remembered bound (no bound: minus infinity). */
+static inline bool
+bound_at_most(const KeyBound *bound, int64 key)
+{
+	if (bound->none)
+		return true;
+	if (bound->key != key)
+		return bound->key < key;
+	return !bound->has_tid;
+}
+
+static inline bool
+remembered_beyond(LevelPage *lp, int64 key)
+{
+	return !lp->high.none && bound_at_most(&lp->high, key);
+}
+
+static inline bool
+remembered_covers(LevelPage *lp, int64 key)
+{
+	return BufferIsValid(lp->buf) && bound_at_most(&lp->low, key) && !remembered_beyond(lp, key);
+}
+
+static void
+pivot_bound(BtreeLinkReader *r, IndexTuple pivot, KeyBound *bound)
+{
+	bound->none = BTreeTupleGetNAtts(pivot, r->index) == 0;
+	bound->key = bound->none ? 0 : tuple_key(r, pivot);
+	bound->has_tid = BTreeTupleGetHeapTID(pivot) != NULL;
+}
+
+/*
+ * Lock the level's page for the key, first pinning blkno (whose lower bound
+ * is "low") if it is not the remembered one, and moving right as long as the
+ * page is being deleted or the key is beyond its high key.  Returns the
+ * locked page.
+ */
+static Page
+lock_page(BtreeLinkReader *r, int lvl, BlockNumber blkno, const KeyBound *low,
+		  int64 key, TraceLevelStats *stats)
+{
+	LevelPage  *lp = &r->level[lvl];
+	KeyBound	next_low;
+
+	for (;;)
+	{
+		Page		page;
+		BTPageOpaque opaque;
+
+		if (!BufferIsValid(lp->buf) || lp->blkno != blkno)
+		{
+			if (BufferIsValid(lp->buf))
+				ReleaseBuffer(lp->buf);
+			lp->buf = ReadBuffer(r->index, blkno);
+			lp->blkno = blkno;
+			lp->low = *low;
+			LockBuffer(lp->buf, BUFFER_LOCK_SHARE);
+			_bt_checkpage(r->index, lp->buf);
+			stats->reads++;
+		}
+		else
+			LockBuffer(lp->buf, BUFFER_LOCK_SHARE);
+
+		page = BufferGetPage(lp->buf);
+		opaque = BTPageGetOpaque(page);
+		if (P_RIGHTMOST(opaque))
+			lp->high.none = true;
+		else
+			pivot_bound(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)), &lp->high);
+		if (P_IGNORE(opaque) || remembered_beyond(lp, key))
+		{
+			/*
+			 * The right sibling's range starts where this one's ends; a page
+			 * being deleted hands its whole range to it.
+			 */
+			next_low = P_IGNORE(opaque) ? lp->low : lp->high;
+			blkno = opaque->btpo_next;
+			low = &next_low;
+			LockBuffer(lp->buf, BUFFER_LOCK_UNLOCK);
+			if (blkno == P_NONE)
+				elog(ERROR, "fell off the end of index \"%s\"", RelationGetRelationName(r->index));
+			continue;
+		}
+		if (LOTTRACE_BTPO_LEVEL(opaque) != (uint32) lvl)
+			elog(ERROR, "btree level %u does not match the expected %d in index \"%s\"",
+				 LOTTRACE_BTPO_LEVEL(opaque), lvl, RelationGetRelationName(r->index));
+		if (lvl == 0 && r->serializable)
+			PredicateLockPage(r->index, lp->blkno, r->snapshot);
+		return page;
+	}
+}
+
+static void
+release_levels(BtreeLinkReader *r)
+{
+	for (int i = 0; i < MAX_BTREE_LEVELS; i++)
+	{
+		if (BufferIsValid(r->level[i].buf))
+			ReleaseBuffer(r->level[i].buf);
+		r->level[i].buf = InvalidBuffer;
+	}
+	r->top = -1;
+}
+
+static const KeyBound no_bound = {true, 0, false};
+
+/* The (fast) root, as the metapage says now: false for an empty index. */
+static bool
+find_root(BtreeLinkReader *r, BlockNumber *root)
+{
+	Buffer		buf = ReadBuffer(r->index, BTREE_METAPAGE);
+	BTMetaPageData *meta;
+	uint32		level;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	meta = BTPageGetMeta(BufferGetPage(buf));
+	if (meta->btm_magic != BTREE_MAGIC)
+		elog(ERROR, "index \"%s\" is not a btree", RelationGetRelationName(r->index));
+	*root = meta->btm_fastroot;
+	level = meta->btm_fastlevel;
+	UnlockReleaseBuffer(buf);
+	if (*root == P_NONE)
+		return false;
+	if (level >= MAX_BTREE_LEVELS)
+		elog(ERROR, "index \"%s\" is too deep", RelationGetRelationName(r->index));
+	for (int i = (int) level + 1; i <= r->top; i++)
+	{
+		if (BufferIsValid(r->level[i].buf))
+			ReleaseBuffer(r->level[i].buf);
+		r->level[i].buf = InvalidBuffer;
+	}
+	r->top = (int) level;
+	return true;
+}
+
+/*
+ * Lock the leaf where entries of the key start: from the deepest
+ * remembered page that covers the key, follow downlinks (the last pivot at
+ * most (key, minus infinity)) down.  Returns NULL for an empty index.
+ */
+static Page
+lock_leaf(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
+{
+	int			lvl = 0;
+	BlockNumber blkno;
+	KeyBound	low_bound = no_bound;
+	Page		page;
+
+	while (lvl <= r->top && !remembered_covers(&r->level[lvl], key))
+		lvl++;
+	if (lvl > r->top)
+	{
+		if (!find_root(r, &blkno))
+			return NULL;
+		lvl = r->top;
+	}
+	else
+	{
+		blkno = r->level[lvl].blkno;
+		low_bound = r->level[lvl].low;
+	}
+
+	for (;;)
+	{
+		BTPageOpaque opaque;
+		OffsetNumber low;
+		OffsetNumber high;
+		IndexTuple	pivot;
+
+		page = lock_page(r, lvl, blkno, &low_bound, key, stats);
+		if (lvl == 0)
+			return page;
+
+		/* the first data item of an internal page is minus infinity */
+		opaque = BTPageGetOpaque(page);
+		low = P_FIRSTDATAKEY(opaque);
+		high = PageGetMaxOffsetNumber(page);
+		while (low < high)
+		{
+			OffsetNumber mid = low + (high - low + 1) / 2;
+
+			if (pivot_at_most(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, mid)), key))
+				low = mid;
+			else
+				high = mid - 1;
+		}
+		pivot = (IndexTuple) PageGetItem(page, PageGetItemId(page, low));
+		blkno = BTreeTupleGetDownLink(pivot);
+		/* the child's range starts at its pivot (minus infinity: the page's) */
+		if (low == P_FIRSTDATAKEY(opaque))
+			low_bound = r->level[lvl].low;
+		else
+			pivot_bound(r, pivot, &low_bound);
+		LockBuffer(r->level[lvl].buf, BUFFER_LOCK_UNLOCK);
+		lvl--;
+	}
+}
+
+static void
+add_entry(BtreeLinkReader *r, int *n, ItemPointer tid, int64 far, int64 link_id)
+{
+	if (*n == r->maxentries)
+	{
+		r->maxentries *= 2;
+		r->entries = repalloc(r->entries, r->maxentries * sizeof(LeafEntry));
+	}
+	r->entries[*n].tid = *tid;
+	r->entries[*n].far = far;
+	r->entries[*n].link_id = link_id;
+	(*n)++;
+}
+
+/*
+ * Copy the entries of the key from the locked leaf, from the first at or
+ * after it, then unlock.  Returns the right sibling to go on with when the
+ * key's entries may continue there, else P_NONE.
+ */
+static BlockNumber
+copy_entries(BtreeLinkReader *r, Page page, int64 key, int *nentries)
+{
+	BTPageOpaque opaque = BTPageGetOpaque(page);
+	OffsetNumber low = P_FIRSTDATAKEY(opaque);
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+	OffsetNumber high = maxoff + 1;
+	OffsetNumber off;
+	BlockNumber next = P_NONE;
+
+	while (low < high)
+	{
+		OffsetNumber mid = low + (high - low) / 2;
+
+		if (tuple_key(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, mid))) < key)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	*nentries = 0;
+	for (off = low; off <= maxoff; off++)
+	{
+		IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
+		int64		far = 0;
+		int64		link_id = 0;
+		bool		isnull;
+
+		if (tuple_key(r, itup) != key)
+			break;
+		if (r->far_col != InvalidAttrNumber)
+		{
+			far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
+			link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
+		}
+		if (BTreeTupleIsPosting(itup))
+		{
+			for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
+				add_entry(r, nentries, BTreeTupleGetPostingN(itup, i), far, link_id);
+		}
+		else
+			add_entry(r, nentries, &itup->t_tid, far, link_id);
+	}
+	/* entries of the key may go on to the right sibling */
+	if (off > maxoff && !P_RIGHTMOST(opaque) && r->level[0].high.key == key)
+		next = opaque->btpo_next;
+	LockBuffer(r->level[0].buf, BUFFER_LOCK_UNLOCK);
+	return next;
+}
+
+BtreeLinkReader *
+btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumber id_col,
+					Snapshot snapshot, TupleTableSlot *slot)
+{
+	BtreeLinkReader *r;
+	Buffer		buf;
+	uint32		version;
+
+	if (index->rd_rel->relam != BTREE_AM_OID ||
+		IndexRelationGetNumberOfKeyAttributes(index) != 1 ||
+		TupleDescAttr(RelationGetDescr(index), 0)->atttypid != INT8OID)
+		return NULL;
+	buf = ReadBuffer(index, BTREE_METAPAGE);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	version = BTPageGetMeta(BufferGetPage(buf))->btm_version;
+	UnlockReleaseBuffer(buf);
+	if (version < BTREE_VERSION)
+		return NULL;
+
+	r = palloc0(sizeof(BtreeLinkReader));
+	r->index = index;
+	r->heap = heap;
+	r->snapshot = snapshot;
+	r->itupdesc = RelationGetDescr(index);
+	r->far_col = far_col;
+	r->id_col = id_col;
+	r->slot = slot;
+	r->fetch = table_index_fetch_begin(heap);
+	r->vmbuffer = InvalidBuffer;
+	r->serializable = IsolationIsSerializable();
+	r->top = -1;
+	for (int i = 0; i < MAX_BTREE_LEVELS; i++)
+		r->level[i].buf = InvalidBuffer;
+	r->maxentries = 64;
+	r->entries = palloc(r->maxentries * sizeof(LeafEntry));
+	return r;
+}
+
+void
+btree_reader_free(BtreeLinkReader *r)
+{
+	release_levels(r);
+	table_index_fetch_end(r->fetch);
+	if (BufferIsValid(r->vmbuffer))
+		ReleaseBuffer(r->vmbuffer);
+	pfree(r->entries);
+	pfree(r);
+}
+
+/*
+ * Is the entry's heap tuple visible to the snapshot?  Like an index-only
+ * scan: all-visible pages need no heap access.  With details, the heap
+ * tuple is always fetched and left in the slot.
+ */
+static bool
+entry_visible(BtreeLinkReader *r, ItemPointer tid, bool details, TraceLevelStats *stats)
+{
+	bool		call_again = false;
+	bool		all_dead = false;
+	ItemPointerData heap_tid = *tid;
+
+	if (!details && VM_ALL_VISIBLE(r->heap, ItemPointerGetBlockNumber(tid), &r->vmbuffer))
+	{
+		if (r->serializable)
+			PredicateLockPage(r->heap, ItemPointerGetBlockNumber(tid), r->snapshot);
+		return true;
+	}
+	stats->heap_fetches++;
+	if (!table_index_fetch_tuple(r->fetch, &heap_tid, r->snapshot, r->slot, &call_again, &all_dead))
+		return false;
+	if (!details)
+		ExecClearTuple(r->slot);
+	return true;
+}
+
+bool
+btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool details,
+				  GenealogyLinkVisitor visit, void *arg, BtreeDetailsReader read_details,
+				  void *details_arg, TraceLevelStats *stats)
+{
+	bool		stopped = false;
+
+	for (int64 k = 0; k < nkeys && !stopped; k++)
+	{
+		int64		key = keys[k];
+		Page		page;
+		BlockNumber next;
+
+		CHECK_FOR_INTERRUPTS();
+		page = lock_leaf(r, key, stats);
+		if (page == NULL)
+			break;				/* empty index */
+		for (;;)
+		{
+			int			nentries;
+
+			next = copy_entries(r, page, key, &nentries);
+			for (int i = 0; i < nentries; i++)
+			{
+				LeafEntry  *entry = &r->entries[i];
+				GenealogyLink link;
+
+				stats->tuples++;
+				if (!entry_visible(r, &entry->tid, details, stats))
+					continue;
+				link.near = key;
+				link.far = entry->far;
+				link.link_id = entry->link_id;
+				if (details)
+					read_details(details_arg, &link);
+				stats->links++;
+				if (visit(arg, &link))
+				{
+					stopped = true;
+					break;
+				}
+			}
+			if (stopped || next == P_NONE)
+				break;
+			CHECK_FOR_INTERRUPTS();
+			page = lock_page(r, 0, next, &r->level[0].high, key, stats);
+		}
+	}
+	return stopped;
+}

@@ -1,0 +1,39 @@
+/*
+ * genealogy_btree.h
+ *	  Reading a genealogy index page by page for a sorted frontier (see
+ *	  genealogy_btree.c); used by genealogy.c.
+ */
+#ifndef LOTTRACE_GENEALOGY_BTREE_H
+#define LOTTRACE_GENEALOGY_BTREE_H
+
+#include "executor/tuptable.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
+
+#include "genealogy.h"
+
+typedef struct BtreeLinkReader BtreeLinkReader;
+
+/* fills quantity and kind from the heap tuple in the reader's slot */
+typedef void (*BtreeDetailsReader) (void *arg, GenealogyLink *link);
+
+/*
+ * A reader of index (near) INCLUDE (..., far, ..., id, ...) over heap, in
+ * the current memory context; NULL when the index is not a version 4 btree
+ * on one int8 key.  With far_col 0 only the keys are reported (existence).
+ */
+extern BtreeLinkReader *btree_reader_create(Relation heap, Relation index,
+											AttrNumber far_col, AttrNumber id_col,
+											Snapshot snapshot, TupleTableSlot *slot);
+extern void btree_reader_free(BtreeLinkReader *reader);
+
+/*
+ * Visit every visible entry of the sorted, distinct keys, in key order;
+ * returns true when the visitor stopped the read.
+ */
+extern bool btree_reader_read(BtreeLinkReader *reader, const int64 *keys, int64 nkeys,
+							  bool details, GenealogyLinkVisitor visit, void *arg,
+							  BtreeDetailsReader read_details, void *details_arg,
+							  TraceLevelStats *stats);
+
+#endif							/* LOTTRACE_GENEALOGY_BTREE_H */

@@ -1,0 +1,261 @@
+/*
+ * trace_dot.c
+ *	  trace_dot: the traced subgraph as Graphviz DOT, for drawing.
+ *
+ * Nodes are the lots reached, labelled with item, code and status and
+ * coloured by status; the roots get a heavy border.  Edges are the links of
+ * trace_edges; kinds other than "consume" are named on the edge, and rework
+ * is dashed.  Nodes come in id order and edges in link id order, so the
+ * same genealogy always gives the same text.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+
+#include "compat.h"
+#include "genealogy.h"
+#include "lotset.h"
+
+PG_FUNCTION_INFO_V1(trace_dot);
+
+typedef struct DotEdge
+{
+	int64		link_id;
+	int64		parent;
+	int64		child;
+	Oid			kind;
+} DotEdge;
+
+typedef struct DotGraph
+{
+	LotSet	   *node_set;
+	int64	   *nodes;
+	int64		nnodes;
+	int64		maxnodes;
+	DotEdge    *edges;
+	int64		nedges;
+	int64		maxedges;
+} DotGraph;
+
+static void
+add_lots(void *arg, TraceSide *side)
+{
+	DotGraph   *graph = (DotGraph *) arg;
+	const int64 *ids;
+	int64		n = trace_side_frontier(side, &ids, NULL);
+
+	for (int64 i = 0; i < n; i++)
+	{
+		if (!lotset_add(graph->node_set, ids[i]))
+			continue;
+		if (graph->nnodes == graph->maxnodes)
+		{
+			graph->maxnodes *= 2;
+			graph->nodes = repalloc_huge(graph->nodes, graph->maxnodes * sizeof(int64));
+		}
+		graph->nodes[graph->nnodes++] = ids[i];
+	}
+}
+
+static void
+add_link(void *arg, const GenealogyLink *link, TraceDirection direction, int32 depth pg_attribute_unused())
+{
+	DotGraph   *graph = (DotGraph *) arg;
+	DotEdge    *edge;
+
+	if (graph->nedges == graph->maxedges)
+	{
+		graph->maxedges *= 2;
+		graph->edges = repalloc_huge(graph->edges, graph->maxedges * sizeof(DotEdge));
+	}
+	edge = &graph->edges[graph->nedges++];
+	edge->link_id = link->link_id;
+	edge->parent = direction == TRACE_FORWARD ? link->near : link->far;
+	edge->child = direction == TRACE_FORWARD ? link->far : link->near;
+	edge->kind = link->kind;
+}
+
+static int
+edge_cmp(const void *a, const void *b)
+{
+	int64		x = ((const DotEdge *) a)->link_id;
+	int64		y = ((const DotEdge *) b)->link_id;
+
+	return (x > y) - (x < y);
+}
+
+/* a DOT double-quoted string */
+static void
+append_quoted(StringInfo buf, const char *s)
+{
+	appendStringInfoChar(buf, '"');
+	for (; *s; s++)
+	{
+		if (*s == '"' || *s == '\\')
+			appendStringInfoChar(buf, '\\');
+		if (*s == '\n')
+			appendStringInfoString(buf, "\\n");
+		else if (*s != '\r')
+			appendStringInfoChar(buf, *s);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+static const char *
+status_color(const char *status)
+{
+	static const char *const colors[][2] = {
+		{"quarantine", "#ffe0b2"},
+		{"released", "#c8e6c9"},
+		{"hold", "#fff59d"},
+		{"recalled", "#ef9a9a"},
+		{"consumed", "#e0e0e0"},
+		{"disposed", "#b0bec5"},
+	};
+
+	for (size_t i = 0; i < lengthof(colors); i++)
+		if (strcmp(status, colors[i][0]) == 0)
+			return colors[i][1];
+	return "#ffffff";
+}
+
+/*
+ * One node statement per lot, labels read with one query (under the
+ * caller's privileges and policies, like any SELECT of lots).
+ */
+static void
+append_nodes(StringInfo buf, DotGraph *graph, const int64 *roots, int64 nroots)
+{
+	Datum	   *elems = palloc_extended(Max(graph->nnodes, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	Datum		arg;
+	Oid			argtype = INT8ARRAYOID;
+	MemoryContext cxt = CurrentMemoryContext;
+	int64		row = 0;
+	int64		r = 0;
+	SPITupleTable *table;
+	uint64		nrows;
+
+	for (int64 i = 0; i < graph->nnodes; i++)
+		elems[i] = Int64GetDatum(graph->nodes[i]);
+	arg = PointerGetDatum(construct_array(elems, (int) graph->nnodes, INT8OID, sizeof(int64),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT l.id, l.item, l.code::pg_catalog.text, l.status::pg_catalog.text "
+							  "FROM lottrace.lots l WHERE l.id OPERATOR(pg_catalog.=) ANY ($1) "
+							  "ORDER BY l.id",
+							  1, &argtype, &arg, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read lots");
+	table = SPI_tuptable;
+	nrows = SPI_processed;
+	MemoryContextSwitchTo(cxt);
+
+	for (int64 i = 0; i < graph->nnodes; i++)
+	{
+		int64		id = graph->nodes[i];
+		bool		isnull;
+		StringInfoData label;
+		const char *status = "";
+
+		CHECK_FOR_INTERRUPTS();
+		initStringInfo(&label);
+		while ((uint64) row < nrows &&
+			   DatumGetInt64(SPI_getbinval(table->vals[row], table->tupdesc, 1, &isnull)) < id)
+			row++;
+		if ((uint64) row < nrows &&
+			DatumGetInt64(SPI_getbinval(table->vals[row], table->tupdesc, 1, &isnull)) == id)
+		{
+			status = SPI_getvalue(table->vals[row], table->tupdesc, 4);
+			appendStringInfo(&label, "%s\n%s\n%s",
+							 SPI_getvalue(table->vals[row], table->tupdesc, 2),
+							 SPI_getvalue(table->vals[row], table->tupdesc, 3),
+							 status);
+		}
+		else
+			appendStringInfo(&label, "lot %lld", (long long) id);
+
+		while (r < nroots && roots[r] < id)
+			r++;
+		appendStringInfo(buf, "\tn%lld [label=", (long long) id);
+		append_quoted(buf, label.data);
+		appendStringInfo(buf, ", fillcolor=\"%s\"", status_color(status));
+		if (r < nroots && roots[r] == id)
+			appendStringInfoString(buf, ", penwidth=3, color=\"#0d47a1\"");
+		appendStringInfoString(buf, "];\n");
+		pfree(label.data);
+	}
+	SPI_finish();
+}
+
+/* trace_dot(roots bigint[], direction text, max_depth int) */
+Datum
+trace_dot(PG_FUNCTION_ARGS)
+{
+	int64		nroots;
+	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
+	TraceWay	way = trace_direction_arg(fcinfo, 1);
+	int32		max_depth = trace_max_depth_arg(fcinfo, 2);
+	GenealogyStore *store;
+	DotGraph	graph;
+	StringInfoData buf;
+	int64		reached;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace dot",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	text	   *result;
+
+	graph.node_set = lotset_create_in(cxt, 1024);
+	graph.maxnodes = 64;
+	graph.nodes = palloc(graph.maxnodes * sizeof(int64));
+	graph.nnodes = 0;
+	graph.maxedges = 64;
+	graph.edges = palloc(graph.maxedges * sizeof(DotEdge));
+	graph.nedges = 0;
+
+	store = genealogy_open("trace_dot", true);
+	genealogy_stats_begin(store, nroots);
+	genealogy_check_lots_exist(store, roots, nroots);
+	reached = trace_walk(store, way, roots, nroots, max_depth, add_link, add_lots, &graph);
+	genealogy_stats_end(store, reached);
+	genealogy_close(store);
+
+	graph.nnodes = trace_sort_unique(graph.nodes, graph.nnodes);
+	qsort(graph.edges, graph.nedges, sizeof(DotEdge), edge_cmp);
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf,
+						   "digraph lottrace {\n"
+						   "\trankdir=LR;\n"
+						   "\tnode [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n"
+						   "\tedge [fontname=\"Helvetica\", fontsize=9, color=\"#546e7a\"];\n");
+	append_nodes(&buf, &graph, roots, nroots);
+	for (int64 i = 0; i < graph.nedges; i++)
+	{
+		DotEdge    *edge = &graph.edges[i];
+		const char *kind = OidIsValid(edge->kind) ?
+			DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(edge->kind))) : "consume";
+
+		CHECK_FOR_INTERRUPTS();
+		appendStringInfo(&buf, "\tn%lld -> n%lld", (long long) edge->parent, (long long) edge->child);
+		if (strcmp(kind, "consume") != 0)
+		{
+			appendStringInfo(&buf, " [label=\"%s\"", kind);
+			if (strcmp(kind, "rework") == 0)
+				appendStringInfoString(&buf, ", style=dashed");
+			appendStringInfoChar(&buf, ']');
+		}
+		appendStringInfoString(&buf, ";\n");
+	}
+	appendStringInfoString(&buf, "}\n");
+
+	MemoryContextSwitchTo(old);
+	result = cstring_to_text_with_len(buf.data, buf.len);
+	MemoryContextDelete(cxt);
+	PG_RETURN_TEXT_P(result);
+}

@@ -1,0 +1,239 @@
+/*
+ * trace_funcs.c
+ *	  The SQL-callable trace functions: trace_forward, trace_backward (one
+ *	  root or an array), trace_edges and is_descendant.
+ *
+ * Each has its own C symbol, so that a profile or a backtrace names the
+ * function the user called.  Results go through a tuplestore (materialize
+ * mode), which spills to disk past work_mem.
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "compat.h"
+#include "genealogy.h"
+
+PG_FUNCTION_INFO_V1(trace_forward_one);
+PG_FUNCTION_INFO_V1(trace_forward_many);
+PG_FUNCTION_INFO_V1(trace_backward_one);
+PG_FUNCTION_INFO_V1(trace_backward_many);
+PG_FUNCTION_INFO_V1(trace_edges);
+PG_FUNCTION_INFO_V1(is_descendant);
+
+int32
+trace_max_depth_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int32		max_depth;
+
+	if (PG_ARGISNULL(argno))
+		return -1;
+	max_depth = PG_GETARG_INT32(argno);
+	if (max_depth < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_depth must not be negative"),
+				 errhint("Pass NULL for no bound.")));
+	return max_depth;
+}
+
+int64 *
+trace_roots_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("root lot ids must not be null")));
+	return trace_roots_from_array(PG_GETARG_ARRAYTYPE_P(argno), nroots);
+}
+
+static int64 *
+trace_root_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots)
+{
+	int64	   *root = palloc(sizeof(int64));
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("root lot id must not be null")));
+	*root = PG_GETARG_INT64(argno);
+	*nroots = 1;
+	return root;
+}
+
+TraceWay
+trace_direction_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *direction;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("direction must not be null")));
+	direction = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (strcmp(direction, "forward") == 0)
+		return TRACE_WAY_FORWARD;
+	if (strcmp(direction, "backward") == 0)
+		return TRACE_WAY_BACKWARD;
+	if (strcmp(direction, "both") == 0)
+		return TRACE_WAY_BOTH;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid trace direction \"%s\"", direction),
+			 errhint("Valid directions are \"forward\", \"backward\" and \"both\".")));
+	return TRACE_WAY_BOTH;		/* keep compiler quiet */
+}
+
+static void
+put_frontier(ReturnSetInfo *rsinfo, TraceSide *side)
+{
+	const int64 *ids;
+	const int64 *vias;
+	int64		n = trace_side_frontier(side, &ids, &vias);
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	values[1] = Int32GetDatum(trace_side_depth(side));
+	nulls[2] = trace_side_depth(side) == 0;
+	for (int64 i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		values[0] = Int64GetDatum(ids[i]);
+		values[2] = Int64GetDatum(vias[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+static Datum
+trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection direction,
+		   int64 *roots, int64 nroots)
+{
+	int32		max_depth = trace_max_depth_arg(fcinfo, 1);
+	ReturnSetInfo *rsinfo;
+	GenealogyStore *store;
+	TraceSide  *side;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	store = genealogy_open(function, false);
+	genealogy_stats_begin(store, nroots);
+	genealogy_check_lots_exist(store, roots, nroots);
+	side = trace_side_create(store, direction, roots, nroots);
+	put_frontier(rsinfo, side);
+	while (trace_side_frontier(side, NULL, NULL) > 0 &&
+		   (max_depth < 0 || trace_side_depth(side) < max_depth))
+	{
+		trace_side_expand(side, false, NULL, NULL);
+		put_frontier(rsinfo, side);
+	}
+	genealogy_stats_end(store, trace_side_reached_count(side));
+	trace_side_free(side);
+	genealogy_close(store);
+	return (Datum) 0;
+}
+
+/* trace_forward(root bigint, max_depth int) */
+Datum
+trace_forward_one(PG_FUNCTION_ARGS)
+{
+	int64		nroots;
+	int64	   *roots = trace_root_arg(fcinfo, 0, &nroots);
+
+	return trace_lots(fcinfo, "trace_forward", TRACE_FORWARD, roots, nroots);
+}
+
+/* trace_forward(roots bigint[], max_depth int) */
+Datum
+trace_forward_many(PG_FUNCTION_ARGS)
+{
+	int64		nroots;
+	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
+
+	return trace_lots(fcinfo, "trace_forward", TRACE_FORWARD, roots, nroots);
+}
+
+/* trace_backward(root bigint, max_depth int) */
+Datum
+trace_backward_one(PG_FUNCTION_ARGS)
+{
+	int64		nroots;
+	int64	   *roots = trace_root_arg(fcinfo, 0, &nroots);
+
+	return trace_lots(fcinfo, "trace_backward", TRACE_BACKWARD, roots, nroots);
+}
+
+/* trace_backward(roots bigint[], max_depth int) */
+Datum
+trace_backward_many(PG_FUNCTION_ARGS)
+{
+	int64		nroots;
+	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
+
+	return trace_lots(fcinfo, "trace_backward", TRACE_BACKWARD, roots, nroots);
+}
+
+/* trace_edges: one row per link */
+static void
+put_link(void *arg, const GenealogyLink *link, TraceDirection direction, int32 depth)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+
+	CHECK_FOR_INTERRUPTS();
+	values[0] = Int64GetDatum(link->link_id);
+	values[1] = Int64GetDatum(direction == TRACE_FORWARD ? link->near : link->far);
+	values[2] = Int64GetDatum(direction == TRACE_FORWARD ? link->far : link->near);
+	values[3] = Int32GetDatum(depth);
+	values[4] = link->quantity;
+	nulls[4] = link->quantity_isnull;
+	values[5] = ObjectIdGetDatum(link->kind);
+	nulls[5] = !OidIsValid(link->kind);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* trace_edges(roots bigint[], direction text, max_depth int) */
+Datum
+trace_edges(PG_FUNCTION_ARGS)
+{
+	int64		nroots;
+	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
+	TraceWay	way = trace_direction_arg(fcinfo, 1);
+	int32		max_depth = trace_max_depth_arg(fcinfo, 2);
+	ReturnSetInfo *rsinfo;
+	GenealogyStore *store;
+	int64		reached;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	store = genealogy_open("trace_edges", true);
+	genealogy_stats_begin(store, nroots);
+	genealogy_check_lots_exist(store, roots, nroots);
+	reached = trace_walk(store, way, roots, nroots, max_depth, put_link, NULL, rsinfo);
+	genealogy_stats_end(store, reached);
+	genealogy_close(store);
+	return (Datum) 0;
+}
+
+/* is_descendant(lot bigint, ancestor bigint): strict */
+Datum
+is_descendant(PG_FUNCTION_ARGS)
+{
+	int64		lot = PG_GETARG_INT64(0);
+	int64		ancestor = PG_GETARG_INT64(1);
+	int64		ids[2] = {Min(lot, ancestor), Max(lot, ancestor)};
+	GenealogyStore *store;
+	bool		result;
+
+	store = genealogy_open("is_descendant", false);
+	genealogy_stats_begin(store, 2);
+	genealogy_check_lots_exist(store, ids, lot == ancestor ? 1 : 2);
+	result = trace_is_descendant(store, lot, ancestor);
+	genealogy_close(store);
+	PG_RETURN_BOOL(result);
+}

@@ -1,0 +1,370 @@
+# Randomized differential test of the trace functions.
+#
+# Builds a random genealogy shaped like production (layers of lots mixed
+# into the next layer, with popular raw lots, diamonds, long chains, rework
+# cycles, duplicate links, sparse and negative ids, deleted and rolled-back
+# links) and compares trace_forward, trace_backward, trace_edges,
+# is_descendant and trace_dot, for many root sets and depth bounds and with
+# every read method, against a breadth-first search written here and against
+# recursive CTEs.  Run twice: before VACUUM (every index entry needs a heap
+# check) and after (index-only reads).  The seed is printed so that a failure
+# can be replayed with LOTTRACE_TRACE_SEED=….
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $seed = $ENV{LOTTRACE_TRACE_SEED} // time();
+srand($seed);
+note "trace seed: $seed";
+
+my $node = PostgreSQL::Test::Cluster->new('trace');
+$node->init;
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION lottrace');
+
+sub pick { return $_[ int(rand(@_)) ] }
+
+# ---- the genealogy ------------------------------------------------------
+
+my @ids;
+my $nlots = 2000;
+for my $i (1 .. $nlots)
+{
+	# mostly dense identity-like ids, some far apart, a few negative
+	my $r = rand();
+	push @ids, $r < 0.85 ? $i : $r < 0.95 ? 1_000_000_000_000 + $i * 7919 : -$i;
+}
+my @layers;
+{
+	my @sizes = (150, 400, 500, 500, 300, 150);
+	my $at = 0;
+	for my $size (@sizes)
+	{
+		push @layers, [ @ids[ $at .. $at + $size - 1 ] ];
+		$at += $size;
+	}
+}
+
+my @links;    # [id, parent, child]
+my $link_id = 0;
+sub add_link
+{
+	my ($parent, $child) = @_;
+	return if $parent == $child;
+	push @links, [ ++$link_id, $parent, $child ];
+}
+
+for my $k (1 .. $#layers)
+{
+	my @parents = @{ $layers[ $k - 1 ] };
+	for my $child (@{ $layers[$k] })
+	{
+		my $inputs = 1 + int(rand(6));
+		for (1 .. $inputs)
+		{
+			# skewed popularity: the first few lots of a layer go everywhere
+			my $parent = rand() < 0.3 ? $parents[ int(rand(5)) ] : pick(@parents);
+			add_link($parent, $child);
+		}
+	}
+}
+# long chains hanging off random lots
+my $chain_start = $nlots;
+for my $chain (1 .. 4)
+{
+	my $prev = pick(@{ $layers[2] });
+	for my $step (1 .. 60)
+	{
+		my $lot = $ids[ int(rand($nlots)) ];
+		add_link($prev, $lot);
+		$prev = $lot;
+	}
+}
+# rework: later lots fed back into earlier layers (cycles)
+for (1 .. 40)
+{
+	add_link(pick(@{ $layers[ 3 + int(rand(3)) ] }), pick(@{ $layers[ 1 + int(rand(2)) ] }));
+}
+# small cycles of returns, and duplicate links
+for (1 .. 10)
+{
+	my ($a, $b, $c) = map { $ids[ int(rand($nlots)) ] } 1 .. 3;
+	add_link($a, $b);
+	add_link($b, $c);
+	add_link($c, $a);
+}
+for (1 .. 30)
+{
+	my $l = pick(@links);
+	add_link($l->[1], $l->[2]);
+}
+
+my $lots_copy = join("\n", map { "$_\titem" . ($_ % 7) . "\tL$_" } @ids) . "\n";
+my $links_copy = join("\n", map { join("\t", @$_, int(rand(100)), pick(qw(consume split merge rework))) } @links) . "\n";
+$node->safe_psql('postgres', "COPY lottrace.lots (id, item, code) FROM STDIN;\n$lots_copy\\.\n");
+$node->safe_psql('postgres',
+	"COPY lottrace.links (id, parent_id, child_id, quantity, kind) FROM STDIN;\n$links_copy\\.\n");
+# explicit ids do not move the identity sequences
+$node->safe_psql('postgres',
+	"SELECT setval(pg_get_serial_sequence('lottrace.links', 'id'), max(id)) FROM lottrace.links");
+
+# deleted links leave dead index entries; so do rolled-back ones
+my %deleted;
+for (1 .. int(@links * 0.03))
+{
+	$deleted{ pick(@links)->[0] } = 1;
+}
+$node->safe_psql('postgres',
+	'DELETE FROM lottrace.links WHERE id IN (' . join(',', sort { $a <=> $b } keys %deleted) . ')');
+@links = grep { !$deleted{ $_->[0] } } @links;
+$node->safe_psql('postgres',
+	'BEGIN; INSERT INTO lottrace.links (parent_id, child_id) SELECT p.id, c.id FROM lottrace.lots p, lottrace.lots c '
+	  . 'WHERE p.id % 97 = 1 AND c.id % 89 = 2 AND p.id <> c.id; ROLLBACK;');
+note scalar(@links) . " links between $nlots lots";
+
+# ---- the reference: breadth-first search in Perl ------------------------
+
+my (%down, %up);    # lot => [[neighbour, link id], ...]
+for my $l (@links)
+{
+	push @{ $down{ $l->[1] } }, [ $l->[2], $l->[0] ];
+	push @{ $up{ $l->[2] } }, [ $l->[1], $l->[0] ];
+}
+
+sub uniq_sorted
+{
+	my %seen;
+	return sort { $a <=> $b } grep { !$seen{$_}++ } @_;
+}
+
+# lot => [depth, via]; also returns the links met, as [id, near, far, depth]
+sub bfs
+{
+	my ($adj, $roots, $max) = @_;
+	my %result;
+	my @met;
+	my @frontier = uniq_sorted(@$roots);
+	$result{$_} = [ 0, undef ] for @frontier;
+	my $depth = 0;
+	while (@frontier && (!defined $max || $depth < $max))
+	{
+		my %next;
+		for my $u (@frontier)
+		{
+			for my $e (@{ $adj->{$u} // [] })
+			{
+				my ($v, $id) = @$e;
+				push @met, [ $id, $u, $v, $depth ];
+				next if exists $result{$v};
+				$next{$v} = $u if !exists $next{$v} || $u < $next{$v};
+			}
+		}
+		$depth++;
+		$result{$_} = [ $depth, $next{$_} ] for keys %next;
+		@frontier = sort { $a <=> $b } keys %next;
+	}
+	return (\%result, \@met);
+}
+
+sub lots_rows
+{
+	my ($result) = @_;
+	return join("\n",
+		sort map { "$_|$result->{$_}[0]|" . ($result->{$_}[1] // '') } keys %$result);
+}
+
+sub edges_rows
+{
+	my ($roots, $max, $direction) = @_;
+	my @rows;
+	my %forward;
+	if ($direction ne 'backward')
+	{
+		my (undef, $met) = bfs(\%down, $roots, $max);
+		for (@$met)
+		{
+			$forward{ $_->[0] } = 1;
+			push @rows, "$_->[0]|$_->[1]|$_->[2]|$_->[3]";
+		}
+	}
+	if ($direction ne 'forward')
+	{
+		my (undef, $met) = bfs(\%up, $roots, $max);
+		push @rows, "$_->[0]|$_->[2]|$_->[1]|$_->[3]" for grep { !$forward{ $_->[0] } } @$met;
+	}
+	return join("\n", sort @rows);
+}
+
+# ---- the root sets --------------------------------------------------------
+
+# is_descendant: random pairs (from a limited set of ancestors, whose
+# closures are computed once), every lot with itself, linked pairs
+my @pairs;
+for (1 .. 300)
+{
+	push @pairs, [ $ids[ int(rand($nlots)) ], $ids[ int(rand(300)) * 6 ] ] for 1 .. 3;
+	push @pairs, [ $ids[ int(rand($nlots)) ], $ids[ int(rand($nlots)) ] ];
+	push @pairs, [ pick(@links)->[2], pick(@links)->[1] ];
+	my $lot = $ids[ int(rand($nlots)) ];
+	push @pairs, [ $lot, $lot ];
+}
+
+my @root_sets;
+push @root_sets, [ $layers[0][$_] ] for 0 .. 9;              # the popular raw lots
+push @root_sets, [ $ids[ int(rand($nlots)) ] ] for 1 .. 100;
+push @root_sets, [ map { $ids[ int(rand($nlots)) ] } 1 .. 1 + int(rand(6)) ] for 1 .. 40;
+push @root_sets, [ @{ $layers[0] }[ 0 .. 29 ] ];                # a recall of many raw lots
+my $values = join(', ', map { "($_, '{" . join(',', @{ $root_sets[$_] }) . "}'::bigint[])" } 0 .. $#root_sets);
+
+sub sql_rows
+{
+	my ($query) = @_;
+	my %by_set;
+	for my $line (split /\n/, $node->safe_psql('postgres', $query))
+	{
+		my ($n, $rest) = split /\|/, $line, 2;
+		push @{ $by_set{$n} }, $rest;
+	}
+	return \%by_set;
+}
+
+sub compare_sets
+{
+	my ($name, $got, $expected_of, $nsets) = @_;
+	my $bad = 0;
+	$nsets //= @root_sets;
+	for my $n (0 .. $nsets - 1)
+	{
+		my $expected = $expected_of->($root_sets[$n]);
+		my $actual = join("\n", sort @{ $got->{$n} // [] });
+		next if $actual eq $expected;
+		$bad++;
+		if ($bad <= 3)
+		{
+			diag "$name, roots {@{$root_sets[$n]}}:";
+			diag "  expected: " . join(' ', (split /\n/, $expected)[ 0 .. 9 ]);
+			diag "  got:      " . join(' ', (split /\n/, $actual)[ 0 .. 9 ]);
+		}
+	}
+	is($bad, 0, "$name: $nsets root sets");
+}
+
+# references computed once, reused by every method and phase
+my %reference;
+my %below;
+
+sub run_all
+{
+	my ($phase) = @_;
+	for my $method (qw(auto index index_am heap sql))
+	{
+		my $set = "SET lottrace.trace_method = $method; SET work_mem = '64kB';";
+		for my $max (undef, 0, 1, 2, 5)
+		{
+			my $bound = $max // 'NULL';
+			for my $direction (qw(forward backward))
+			{
+				my $got = sql_rows("$set SELECT q.n, t.lot_id, t.depth, t.via_id
+					FROM (VALUES $values) q(n, roots), lottrace.trace_$direction(q.roots, $bound) t");
+				compare_sets("$phase $method trace_$direction max_depth $bound", $got,
+					sub {
+						my $key = "$direction $bound @{$_[0]}";
+						$reference{$key} //= lots_rows(
+							(bfs($direction eq 'forward' ? \%down : \%up, $_[0], $max))[0]);
+						return $reference{$key};
+					});
+			}
+		}
+		for my $max (undef, 1, 3)
+		{
+			my $bound = $max // 'NULL';
+			for my $direction (qw(forward backward both))
+			{
+				next if $method ne 'auto' && $method ne 'index' && $direction ne 'both';
+				# subgraphs have many more links than lots: fewer root sets
+				my $got = sql_rows("$set SELECT q.n, e.link_id, e.parent_id, e.child_id, e.depth
+					FROM (VALUES $values) q(n, roots), lottrace.trace_edges(q.roots, '$direction', $bound) e
+					WHERE q.n < 50");
+				compare_sets("$phase $method trace_edges $direction max_depth $bound", $got,
+					sub { $reference{"edges $direction $bound @{$_[0]}"} //= edges_rows($_[0], $max, $direction) },
+					50);
+			}
+		}
+
+		# is_descendant on random pairs, and on every lot with itself
+		# the slow methods on fewer pairs
+		my @method_pairs = $method eq 'auto' ? @pairs : @pairs[ 0 .. 599 ];
+		my $pair_values = join(', ', map { "($_->[0], $_->[1])" } @method_pairs);
+		my @got = split /\n/, $node->safe_psql('postgres',
+			"$set SELECT lottrace.is_descendant(l, a) FROM (VALUES $pair_values) p(l, a)");
+		my $bad = 0;
+		for my $i (0 .. $#method_pairs)
+		{
+			my ($lot, $ancestor) = @{ $method_pairs[$i] };
+			$below{$ancestor} //= (bfs(\%down, [ map { $_->[0] } @{ $down{$ancestor} // [] } ], undef))[0];
+			my $expected = exists $below{$ancestor}{$lot} ? 't' : 'f';
+			if ($got[$i] ne $expected)
+			{
+				$bad++;
+				diag "is_descendant($lot, $ancestor): expected $expected, got $got[$i]" if $bad <= 3;
+			}
+		}
+		is($bad, 0, "$phase $method is_descendant: " . scalar(@method_pairs) . " pairs");
+	}
+
+	# trace_dot draws the lots and links of the traced subgraph
+	my $bad = 0;
+	for my $n (0 .. 19)
+	{
+		my $roots = $root_sets[ 10 + $n ];
+		my $dot = $node->safe_psql('postgres',
+			"SELECT lottrace.trace_dot('{" . join(',', @$roots) . "}', 'both', 3)");
+		my @nodes = uniq_sorted($dot =~ /^\tn(-?\d+) \[/mg);
+		my @edges = sort ($dot =~ /^\tn(-?\d+ -> n-?\d+)/mg);
+		my ($f) = bfs(\%down, $roots, 3);
+		my ($b) = bfs(\%up, $roots, 3);
+		my @expected_nodes = uniq_sorted(keys %$f, keys %$b);
+		my @expected_edges = sort map { my (undef, $p, $c) = split /\|/; "$p -> n$c" }
+		  split /\n/, edges_rows($roots, 3, 'both');
+		$bad++ unless "@nodes" eq "@expected_nodes" && "@edges" eq "@expected_edges";
+	}
+	is($bad, 0, "$phase trace_dot: 20 subgraphs");
+
+	# the lots reached agree with a recursive CTE over links, the SQL a user
+	# would write, for the first root sets
+	my $cte_bad = $node->safe_psql('postgres', "
+		SELECT count(*) FROM (VALUES $values) q(n, roots)
+		 WHERE q.n < 60 AND (
+		   (SELECT array_agg(lot_id ORDER BY lot_id) FROM lottrace.trace_forward(q.roots))
+		   IS DISTINCT FROM
+		   (WITH RECURSIVE r(id) AS (SELECT unnest(q.roots) UNION
+		                             SELECT l.child_id FROM r JOIN lottrace.links l ON l.parent_id = r.id)
+		    SELECT array_agg(id ORDER BY id) FROM r)
+		   OR
+		   (SELECT array_agg(lot_id ORDER BY lot_id) FROM lottrace.trace_backward(q.roots))
+		   IS DISTINCT FROM
+		   (WITH RECURSIVE r(id) AS (SELECT unnest(q.roots) UNION
+		                             SELECT l.parent_id FROM r JOIN lottrace.links l ON l.child_id = r.id)
+		    SELECT array_agg(id ORDER BY id) FROM r))");
+	is($cte_bad, '0', "$phase: reachable lots agree with recursive CTEs");
+
+	# rows come by depth, then lot id
+	my $unordered = $node->safe_psql('postgres', "
+		SELECT count(*) FROM (VALUES $values) q(n, roots),
+		  LATERAL (SELECT t.depth, t.lot_id,
+		                  lag(t.depth) OVER (ORDER BY o) AS prev_depth,
+		                  lag(t.lot_id) OVER (ORDER BY o) AS prev_lot
+		             FROM lottrace.trace_forward(q.roots) WITH ORDINALITY t(lot_id, depth, via_id, o)) x
+		 WHERE (x.prev_depth, x.prev_lot) > (x.depth, x.lot_id)");
+	is($unordered, '0', "$phase: rows in order of depth, then lot id");
+}
+
+run_all('before vacuum');
+$node->safe_psql('postgres', 'VACUUM ANALYZE lottrace.links; VACUUM ANALYZE lottrace.lots');
+run_all('after vacuum');
+
+$node->stop;
+done_testing();
