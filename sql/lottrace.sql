@@ -718,7 +718,7 @@ BEGIN
 	 WHERE l.id = (SELECT r.lot_id FROM lottrace.reservations r WHERE r.id = ship.reservation_id)
 	   FOR SHARE;
 	IF FOUND AND shipped_lot.status <> 'released' THEN
-		RAISE EXCEPTION 'lot "%" of item "%" is %, not released', shipped_lot.code, shipped_lot.item,
+		RAISE EXCEPTION 'lot "%" of item "%" has status %, not released', shipped_lot.code, shipped_lot.item,
 			shipped_lot.status
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Only released lots are shipped; release the reservation instead.';

@@ -105,4 +105,4 @@ COPY links (parent_id, child_id) FROM stdin;
 200	999
 \.
 
-TRUNCATE lots, links, events, event_lots, lot_status_log RESTART IDENTITY;
+TRUNCATE lots, links, events, event_lots, lot_status_log, stock, reservations RESTART IDENTITY;
