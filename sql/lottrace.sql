@@ -368,7 +368,7 @@ CREATE TABLE lottrace.stock (
 	on_hand numeric NOT NULL,
 	reserved numeric NOT NULL DEFAULT 0,
 	PRIMARY KEY (lot_id, location),
-	CHECK (0 <= reserved AND reserved <= on_hand),
+	CONSTRAINT stock_reserved_within_on_hand CHECK (0 <= reserved AND reserved <= on_hand),
 	-- scale() is NULL for NaN and infinity, which no count of goods can be
 	CONSTRAINT stock_quantities_finite
 		CHECK (pg_catalog.scale(on_hand) IS NOT NULL AND pg_catalog.scale(reserved) IS NOT NULL)
