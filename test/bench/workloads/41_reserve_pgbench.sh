@@ -106,10 +106,10 @@ SELECT (SELECT count(*) FROM hot_stock WHERE reserved < 0 OR reserved > on_hand)
 	   (SELECT deadlocks FROM pg_stat_database WHERE datname = current_database())
 		 - (SELECT deadlocks FROM bench.reserve_start) AS deadlocks;
 
-SELECT :reserve_tps AS "reserve calls/s",
+SELECT round(:reserve_tps) AS "reserve calls/s",
 	   round((coalesce(pg_sequence_last_value('lottrace.reservations_id_seq'), 0)
 			  - (SELECT last_reservation FROM bench.reserve_start)) / :seconds::numeric) AS "reservations/s",
-	   :'reserve_latency' AS "reserve latency", :total_tps AS "all transactions/s",
+	   :'reserve_latency' AS "reserve latency", round(:total_tps) AS "all transactions/s",
 	   (SELECT count(*) FROM lottrace.reservations r JOIN lottrace.lots l ON l.id = r.lot_id
 		 WHERE l.item LIKE 'hot-%') AS "open reservations",
 	   (SELECT count(*) FROM lottrace.event_lots e JOIN lottrace.lots l ON l.id = e.lot_id
