@@ -489,7 +489,8 @@ CREATE FUNCTION lottrace.allocate(item text, quantity numeric, location text DEF
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	-- a lot is usable through its expiry day, and must be on that day still
+	-- the earliest eligible expiry: a lot is usable through its expiry day,
+	-- and must still be usable on as_of + min_shelf_life
 	bound date;
 	remaining numeric := allocate.quantity;
 	walk int;
