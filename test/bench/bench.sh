@@ -13,9 +13,13 @@ run_psql() {
 }
 
 run_psql -f harness.sql
-for workload in workloads/*.sql; do
+# SQL workloads run in psql; shell workloads (pgbench) run as they are
+for workload in workloads/*; do
 	case "$workload" in *"${BENCH_ONLY:-}"*) ;; *) continue ;; esac
-	run_psql -o /dev/null -f "$workload"
+	case "$workload" in
+	*.sql) run_psql -o /dev/null -f "$workload" ;;
+	*.sh) bash "$workload" ;;
+	esac
 done
 
 echo
