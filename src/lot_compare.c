@@ -17,6 +17,8 @@
 
 #include "common/hashfn.h"
 #include "fmgr.h"
+#include "lib/hyperloglog.h"
+#include "port/pg_bswap.h"
 #include "utils/sortsupport.h"
 
 #include "charset.h"
@@ -184,13 +186,133 @@ lot_sort_compare(Datum x, Datum y, SortSupport ssup pg_attribute_unused())
 	return lot_compare_datums(x, y);
 }
 
-/* Sorts and btree builds call the comparator directly, without fmgr. */
+/*
+ * Abbreviated keys: the first 8 bytes of a byte string whose memcmp order is
+ * the natural order.  Other characters stand for themselves; a digit run
+ * becomes '0', the count of its significant digits, then those digits, so
+ * that a longer number sorts later and a digit run still sorts against other
+ * characters by its first byte ('0'…'9' all fall between the same
+ * neighbours).  Equal abbreviations are settled by the full comparator,
+ * which also breaks natural ties by bytes.
+ */
+typedef struct LotAbbrevState
+{
+	hyperLogLogState distinct_keys;
+	int64		input_count;
+	bool		estimating;
+} LotAbbrevState;
+
+static Datum
+lot_abbrev_convert(Datum original, SortSupport ssup)
+{
+	LotAbbrevState *state = (LotAbbrevState *) ssup->ssup_extra;
+	text	   *lot = DatumGetLotPP(original);
+	const unsigned char *s = (const unsigned char *) VARDATA_ANY(lot);
+	int			len = VARSIZE_ANY_EXHDR(lot);
+	unsigned char key[sizeof(Datum)] = {0};
+	int			k = 0;
+	int			i = 0;
+	Datum		result;
+	Datum		big_endian;
+
+	while (i < len && k < (int) sizeof(key))
+	{
+		if (is_ascii_digit(s[i]))
+		{
+			int			start = i;
+			int			end;
+
+			while (start < len && s[start] == '0')
+				start++;
+			for (end = start; end < len && is_ascii_digit(s[end]); end++);
+			key[k++] = '0';
+			if (k < (int) sizeof(key))
+				key[k++] = (unsigned char) (end - start);
+			for (int d = start; d < end && k < (int) sizeof(key); d++)
+				key[k++] = s[d];
+			i = end;
+		}
+		else
+			key[k++] = s[i++];
+	}
+
+	/* read the key as a big-endian integer, so unsigned order is memcmp order */
+	memcpy(&big_endian, key, sizeof(key));
+#if SIZEOF_DATUM == 8
+	result = (Datum) pg_ntoh64(big_endian);
+#else
+	result = (Datum) pg_ntoh32(big_endian);
+#endif
+
+	if (state->estimating)
+	{
+		uint32		hash = hash_bytes_uint32((uint32) result ^ (uint32) ((uint64) result >> 32));
+
+		addHyperLogLog(&state->distinct_keys, hash);
+		state->input_count++;
+	}
+
+	if ((Pointer) lot != DatumGetPointer(original))
+		pfree(lot);
+	return result;
+}
+
+static int
+lot_abbrev_compare(Datum x, Datum y, SortSupport ssup pg_attribute_unused())
+{
+	if (x > y)
+		return 1;
+	if (x < y)
+		return -1;
+	return 0;
+}
+
+/*
+ * Give up on abbreviation when the keys barely differ (codes sharing their
+ * first eight characters): converting would then only add work.  Same
+ * threshold as numeric's abbreviation.
+ */
+static bool
+lot_abbrev_abort(int memtupcount, SortSupport ssup)
+{
+	LotAbbrevState *state = (LotAbbrevState *) ssup->ssup_extra;
+	double		distinct;
+
+	if (memtupcount < 10000 || state->input_count < 10000 || !state->estimating)
+		return false;
+
+	distinct = estimateHyperLogLog(&state->distinct_keys);
+	if (distinct > 100000.0)
+	{
+		/* clearly worth it: stop counting */
+		state->estimating = false;
+		return false;
+	}
+	return distinct < state->input_count / 10000.0 + 0.5;
+}
+
+/* Sorts and btree builds call the comparators directly, without fmgr. */
 Datum
 lot_sortsupport(PG_FUNCTION_ARGS)
 {
 	SortSupport ssup = (SortSupport) PG_GETARG_POINTER(0);
 
 	ssup->comparator = lot_sort_compare;
+	if (ssup->abbreviate)
+	{
+		MemoryContext old_context = MemoryContextSwitchTo(ssup->ssup_cxt);
+		LotAbbrevState *state = palloc(sizeof(LotAbbrevState));
+
+		initHyperLogLog(&state->distinct_keys, 10);
+		state->input_count = 0;
+		state->estimating = true;
+		ssup->ssup_extra = state;
+		ssup->comparator = lot_abbrev_compare;
+		ssup->abbrev_converter = lot_abbrev_convert;
+		ssup->abbrev_abort = lot_abbrev_abort;
+		ssup->abbrev_full_comparator = lot_sort_compare;
+		MemoryContextSwitchTo(old_context);
+	}
 	PG_RETURN_VOID();
 }
 

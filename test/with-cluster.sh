@@ -4,6 +4,7 @@
 # (pg_virtualenv).  The server refuses to run as root, and the TAP tests start
 # servers of their own, so as root the command runs as the postgres user in a
 # directory that user owns, removed again unless the command fails.
+# LOTTRACE_CLUSTER_OPTS adds pg_virtualenv options (-o name=value settings).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,11 +27,13 @@ if [ "$(id -u)" -eq 0 ]; then
 	chown -R postgres: "$workdir"
 	status=0
 	runuser -u postgres -- env PG_CONFIG="$PG_CONFIG" LOTTRACE_WORKDIR="$workdir" \
-		bash -c 'cd "$LOTTRACE_WORKDIR" && exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" "$@"' \
+		SCALE="${SCALE:-}" LOT_ROWS="${LOT_ROWS:-}" BENCH_ONLY="${BENCH_ONLY:-}" \
+		LOTTRACE_CLUSTER_OPTS="${LOTTRACE_CLUSTER_OPTS:-}" \
+		bash -c 'cd "$LOTTRACE_WORKDIR" && exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" $LOTTRACE_CLUSTER_OPTS "$@"' \
 		with-cluster "$@" || status=$?
 	# keep the work directory of a failed run for its logs and results
 	if [ $status -eq 0 ]; then rm -rf "$workdir"; else echo "work directory kept: $workdir"; fi
 	exit $status
 fi
 export LOTTRACE_WORKDIR=$top
-exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" "$@"
+exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" ${LOTTRACE_CLUSTER_OPTS:-} "$@"

@@ -107,4 +107,40 @@ SELECT count(*) FILTER (WHERE prev > code) AS index_out_of_order
   FROM (SELECT code, lag(code) OVER () AS prev FROM (SELECT code FROM lot_big ORDER BY code) o) s;
 RESET enable_seqscan;
 
-DROP TABLE lot_order_test, lot_hash_left, lot_hash_right, lot_dedup_test, lot_big;
+-- sorts use abbreviated keys (an 8-byte prefix of the natural order): codes
+-- built to trip them — leading zeros, digit runs of every length, runs cut
+-- by the 8-byte boundary, punctuation either side of digits — must still sort
+-- exactly as the comparison function says, in a sort and in an index
+CREATE TABLE lot_tricky AS
+  SELECT (SELECT string_agg(CASE (get_byte(h, k) % 6)
+                              WHEN 0 THEN repeat('0', get_byte(h, k + 1) % 4)
+                              WHEN 1 THEN (get_byte(h, k + 1) % 10)::text
+                              WHEN 2 THEN (get_byte(h, k + 1) * 1000 + get_byte(h, k + 2))::text
+                              WHEN 3 THEN (ARRAY['-', '/', '.', '!', ':', '_'])[1 + get_byte(h, k + 1) % 6]
+                              WHEN 4 THEN (ARRAY['A', 'a', 'Z', 'z', 'L'])[1 + get_byte(h, k + 1) % 5]
+                              ELSE '9' END, '')
+            FROM generate_series(0, 9) k)::lot AS code
+    FROM (SELECT decode(md5(i::text) || md5((i * 7)::text), 'hex') AS h FROM generate_series(1, 30000) i) s
+   WHERE length((SELECT string_agg(CASE (get_byte(h, k) % 6) WHEN 0 THEN repeat('0', get_byte(h, k + 1) % 4) ELSE 'x' END, '')
+                   FROM generate_series(0, 9) k)) > 0;
+SELECT count(*) > 25000 AS enough, count(DISTINCT code) > 20000 AS varied FROM lot_tricky;
+SELECT count(*) FILTER (WHERE lot_cmp(prev, code) > 0) AS sort_out_of_order
+  FROM (SELECT code, lag(code) OVER (ORDER BY code) AS prev FROM lot_tricky) s;
+CREATE INDEX lot_tricky_code ON lot_tricky (code);
+SET enable_seqscan = off;
+SELECT count(*) FILTER (WHERE lot_cmp(prev, code) > 0) AS index_out_of_order
+  FROM (SELECT code, lag(code) OVER () AS prev FROM (SELECT code FROM lot_tricky ORDER BY code) o) s;
+RESET enable_seqscan;
+-- and a sorted result agrees with a plain-SQL natural-order key
+SELECT bool_and(a = b) AS same_order
+  FROM (SELECT code::text AS a, row_number() OVER (ORDER BY code) AS n FROM lot_tricky) x
+  JOIN (SELECT code::text AS b,
+               row_number() OVER (ORDER BY
+                 (SELECT string_agg(CASE WHEN t[1] ~ '^[0-9]'
+                                         THEN '0' || chr(length(ltrim(t[1], '0')) + 1) || ltrim(t[1], '0')
+                                         ELSE t[1] END, '' ORDER BY o) COLLATE "C"
+                    FROM regexp_matches(code::text, '[0-9]+|[^0-9]', 'g') WITH ORDINALITY m(t, o)),
+                 code::text COLLATE "C") AS n
+          FROM lot_tricky) y USING (n);
+
+DROP TABLE lot_order_test, lot_hash_left, lot_hash_right, lot_dedup_test, lot_big, lot_tricky;

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Runs inside the throwaway cluster that run-bench.sh starts: loads the
+# harness, runs every workload file (or those matching $BENCH_ONLY), prints
+# the report, and fails if any comparison gave different answers.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# lottrace's operators are found through search_path; see doc/lottrace.md.
+export PGOPTIONS="-c search_path=lottrace,public"
+
+run_psql() {
+	psql -X -q -v ON_ERROR_STOP=1 -v scale="$SCALE" -v lot_rows="$LOT_ROWS" "$@"
+}
+
+run_psql -f harness.sql
+for workload in workloads/*.sql; do
+	case "$workload" in *"${BENCH_ONLY:-}"*) ;; *) continue ;; esac
+	run_psql -o /dev/null -f "$workload"
+done
+
+echo
+echo "lottrace benchmark: SCALE=$SCALE, $(nproc) cores, $(psql -XAtc 'SHOW server_version')"
+echo "speedup = plain SQL time / lottrace time (median of several runs, measured side by side)"
+psql -X -P pager=off -c 'SELECT * FROM bench.report'
+mismatches=$(psql -XAtc 'SELECT count(*) FROM bench.results WHERE same_answer IS FALSE')
+if [ "$mismatches" != 0 ]; then
+	echo "bench: $mismatches workload(s) gave different answers" >&2
+	exit 1
+fi
