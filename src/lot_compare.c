@@ -188,12 +188,15 @@ lot_sort_compare(Datum x, Datum y, SortSupport ssup pg_attribute_unused())
 
 /*
  * Abbreviated keys: the first 8 bytes of a byte string whose memcmp order is
- * the natural order.  Other characters stand for themselves; a digit run
- * becomes '0', the count of its significant digits, then those digits, so
- * that a longer number sorts later and a digit run still sorts against other
- * characters by its first byte ('0'…'9' all fall between the same
- * neighbours).  Equal abbreviations are settled by the full comparator,
- * which also breaks natural ties by bytes.
+ * the natural order.  Other characters stand for themselves.  A digit run
+ * becomes a marker byte '0' + n for n <= 8 significant digits (or '9' and
+ * then n, for longer runs) followed by the digits packed two to a byte, so
+ * that a longer number sorts later, equal lengths compare digit by digit,
+ * and the marker still sorts against other characters as a digit would
+ * ('0'…'9' all fall between the same neighbours).  Packing matters: codes
+ * usually start with a date, and eight digits then take five bytes, not ten.
+ * Equal abbreviations are settled by the full comparator, which also breaks
+ * natural ties by bytes.
  */
 typedef struct LotAbbrevState
 {
@@ -221,15 +224,28 @@ lot_abbrev_convert(Datum original, SortSupport ssup)
 		{
 			int			start = i;
 			int			end;
+			int			significant;
 
 			while (start < len && s[start] == '0')
 				start++;
 			for (end = start; end < len && is_ascii_digit(s[end]); end++);
-			key[k++] = '0';
-			if (k < (int) sizeof(key))
-				key[k++] = (unsigned char) (end - start);
-			for (int d = start; d < end && k < (int) sizeof(key); d++)
-				key[k++] = s[d];
+			significant = end - start;
+
+			if (significant <= 8)
+				key[k++] = '0' + significant;
+			else
+			{
+				key[k++] = '9';
+				if (k < (int) sizeof(key))
+					key[k++] = (unsigned char) significant;
+			}
+			for (int d = start; d < end && k < (int) sizeof(key); d += 2)
+			{
+				int			high = s[d] - '0';
+				int			low = d + 1 < end ? s[d + 1] - '0' : 0;
+
+				key[k++] = (unsigned char) (high << 4 | low);
+			}
 			i = end;
 		}
 		else

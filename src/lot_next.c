@@ -82,19 +82,14 @@ lot_next(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the lot template must not be null")));
 	template_text = PG_GETARG_TEXT_PP(0);
-	tmpl = lot_template_cached(fcinfo->flinfo, template_text);
+	tmpl = &lot_template_cached(fcinfo->flinfo, template_text)->compiled;
 	seq = &tmpl->fields[LOT_FIELD_SEQUENCE];
 	if (!seq->present)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the template has no sequence field (N) to number lots with")));
 
-	values.has_date = !PG_ARGISNULL(1);
-	values.date = values.has_date ? PG_GETARG_DATEADT(1) : 0;
-	values.facility = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
-	values.line = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
-	values.has_shift = !PG_ARGISNULL(4);
-	values.shift = values.has_shift ? PG_GETARG_INT32(4) : 0;
+	lot_format_values_from_args(fcinfo, &values);
 	values.variant = PG_ARGISNULL(5) ? NULL : PG_GETARG_TEXT_PP(5);
 
 	/* Validates every argument before the counter is touched. */

@@ -256,14 +256,7 @@ lot_template_compile(const char *tmpl, int len, LotTemplate *result)
 				 errmsg("invalid lot template: it describes no characters")));
 }
 
-typedef struct LotTemplateCache
-{
-	int			len;
-	char	   *source;
-	LotTemplate compiled;
-} LotTemplateCache;
-
-const LotTemplate *
+LotTemplateCache *
 lot_template_cached(FmgrInfo *flinfo, text *tmpl)
 {
 	LotTemplateCache *cache = (LotTemplateCache *) flinfo->fn_extra;
@@ -271,7 +264,7 @@ lot_template_cached(FmgrInfo *flinfo, text *tmpl)
 	int			len = VARSIZE_ANY_EXHDR(tmpl);
 
 	if (cache != NULL && cache->len == len && memcmp(cache->source, source, len) == 0)
-		return &cache->compiled;
+		return cache;
 
 	if (cache == NULL)
 		cache = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(LotTemplateCache));
@@ -288,7 +281,7 @@ lot_template_cached(FmgrInfo *flinfo, text *tmpl)
 	cache->source = MemoryContextAlloc(flinfo->fn_mcxt, Max(len, 1));
 	memcpy(cache->source, source, len);
 	cache->len = len;
-	return &cache->compiled;
+	return cache;
 }
 
 static int
@@ -392,16 +385,11 @@ finish_field(const LotTemplate *tmpl, LotField field, const char *code,
 			parts->sequence = read_number(s, f->width);
 			break;
 		case LOT_FIELD_CHECK_MOD10:
-			{
-				char		expected = gs1_mod10_check_digit(code, f->start);
-
-				if (*s != expected)
-					return mismatch(m, LOT_MISMATCH_CHECK, f->start, field, expected);
-				break;
-			}
 		case LOT_FIELD_CHECK_MOD37_36:
 			{
-				char		expected = iso7064_mod37_36_check_character(code, f->start);
+				char		expected = field == LOT_FIELD_CHECK_MOD10
+					? gs1_mod10_check_digit(code, f->start)
+					: iso7064_mod37_36_check_character(code, f->start);
 
 				if (*s != expected)
 					return mismatch(m, LOT_MISMATCH_CHECK, f->start, field, expected);

@@ -7,6 +7,7 @@
 #ifndef LOTTRACE_LOT_TEMPLATE_H
 #define LOTTRACE_LOT_TEMPLATE_H
 
+#include "access/tupdesc.h"
 #include "fmgr.h"
 #include "utils/date.h"
 
@@ -109,10 +110,20 @@ typedef struct LotFormatValues
 extern void lot_template_compile(const char *tmpl, int len, LotTemplate *result);
 
 /*
- * The compiled form of "tmpl", kept in flinfo->fn_extra so that a query
- * checking a million codes against one template compiles it once.
+ * What a call site keeps in flinfo->fn_extra: the last template it saw,
+ * compiled, so that a query checking a million codes against one template
+ * compiles it once; and, for lot_parse, its result row type.
  */
-extern const LotTemplate *lot_template_cached(FmgrInfo *flinfo, text *tmpl);
+typedef struct LotTemplateCache
+{
+	int			len;
+	char	   *source;
+	LotTemplate compiled;
+	TupleDesc	result_desc;	/* set and used by lot_parse only */
+} LotTemplateCache;
+
+/* The call site's cache, holding the compiled form of "tmpl". */
+extern LotTemplateCache *lot_template_cached(FmgrInfo *flinfo, text *tmpl);
 
 extern bool lot_template_match(const LotTemplate *tmpl, const char *code, int len,
 							   LotParts *parts, LotMismatch *mismatch);
@@ -128,6 +139,12 @@ extern char *lot_mismatch_describe(const LotTemplate *tmpl, const char *code,
  */
 extern int	lot_template_format(const LotTemplate *tmpl, const LotFormatValues *values,
 								bool sequence_placeholder, char *out);
+
+/*
+ * Fills the production date, facility, line and shift of "values" from
+ * arguments 1 to 4, which lot_format and lot_next share; NULL means not given.
+ */
+extern void lot_format_values_from_args(FunctionCallInfo fcinfo, LotFormatValues *values);
 
 extern const char *lot_field_name(LotField field);
 

@@ -65,12 +65,12 @@ Datum
 lot_parse(PG_FUNCTION_ARGS)
 {
 	text	   *code = PG_GETARG_LOT_PP(0);
-	const LotTemplate *tmpl = lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1));
+	LotTemplateCache *cache = lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1));
+	const LotTemplate *tmpl = &cache->compiled;
 	const char *s = VARDATA_ANY(code);
 	int			len = VARSIZE_ANY_EXHDR(code);
 	LotParts	parts;
 	LotMismatch mismatch;
-	TupleDesc	desc;
 	Datum		values[PARTS_NATTS];
 	bool		nulls[PARTS_NATTS];
 	DateADT		date = 0;
@@ -82,8 +82,18 @@ lot_parse(PG_FUNCTION_ARGS)
 						len, s, mismatch.position + 1,
 						lot_mismatch_describe(tmpl, s, len, &mismatch))));
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "lot_parse must return a composite type");
+	/* Looking the row type up costs more than parsing: once per call site. */
+	if (cache->result_desc == NULL)
+	{
+		TupleDesc	desc;
+		MemoryContext old_context;
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "lot_parse must return a composite type");
+		old_context = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		cache->result_desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old_context);
+	}
 
 	nulls[PARTS_PRODUCTION_DATE] = !production_date(&parts, &date);
 	values[PARTS_PRODUCTION_DATE] = DateADTGetDatum(date);
@@ -95,7 +105,7 @@ lot_parse(PG_FUNCTION_ARGS)
 	values[PARTS_SEQUENCE] = Int32GetDatum(parts.sequence);
 	values[PARTS_VARIANT] = field_text(tmpl, LOT_FIELD_VARIANT, s, &nulls[PARTS_VARIANT]);
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cache->result_desc, values, nulls)));
 }
 
 /* lot @@ template: never raises for a code, only for a bad template */
@@ -103,12 +113,23 @@ Datum
 lot_matches(PG_FUNCTION_ARGS)
 {
 	text	   *code = PG_GETARG_LOT_PP(0);
-	const LotTemplate *tmpl = lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1));
+	const LotTemplate *tmpl = &lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1))->compiled;
 	LotParts	parts;
 	LotMismatch mismatch;
 
 	PG_RETURN_BOOL(lot_template_match(tmpl, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code),
 									  &parts, &mismatch));
+}
+
+void
+lot_format_values_from_args(FunctionCallInfo fcinfo, LotFormatValues *values)
+{
+	values->has_date = !PG_ARGISNULL(1);
+	values->date = values->has_date ? PG_GETARG_DATEADT(1) : 0;
+	values->facility = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
+	values->line = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
+	values->has_shift = !PG_ARGISNULL(4);
+	values->shift = values->has_shift ? PG_GETARG_INT32(4) : 0;
 }
 
 /*
@@ -125,14 +146,9 @@ lot_format(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	tmpl = lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(0));
+	tmpl = &lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(0))->compiled;
 
-	values.has_date = !PG_ARGISNULL(1);
-	values.date = values.has_date ? PG_GETARG_DATEADT(1) : 0;
-	values.facility = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
-	values.line = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
-	values.has_shift = !PG_ARGISNULL(4);
-	values.shift = values.has_shift ? PG_GETARG_INT32(4) : 0;
+	lot_format_values_from_args(fcinfo, &values);
 	values.has_sequence = !PG_ARGISNULL(5);
 	values.sequence = values.has_sequence ? PG_GETARG_INT32(5) : 0;
 	values.variant = PG_ARGISNULL(6) ? NULL : PG_GETARG_TEXT_PP(6);

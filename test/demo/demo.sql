@@ -15,7 +15,8 @@ INSERT INTO receipts VALUES
 	('SaltWorks',    'sea salt',   '24069/17',              '2024-03-09'),
 	('Dairy Vale',   'butter',     'DV240305L2-117',        '2024-03-06'),
 	('Dairy Vale',   'butter',     'DV240305L2-9',          '2024-03-06'),
-	('Sugar Ltd',    'cane sugar', 'SL.3011',               '2024-03-01');
+	('Sugar Ltd',    'cane sugar', 'SL.3011',               '2024-03-01'),
+	('SaltWorks',    'sea salt',   'SW-2024-069-BATCH-0017', '2024-03-09');
 SELECT supplier, item, code, length(code) AS chars FROM receipts ORDER BY supplier, code;
 
 \echo
@@ -50,7 +51,7 @@ SELECT b.code, p.* FROM batches b, lot_parse(b.code, 'YYMMDD-FF-S-NNNC') p ORDER
 \echo
 \echo '=== 5. Checking codes against their template: @@ never raises'
 SELECT code, code @@ 'YYMMDD-FF-S-NNNC' AS conforms
-  FROM unnest('{240312-O1-1-0011,240312-O1-1-0012,240230-O1-1-0015,240312-O1-X-0011}'::lot[]) AS code;
+  FROM unnest('{240312-O1-1-0015,240312-O1-1-0012,240230-O1-1-0015,240312-O1-X-0011}'::lot[]) AS code;
 \echo '--- and lot_parse says why a code does not conform:'
 SELECT * FROM lot_parse('240312-O1-1-0012', 'YYMMDD-FF-S-NNNC');
 SELECT * FROM lot_parse('240230-O1-1-0015', 'YYMMDD-FF-S-NNNC');
