@@ -129,13 +129,5 @@ SELECT * FROM fsma204_sortable(NULL, '2024-03-01');
 COPY (SELECT * FROM fsma204_sortable('2024-03-06', '2024-03-06') LIMIT 1) TO STDOUT WITH CSV HEADER;
 
 -- clean up for the other tests
-DELETE FROM recall_lots;
-DELETE FROM recall_roots;
-DELETE FROM recalls;
-DELETE FROM reservations;
-DELETE FROM stock;
-DELETE FROM event_lots;
-DELETE FROM events;
-DELETE FROM links;
-DELETE FROM lot_status_log;
-DELETE FROM lots;
+TRUNCATE epcis_imported, recall_lots, recall_roots, recalls, reservations, stock, event_lots, events, links,
+	lot_status_log, lots RESTART IDENTITY;
