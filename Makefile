@@ -33,7 +33,7 @@ OBJS = \
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
-DOCS = doc/lottrace.md doc/gs1.md doc/fefo.md
+DOCS = doc/lottrace.md doc/gs1.md doc/fefo.md doc/recall.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
