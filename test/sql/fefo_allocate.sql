@@ -169,4 +169,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile AS volatility, p.prosecdef
 					 'release_reservations', 'check_allocation_arguments')
  ORDER BY p.oid::regprocedure::text;
 
-TRUNCATE lots, links, events, event_lots, lot_status_log, stock, reservations RESTART IDENTITY;
+-- (CASCADE: tables of other features may refer to lots)
+SET client_min_messages = warning;
+TRUNCATE lots, links, events, event_lots, lot_status_log, stock, reservations RESTART IDENTITY CASCADE;
+RESET client_min_messages;

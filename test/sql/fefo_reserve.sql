@@ -153,4 +153,7 @@ SELECT statement, (pg_temp.outcome('SELECT * FROM lottrace.' || statement)).*
 SELECT id, status FROM lots WHERE id = 3;
 SELECT * FROM stock_mismatches;
 
-TRUNCATE lots, links, events, event_lots, lot_status_log, stock, reservations RESTART IDENTITY;
+-- (CASCADE: tables of other features may refer to lots)
+SET client_min_messages = warning;
+TRUNCATE lots, links, events, event_lots, lot_status_log, stock, reservations RESTART IDENTITY CASCADE;
+RESET client_min_messages;
