@@ -11,12 +11,14 @@ SELECT to_regclass('bench.raw_uses') IS NOT NULL AS have_genealogy \gset
 \endif
 
 \echo recall: shipping pallets and stocking lots
+-- one shipment per pallet, numbered after the events other workloads made
+SELECT coalesce(max(id), 0) AS first_event FROM lottrace.events \gset
 INSERT INTO lottrace.events (id, kind, occurred_at, location, partner, reference_type, reference)
-SELECT id, 'ship', timestamptz '2024-01-01' + day * interval '1 day', 'dock',
+SELECT :first_event + id, 'ship', timestamptz '2024-01-01' + day * interval '1 day', 'dock',
 	   'customer-' || (1 + floor(2000 * bench.rnd(id, 70))::int), 'BOL', 'BOL-' || id
   FROM bench.g_lots WHERE kind = 'd';
 INSERT INTO lottrace.event_lots (event_id, lot_id, role, quantity, uom)
-SELECT id, id, 'subject', 1 + id % 40, 'case' FROM bench.g_lots WHERE kind = 'd';
+SELECT :first_event + id, id, 'subject', 1 + id % 40, 'case' FROM bench.g_lots WHERE kind = 'd';
 SELECT setval(pg_get_serial_sequence('lottrace.events', 'id'), max(id)) FROM lottrace.events;
 INSERT INTO lottrace.stock (lot_id, location, on_hand)
 SELECT id, 'warehouse', 10 + id % 90 FROM bench.g_lots WHERE kind IN ('c', 'd') AND bench.rnd(id, 71) < 0.1;
