@@ -32,6 +32,13 @@
 #define GS1_MAX_PROBED_VALUE 512
 
 /*
+ * The longest input read, in bytes: far beyond any barcode (a GS1 QR Code
+ * holds at most about 4,000 characters) and what the GS1 Barcode Syntax
+ * Engine accepts, and it bounds the work and memory hostile input can cause.
+ */
+#define GS1_MAX_INPUT_LENGTH 8192
+
+/*
  * FNC1 as scanners transmit it (GS), or as "^", the notation of the GS1
  * Barcode Syntax Engine for keyboard entry.  Neither is in any GS1 character
  * set, so neither can be part of a value.
@@ -897,6 +904,9 @@ gs1_parse_message(const char *input, int len, Gs1Message *msg, Gs1Error *err)
 		end--;
 	if (p == end)
 		return gs1_fail(err, "input is empty");
+	if (end - p > GS1_MAX_INPUT_LENGTH)
+		return gs1_fail(err, "input is too long (%d bytes, at most %d)",
+						(int) (end - p), GS1_MAX_INPUT_LENGTH);
 
 	if (*p == '(')
 		ok = parse_bracketed(msg, p, end, err);

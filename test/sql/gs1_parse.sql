@@ -38,6 +38,9 @@ SELECT gs1_parse('(01)09506000134352(10)LOT(1)');
 -- white space inside is not trimmed
 SELECT gs1_parse('(01) 09506000134352');
 SELECT gs1_parse('(01)09506000134352 (10)X');
+-- longer than any barcode can hold
+SELECT gs1_parse('(01)09506000134352(99)' || repeat('X', 8200));
+SELECT gs1_parse('(01)09506000134352' || repeat('(99)X', 128));
 -- a group separator has no place in the bracketed form
 SELECT gs1_parse(E'(01)09506000134352(10)AB\x1d');
 
