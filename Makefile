@@ -25,6 +25,7 @@ OBJS = \
 	src/gs1_build.o \
 	src/genealogy.o \
 	src/genealogy_btree.o \
+	src/lotset.o \
 	src/trace_bfs.o \
 	src/trace_funcs.o \
 	src/trace_dot.o \
@@ -33,7 +34,7 @@ OBJS = \
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
-DOCS = doc/lottrace.md doc/gs1.md doc/fefo.md doc/recall.md
+DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))

@@ -520,7 +520,7 @@ genealogy_check_lots_exist(GenealogyStore *store, const int64 *ids, int64 nids)
 			f.ids = ids;
 			f.pos = 0;
 			f.found = palloc_extended(Max(nids, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-			btree_reader_read(store->lots_btree, ids, nids, false, mark_found, &f,
+			btree_reader_read(store->lots_btree, ids, nids, false, NULL, mark_found, &f,
 							  NULL, NULL, &stats);
 			MemoryContextSwitchTo(old);
 			for (int64 i = 0; i < nids; i++)
@@ -658,7 +658,7 @@ links_btree_reader(GenealogyStore *store, TraceDirection direction)
  */
 static bool
 read_links_index(GenealogyStore *store, TraceDirection direction,
-				 const int64 *keys, int64 nkeys, bool details,
+				 const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
 				 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	MemoryContext old = MemoryContextSwitchTo(store->cxt);
@@ -710,6 +710,9 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 				continue;
 			}
 			wasted = 0;
+			link.far = DatumGetInt64(index_getattr(itup, far_col, itupdesc, &isnull));
+			if (wanted && !wanted(arg, link.near, link.far))
+				continue;
 
 			if (details)
 			{
@@ -729,7 +732,6 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 			else if (serializable)
 				PredicateLockPage(store->links, ItemPointerGetBlockNumber(tid), store->snapshot);
 
-			link.far = DatumGetInt64(index_getattr(itup, far_col, itupdesc, &isnull));
 			link.link_id = DatumGetInt64(index_getattr(itup, id_col, itupdesc, &isnull));
 			stats->links++;
 			if (visit(arg, &link))
@@ -748,7 +750,7 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 /* The heap method: one sequential scan of links, probing a set of the keys. */
 static bool
 read_links_heap(GenealogyStore *store, TraceDirection direction,
-				const int64 *keys, int64 nkeys, bool details,
+				const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
 				GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace frontier set",
@@ -776,6 +778,8 @@ read_links_heap(GenealogyStore *store, TraceDirection direction,
 		if (!lotset_contains(frontier, link.near))
 			continue;
 		link.far = DatumGetInt64(slot_getattr(slot, far_col, &isnull));
+		if (wanted && !wanted(arg, link.near, link.far))
+			continue;
 		link.link_id = DatumGetInt64(slot_getattr(slot, store->col_id, &isnull));
 		if (details)
 			read_details(store, &link);
@@ -799,7 +803,7 @@ read_links_heap(GenealogyStore *store, TraceDirection direction,
  */
 static bool
 read_links_sql(GenealogyStore *store, TraceDirection direction,
-			   const int64 *keys, int64 nkeys, bool details,
+			   const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
 			   GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	static SPIPlanPtr plans[2][2];
@@ -843,6 +847,8 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 			stats->tuples++;
 			link.near = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 			link.far = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+			if (wanted && !wanted(arg, link.near, link.far))
+				continue;
 			link.link_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &isnull));
 			if (details)
 			{
@@ -868,7 +874,7 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 
 bool
 genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
-					 const int64 *keys, int64 nkeys, bool details,
+					 const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
 					 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	stats->method = method;
@@ -883,20 +889,20 @@ genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirectio
 				if (trace_method != TRACE_METHOD_INDEX_AM)
 					reader = links_btree_reader(store, direction);
 				if (reader)
-					return btree_reader_read(reader, keys, nkeys, details, visit, arg,
+					return btree_reader_read(reader, keys, nkeys, details, wanted, visit, arg,
 											 read_details_callback, store, stats);
 				stats->method = LINK_READ_INDEX_AM;
-				return read_links_index(store, direction, keys, nkeys, details, visit, arg, stats);
+				return read_links_index(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
 			}
 		case LINK_READ_INDEX_AM:
 			{
 				stats->method = LINK_READ_INDEX_AM;
-				return read_links_index(store, direction, keys, nkeys, details, visit, arg, stats);
+				return read_links_index(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
 			}
 		case LINK_READ_HEAP:
-			return read_links_heap(store, direction, keys, nkeys, details, visit, arg, stats);
+			return read_links_heap(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
 		case LINK_READ_SQL:
-			return read_links_sql(store, direction, keys, nkeys, details, visit, arg, stats);
+			return read_links_sql(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
 	}
 	return false;
 }

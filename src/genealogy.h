@@ -57,6 +57,13 @@ typedef struct GenealogyLink
 /* Called for every visible link read; returns true to stop reading. */
 typedef bool (*GenealogyLinkVisitor) (void *arg, const GenealogyLink *link);
 
+/*
+ * Called first, if given, with the ends of every link read: false passes
+ * the link over without looking further (its visibility included), for
+ * links that could not matter to the caller.
+ */
+typedef bool (*GenealogyLinkFilter) (void *arg, int64 near, int64 far);
+
 /* What one level of a trace did, for genealogy_info(). */
 typedef struct TraceLevelStats
 {
@@ -108,16 +115,17 @@ extern LinkReadMethod genealogy_choose_method(GenealogyStore *store,
 											  bool details);
 
 /*
- * Read every visible link whose near end is one of the keys, calling "visit"
- * for each; stops early when the visitor says so (and then returns true).
+ * Read every visible link whose near end is one of the keys and that the
+ * filter (if any) wants, calling "visit" for each; stops early when the
+ * visitor says so (and then returns true).
  * LINK_READ_INDEX delivers links in ascending order of their near end, the
  * other methods in no particular order.
  */
 extern bool genealogy_read_links(GenealogyStore *store, LinkReadMethod method,
 								 TraceDirection direction,
 								 const int64 *keys, int64 nkeys, bool details,
-								 GenealogyLinkVisitor visit, void *arg,
-								 TraceLevelStats *stats);
+								 GenealogyLinkFilter wanted, GenealogyLinkVisitor visit,
+								 void *arg, TraceLevelStats *stats);
 
 /* Statistics of the last trace of this backend, for genealogy_info(). */
 #define TRACE_STATS_MAX_LEVELS 64

@@ -50,6 +50,19 @@
 
 #define MAX_BTREE_LEVELS 16
 
+#if defined(__GNUC__) || defined(__clang__)
+#define prefetch_read(p) __builtin_prefetch(p)
+#else
+#define prefetch_read(p) ((void) 0)
+#endif
+
+/*
+ * Links of a lot lie all over the heap, so consecutive visibility checks
+ * would keep swapping the one map buffer an index-only scan uses; the first
+ * map pages (each covers 256 MB of heap) stay pinned instead.
+ */
+#define VM_CACHED_PAGES 64
+
 /*
  * A bound of a page's key range: a pivot key, with its heap TID truncated
  * away (minus infinity) or not; or no bound at all.
@@ -70,12 +83,13 @@ typedef struct LevelPage
 	KeyBound	high;			/* as of the last lock: splits only lower it */
 } LevelPage;
 
-/* an entry of the current key, copied out of the leaf */
+/* an entry of a key, copied out of the leaf */
 typedef struct LeafEntry
 {
-	ItemPointerData tid;
+	int64		near;
 	int64		far;
 	int64		link_id;
+	ItemPointerData tid;
 } LeafEntry;
 
 struct BtreeLinkReader
@@ -88,7 +102,9 @@ struct BtreeLinkReader
 	AttrNumber	id_col;
 	TupleTableSlot *slot;		/* heap tuples, for visibility and details */
 	IndexFetchTableData *fetch;
-	Buffer		vmbuffer;
+	Buffer		vmbuffer;		/* for the heap beyond the cached map pages */
+	Buffer		vmbuffers[VM_CACHED_PAGES]; /* by visibility map page */
+	uint32		heap_pages_per_vm_page;
 	bool		serializable;
 
 	int			top;			/* highest level remembered, -1: none */
@@ -323,34 +339,26 @@ lock_leaf(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
 }
 
 static void
-add_entry(BtreeLinkReader *r, int *n, ItemPointer tid, int64 far, int64 link_id)
+add_entry(BtreeLinkReader *r, int *n, int64 near, ItemPointer tid, int64 far, int64 link_id)
 {
+	LeafEntry  *entry;
+
 	if (*n == r->maxentries)
 	{
 		r->maxentries *= 2;
 		r->entries = repalloc(r->entries, r->maxentries * sizeof(LeafEntry));
 	}
-	r->entries[*n].tid = *tid;
-	r->entries[*n].far = far;
-	r->entries[*n].link_id = link_id;
-	(*n)++;
+	entry = &r->entries[(*n)++];
+	entry->near = near;
+	entry->tid = *tid;
+	entry->far = far;
+	entry->link_id = link_id;
 }
 
-/*
- * Copy the entries of the key from the locked leaf, from the first at or
- * after it, then unlock.  Returns the right sibling to go on with when the
- * key's entries may continue there, else P_NONE.
- */
-static BlockNumber
-copy_entries(BtreeLinkReader *r, Page page, int64 key, int *nentries)
+/* first offset in [low, high) of the leaf whose key is at least the key */
+static OffsetNumber
+leaf_lower_bound(BtreeLinkReader *r, Page page, int64 key, OffsetNumber low, OffsetNumber high)
 {
-	BTPageOpaque opaque = BTPageGetOpaque(page);
-	OffsetNumber low = P_FIRSTDATAKEY(opaque);
-	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
-	OffsetNumber high = maxoff + 1;
-	OffsetNumber off;
-	BlockNumber next = P_NONE;
-
 	while (low < high)
 	{
 		OffsetNumber mid = low + (high - low) / 2;
@@ -360,32 +368,68 @@ copy_entries(BtreeLinkReader *r, Page page, int64 key, int *nentries)
 		else
 			high = mid;
 	}
-	*nentries = 0;
-	for (off = low; off <= maxoff; off++)
-	{
-		IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
-		int64		far = 0;
-		int64		link_id = 0;
-		bool		isnull;
+	return low;
+}
 
-		if (tuple_key(r, itup) != key)
+/*
+ * Copy out of the locked leaf the entries of keys[*k] and of the keys after
+ * it that this page covers, then unlock.  *k moves past the keys done; when
+ * the entries of the last one may go on to the right sibling, it stays on
+ * that key and the sibling is returned, else P_NONE.
+ */
+static BlockNumber
+copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int64 *k,
+			 GenealogyLinkFilter wanted, void *arg, int *nentries, TraceLevelStats *stats)
+{
+	BTPageOpaque opaque = BTPageGetOpaque(page);
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+	OffsetNumber off = P_FIRSTDATAKEY(opaque);
+	BlockNumber next = P_NONE;
+
+	*nentries = 0;
+	for (;;)
+	{
+		int64		key = keys[*k];
+
+		off = leaf_lower_bound(r, page, key, off, maxoff + 1);
+		for (; off <= maxoff; off++)
+		{
+			IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
+			int64		far = 0;
+			int64		link_id = 0;
+			bool		isnull;
+
+			/* tuples are read one by one, far apart in memory: ask ahead */
+			if (off + 4 <= maxoff)
+				prefetch_read(PageGetItem(page, PageGetItemId(page, off + 4)));
+
+			if (tuple_key(r, itup) != key)
+				break;
+			stats->tuples++;
+			if (r->far_col != InvalidAttrNumber)
+			{
+				far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
+				if (wanted && !wanted(arg, key, far))
+					continue;
+				link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
+			}
+			if (BTreeTupleIsPosting(itup))
+			{
+				for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
+					add_entry(r, nentries, key, BTreeTupleGetPostingN(itup, i), far, link_id);
+			}
+			else
+				add_entry(r, nentries, key, &itup->t_tid, far, link_id);
+		}
+		/* entries of the key may go on to the right sibling */
+		if (off > maxoff && !P_RIGHTMOST(opaque) && r->level[0].high.key == key)
+		{
+			next = opaque->btpo_next;
 			break;
-		if (r->far_col != InvalidAttrNumber)
-		{
-			far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
-			link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
 		}
-		if (BTreeTupleIsPosting(itup))
-		{
-			for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
-				add_entry(r, nentries, BTreeTupleGetPostingN(itup, i), far, link_id);
-		}
-		else
-			add_entry(r, nentries, &itup->t_tid, far, link_id);
+		if (++(*k) >= nkeys || remembered_beyond(&r->level[0], keys[*k]))
+			break;
 	}
-	/* entries of the key may go on to the right sibling */
-	if (off > maxoff && !P_RIGHTMOST(opaque) && r->level[0].high.key == key)
-		next = opaque->btpo_next;
 	LockBuffer(r->level[0].buf, BUFFER_LOCK_UNLOCK);
 	return next;
 }
@@ -419,6 +463,10 @@ btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumbe
 	r->slot = slot;
 	r->fetch = table_index_fetch_begin(heap);
 	r->vmbuffer = InvalidBuffer;
+	for (int i = 0; i < VM_CACHED_PAGES; i++)
+		r->vmbuffers[i] = InvalidBuffer;
+	/* as visibilitymap.c lays out its pages: two bits per heap page */
+	r->heap_pages_per_vm_page = (BLCKSZ - MAXALIGN(SizeOfPageHeaderData)) * 4;
 	r->serializable = IsolationIsSerializable();
 	r->top = -1;
 	for (int i = 0; i < MAX_BTREE_LEVELS; i++)
@@ -435,6 +483,9 @@ btree_reader_free(BtreeLinkReader *r)
 	table_index_fetch_end(r->fetch);
 	if (BufferIsValid(r->vmbuffer))
 		ReleaseBuffer(r->vmbuffer);
+	for (int i = 0; i < VM_CACHED_PAGES; i++)
+		if (BufferIsValid(r->vmbuffers[i]))
+			ReleaseBuffer(r->vmbuffers[i]);
 	pfree(r->entries);
 	pfree(r);
 }
@@ -450,8 +501,12 @@ entry_visible(BtreeLinkReader *r, ItemPointer tid, bool details, TraceLevelStats
 	bool		call_again = false;
 	bool		all_dead = false;
 	ItemPointerData heap_tid = *tid;
+	BlockNumber block = ItemPointerGetBlockNumber(tid);
+	uint32		vm_page = block / r->heap_pages_per_vm_page;
+	Buffer	   *vmbuffer = vm_page < VM_CACHED_PAGES ? &r->vmbuffers[vm_page] : &r->vmbuffer;
 
-	if (!details && VM_ALL_VISIBLE(r->heap, ItemPointerGetBlockNumber(tid), &r->vmbuffer))
+	/* (a wrong guess of the map page would only cost a buffer swap) */
+	if (!details && VM_ALL_VISIBLE(r->heap, block, vmbuffer))
 	{
 		if (r->serializable)
 			PredicateLockPage(r->heap, ItemPointerGetBlockNumber(tid), r->snapshot);
@@ -467,51 +522,40 @@ entry_visible(BtreeLinkReader *r, ItemPointer tid, bool details, TraceLevelStats
 
 bool
 btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool details,
-				  GenealogyLinkVisitor visit, void *arg, BtreeDetailsReader read_details,
-				  void *details_arg, TraceLevelStats *stats)
+				  GenealogyLinkFilter wanted, GenealogyLinkVisitor visit, void *arg,
+				  BtreeDetailsReader read_details, void *details_arg, TraceLevelStats *stats)
 {
-	bool		stopped = false;
+	int64		k = 0;
+	BlockNumber next = P_NONE;
 
-	for (int64 k = 0; k < nkeys && !stopped; k++)
+	while (k < nkeys)
 	{
-		int64		key = keys[k];
 		Page		page;
-		BlockNumber next;
+		int			nentries;
 
 		CHECK_FOR_INTERRUPTS();
-		page = lock_leaf(r, key, stats);
-		if (page == NULL)
+		if (next != P_NONE)
+			page = lock_page(r, 0, next, &r->level[0].high, keys[k], stats);
+		else if ((page = lock_leaf(r, keys[k], stats)) == NULL)
 			break;				/* empty index */
-		for (;;)
+		next = copy_entries(r, page, keys, nkeys, &k, wanted, arg, &nentries, stats);
+
+		for (int i = 0; i < nentries; i++)
 		{
-			int			nentries;
+			LeafEntry  *entry = &r->entries[i];
+			GenealogyLink link;
 
-			next = copy_entries(r, page, key, &nentries);
-			for (int i = 0; i < nentries; i++)
-			{
-				LeafEntry  *entry = &r->entries[i];
-				GenealogyLink link;
-
-				stats->tuples++;
-				if (!entry_visible(r, &entry->tid, details, stats))
-					continue;
-				link.near = key;
-				link.far = entry->far;
-				link.link_id = entry->link_id;
-				if (details)
-					read_details(details_arg, &link);
-				stats->links++;
-				if (visit(arg, &link))
-				{
-					stopped = true;
-					break;
-				}
-			}
-			if (stopped || next == P_NONE)
-				break;
-			CHECK_FOR_INTERRUPTS();
-			page = lock_page(r, 0, next, &r->level[0].high, key, stats);
+			if (!entry_visible(r, &entry->tid, details, stats))
+				continue;
+			link.near = entry->near;
+			link.far = entry->far;
+			link.link_id = entry->link_id;
+			if (details)
+				read_details(details_arg, &link);
+			stats->links++;
+			if (visit(arg, &link))
+				return true;
 		}
 	}
-	return stopped;
+	return false;
 }

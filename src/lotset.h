@@ -1,12 +1,14 @@
 /*
  * lotset.h
- *	  A set of lot (or link) ids: a simplehash of 64-bit words, each word
- *	  holding the bits of 64 consecutive ids.
+ *	  A set of lot (or link) ids: 64-bit words each holding the bits of 64
+ *	  consecutive ids, in a simplehash, and once the set is big and its ids
+ *	  dense, in a flat array as well.
  *
  * Ids come from identity columns, so they are dense: a set of ten million
- * lots takes about six megabytes and stays in the CPU cache far better than
- * a hash of single ids would.  Sparse ids cost one entry (24 bytes) each,
- * like any hash set.
+ * lots takes about a megabyte and a half in the flat array, and a lookup is
+ * an array access.  Small sets, and ids far from the rest, stay in the hash
+ * (24 bytes per word in use), so sparse ids cost no more than in any hash
+ * set.
  */
 #ifndef LOTTRACE_LOTSET_H
 #define LOTTRACE_LOTSET_H
@@ -45,24 +47,86 @@ lotset_hash_word(uint64 word)
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
-typedef lotset_hash LotSet;
+/*
+ * The set.  Words in [flat_base, flat_base + flat_words) live in "flat",
+ * the others in the hash.  The hash entry used last is remembered: ids met
+ * in a row are often neighbours; it stays valid until an insert adds a word
+ * (which may move entries), and such inserts replace it.
+ */
+typedef struct LotSet
+{
+	lotset_hash *hash;
+	uint64		last_word;
+	LotSetEntry *last;
+	uint64	   *flat;
+	uint64		flat_base;
+	uint64		flat_words;
+	uint64		hash_lo;		/* span of the words in the hash */
+	uint64		hash_hi;
+	MemoryContext cxt;
+} LotSet;
+
+/*
+ * The hash's words go flat once there are this many and they fill at least
+ * one word in LOTSET_DENSITY of their span.
+ */
+#define LOTSET_FLAT_MIN_WORDS 4096
+#define LOTSET_DENSITY 8
+
+/* lotset.c: moves the dense part of the hash into the flat array */
+extern void lotset_densify(LotSet *set);
 
 static inline LotSet *
 lotset_create_in(MemoryContext cxt, uint32 expected_ids)
 {
-	return lotset_create(cxt, Max(expected_ids / 16, 16), NULL);
+	LotSet	   *set = MemoryContextAllocZero(cxt, sizeof(LotSet));
+
+	set->hash = lotset_create(cxt, Max(expected_ids / 16, 16), NULL);
+	set->hash_lo = PG_UINT64_MAX;
+	set->cxt = cxt;
+	return set;
 }
 
 /* Adds id; returns true if it was not in the set before. */
 static inline bool
 lotset_add(LotSet *set, int64 id)
 {
-	bool		found;
-	LotSetEntry *entry = lotset_insert(set, ((uint64) id) >> 6, &found);
+	uint64		word = ((uint64) id) >> 6;
 	uint64		mask = UINT64CONST(1) << (((uint64) id) & 63);
+	LotSetEntry *entry;
 
-	if (!found)
-		entry->bits = 0;
+	if (word - set->flat_base < set->flat_words)
+	{
+		uint64	   *flat = &set->flat[word - set->flat_base];
+
+		if (*flat & mask)
+			return false;
+		*flat |= mask;
+		return true;
+	}
+	entry = set->last;
+	if (entry == NULL || set->last_word != word)
+	{
+		bool		found;
+
+		entry = lotset_insert(set->hash, word, &found);
+		if (!found)
+		{
+			entry->bits = 0;
+			set->hash_lo = Min(set->hash_lo, word);
+			set->hash_hi = Max(set->hash_hi, word);
+			if (set->hash->members >= LOTSET_FLAT_MIN_WORDS &&
+				set->hash_hi - set->hash_lo < (uint64) set->hash->members * LOTSET_DENSITY)
+			{
+				entry->bits = mask;
+				set->last = NULL;
+				lotset_densify(set);
+				return true;
+			}
+		}
+		set->last = entry;
+		set->last_word = word;
+	}
 	if (entry->bits & mask)
 		return false;
 	entry->bits |= mask;
@@ -72,12 +136,25 @@ lotset_add(LotSet *set, int64 id)
 static inline bool
 lotset_contains(LotSet *set, int64 id)
 {
-	LotSetEntry *entry = lotset_lookup(set, ((uint64) id) >> 6);
+	uint64		word = ((uint64) id) >> 6;
+	uint64		mask = UINT64CONST(1) << (((uint64) id) & 63);
+	LotSetEntry *entry;
 
-	return entry != NULL && (entry->bits & (UINT64CONST(1) << (((uint64) id) & 63))) != 0;
+	if (word - set->flat_base < set->flat_words)
+		return (set->flat[word - set->flat_base] & mask) != 0;
+	entry = set->last;
+	if (entry == NULL || set->last_word != word)
+	{
+		entry = lotset_lookup(set->hash, word);
+		if (entry == NULL)
+			return false;
+		set->last = entry;
+		set->last_word = word;
+	}
+	return (entry->bits & mask) != 0;
 }
 
-/* number of ids in the set (a walk over the table) */
+/* number of ids in the set */
 static inline int64
 lotset_count_ids(LotSet *set)
 {
@@ -85,8 +162,10 @@ lotset_count_ids(LotSet *set)
 	LotSetEntry *entry;
 	int64		n = 0;
 
-	lotset_start_iterate(set, &it);
-	while ((entry = lotset_iterate(set, &it)) != NULL)
+	for (uint64 i = 0; i < set->flat_words; i++)
+		n += pg_popcount64(set->flat[i]);
+	lotset_start_iterate(set->hash, &it);
+	while ((entry = lotset_iterate(set->hash, &it)) != NULL)
 		n += pg_popcount64(entry->bits);
 	return n;
 }

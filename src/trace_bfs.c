@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "port/pg_bitutils.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
@@ -34,19 +35,33 @@ typedef struct LotPair
 	int64		via;
 } LotPair;
 
+/*
+ * The arrays of a search are kept from level to level and only grow: for a
+ * trace of millions of lots, fresh allocations per level cost more in page
+ * faults than the work done in them.
+ */
+typedef struct GrowingArray
+{
+	void	   *data;
+	int64		capacity;		/* in elements */
+} GrowingArray;
+
 struct TraceSide
 {
 	GenealogyStore *store;
 	TraceDirection direction;
 	int32		depth;			/* of the current frontier */
-	MemoryContext cxt;			/* visited set */
-	MemoryContext level_cxt[2]; /* frontier of even and odd levels */
-	MemoryContext scratch_cxt;	/* per level */
+	MemoryContext cxt;			/* everything below */
+	MemoryContext scratch_cxt;	/* per level, for the readers */
 	LotSet	   *visited;
 	int64		reached;
 	int64	   *frontier;
 	int64	   *vias;
 	int64		nfrontier;
+	GrowingArray ids_buf[2];	/* frontier of even and odd levels */
+	GrowingArray vias_buf[2];
+	GrowingArray pairs_buf;		/* lots reached in a level */
+	GrowingArray sort_buf;
 };
 
 /* What one level collects while its links are read. */
@@ -84,6 +99,27 @@ trace_sort_unique(int64 *ids, int64 n)
 	return out;
 }
 
+/* room for n elements of size "size", contents kept if "keep" */
+static void *
+grow_array(MemoryContext cxt, GrowingArray *a, int64 n, Size size, bool keep)
+{
+	if (n > a->capacity)
+	{
+		int64		capacity = Max(n, Max(a->capacity * 2, 64));
+
+		if (a->data && keep)
+			a->data = repalloc_huge(a->data, capacity * size);
+		else
+		{
+			if (a->data)
+				pfree(a->data);
+			a->data = MemoryContextAllocHuge(cxt, capacity * size);
+		}
+		a->capacity = capacity;
+	}
+	return a->data;
+}
+
 static inline uint64
 pair_key(const LotPair *pair)
 {
@@ -92,15 +128,18 @@ pair_key(const LotPair *pair)
 }
 
 /*
- * Stable sort of pairs by lot: least-significant-digit radix sort, one byte
- * at a time, skipping the bytes in which all keys agree (most of them, ids
- * being dense).
+ * Stable sort of pairs by lot: least-significant-digit radix sort, twelve
+ * bits at a time, over only the bits in which the keys differ (ids being
+ * dense, ten million lots take two passes).
  */
+#define RADIX_BITS 12
+#define RADIX_MASK ((UINT64CONST(1) << RADIX_BITS) - 1)
+
 static void
-sort_pairs(LotPair *pairs, int64 n)
+sort_pairs(LotPair *pairs, int64 n, LotPair *tmp)
 {
 	LotPair    *src = pairs;
-	LotPair    *dst;
+	LotPair    *dst = tmp;
 	uint64		first;
 	uint64		differ = 0;
 
@@ -122,18 +161,21 @@ sort_pairs(LotPair *pairs, int64 n)
 	first = pair_key(&pairs[0]);
 	for (int64 i = 1; i < n; i++)
 		differ |= pair_key(&pairs[i]) ^ first;
-	dst = palloc_extended(n * sizeof(LotPair), MCXT_ALLOC_HUGE);
-	for (int shift = 0; shift < 64; shift += 8)
+	if (differ == 0)
+		return;
+
+	/* digits of RADIX_BITS over the bits in which keys differ */
+	for (int shift = pg_rightmost_one_pos64(differ); shift <= pg_leftmost_one_pos64(differ);
+		 shift += RADIX_BITS)
 	{
-		int64		count[256] = {0};
+		int64		count[1 << RADIX_BITS];
 		int64		pos = 0;
 		LotPair    *swap;
 
-		if (((differ >> shift) & 0xFF) == 0)
-			continue;
+		memset(count, 0, sizeof(count));
 		for (int64 i = 0; i < n; i++)
-			count[(pair_key(&src[i]) >> shift) & 0xFF]++;
-		for (int b = 0; b < 256; b++)
+			count[(pair_key(&src[i]) >> shift) & RADIX_MASK]++;
+		for (int b = 0; b < (1 << RADIX_BITS); b++)
 		{
 			int64		c = count[b];
 
@@ -141,19 +183,14 @@ sort_pairs(LotPair *pairs, int64 n)
 			pos += c;
 		}
 		for (int64 i = 0; i < n; i++)
-			dst[count[(pair_key(&src[i]) >> shift) & 0xFF]++] = src[i];
+			dst[count[(pair_key(&src[i]) >> shift) & RADIX_MASK]++] = src[i];
 		swap = src;
 		src = dst;
 		dst = swap;
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (src != pairs)
-	{
 		memcpy(pairs, src, n * sizeof(LotPair));
-		pfree(src);
-	}
-	else
-		pfree(dst);
 }
 
 int64 *
@@ -192,15 +229,11 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	side->store = store;
 	side->direction = direction;
 	side->cxt = cxt;
-	side->level_cxt[0] = AllocSetContextCreate(cxt, "lottrace frontier", ALLOCSET_DEFAULT_SIZES);
-	side->level_cxt[1] = AllocSetContextCreate(cxt, "lottrace frontier", ALLOCSET_DEFAULT_SIZES);
 	side->scratch_cxt = AllocSetContextCreate(cxt, "lottrace level", ALLOCSET_DEFAULT_SIZES);
 	side->visited = lotset_create_in(cxt, (uint32) Min(nroots * 16, 1 << 20));
 
-	side->frontier = MemoryContextAllocExtended(side->level_cxt[0], Max(nroots, 1) * sizeof(int64),
-												MCXT_ALLOC_HUGE);
-	side->vias = MemoryContextAllocExtended(side->level_cxt[0], Max(nroots, 1) * sizeof(int64),
-											MCXT_ALLOC_HUGE);
+	side->frontier = grow_array(cxt, &side->ids_buf[0], Max(nroots, 1), sizeof(int64), false);
+	side->vias = grow_array(cxt, &side->vias_buf[0], Max(nroots, 1), sizeof(int64), false);
 	for (int64 i = 0; i < nroots; i++)
 	{
 		side->frontier[i] = roots[i];
@@ -236,8 +269,8 @@ collect_link(void *arg, const GenealogyLink *link)
 		return false;
 	if (c->npairs == c->maxpairs)
 	{
-		c->maxpairs *= 2;
-		c->pairs = repalloc_huge(c->pairs, c->maxpairs * sizeof(LotPair));
+		c->pairs = grow_array(c->side->cxt, &c->side->pairs_buf, c->npairs + 1, sizeof(LotPair), true);
+		c->maxpairs = c->side->pairs_buf.capacity;
 	}
 	c->pairs[c->npairs].lot = link->far;
 	c->pairs[c->npairs].via = link->near;
@@ -245,12 +278,22 @@ collect_link(void *arg, const GenealogyLink *link)
 	return false;
 }
 
+/*
+ * Without a visitor of its own, a level only wants links to lots not
+ * reached yet: the others need not even be checked for visibility.
+ */
+static bool
+far_not_reached(void *arg, int64 near pg_attribute_unused(), int64 far)
+{
+	return !lotset_contains(((LevelCollector *) arg)->side->visited, far);
+}
+
 bool
 trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, void *arg)
 {
 	LevelCollector c;
 	MemoryContext old;
-	MemoryContext next_cxt = side->level_cxt[(side->depth + 1) % 2];
+	int			next = (side->depth + 1) % 2;
 	TraceLevelStats *stats;
 	LinkReadMethod method;
 	bool		stopped;
@@ -268,14 +311,16 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	c.ordered = (method == LINK_READ_INDEX);
 	c.visit = visit;
 	c.visit_arg = arg;
-	c.maxpairs = Max(side->nfrontier, 64);
-	c.pairs = palloc_extended(c.maxpairs * sizeof(LotPair), MCXT_ALLOC_HUGE);
+	c.pairs = grow_array(side->cxt, &side->pairs_buf, Max(side->nfrontier, 64), sizeof(LotPair), false);
+	c.maxpairs = side->pairs_buf.capacity;
 	c.npairs = 0;
 	stopped = genealogy_read_links(side->store, method, side->direction,
 								   side->frontier, side->nfrontier, details,
+								   (visit == NULL) ? far_not_reached : NULL,
 								   collect_link, &c, stats);
 
-	sort_pairs(c.pairs, c.npairs);
+	sort_pairs(c.pairs, c.npairs,
+			   grow_array(side->cxt, &side->sort_buf, c.npairs, sizeof(LotPair), false));
 	if (!c.ordered)
 	{
 		/* keep the first pair of each lot, with the smallest via */
@@ -294,9 +339,8 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	else
 		n = c.npairs;
 
-	MemoryContextReset(next_cxt);
-	side->frontier = MemoryContextAllocExtended(next_cxt, Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	side->vias = MemoryContextAllocExtended(next_cxt, Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	side->frontier = grow_array(side->cxt, &side->ids_buf[next], Max(n, 1), sizeof(int64), false);
+	side->vias = grow_array(side->cxt, &side->vias_buf[next], Max(n, 1), sizeof(int64), false);
 	for (int64 i = 0; i < n; i++)
 	{
 		side->frontier[i] = c.pairs[i].lot;
@@ -480,7 +524,7 @@ search_turn(GenealogyStore *store, SearchSide *self, SearchSide *other, int64 bu
 		stats->frontier = nkeys;
 		stats->new_lots = -self->nnext;
 		stopped = genealogy_read_links(store, method, self->direction, keys, nkeys, false,
-									   search_link, turn, stats);
+									   NULL, search_link, turn, stats);
 		stats->new_lots += self->nnext;
 		genealogy_stats_level_done(store, stats);
 		if (turn->met)

@@ -366,5 +366,54 @@ run_all('before vacuum');
 $node->safe_psql('postgres', 'VACUUM ANALYZE lottrace.links; VACUUM ANALYZE lottrace.lots');
 run_all('after vacuum');
 
+# A large genealogy in a database of its own: big traces switch the sets of
+# lots reached (and of links seen) from a hash to a flat array, and must
+# keep ids outside its range (far away, negative) right all the same.
+$node->safe_psql('postgres', 'CREATE DATABASE large');
+$node->safe_psql('large', <<'SQL');
+CREATE EXTENSION lottrace;
+INSERT INTO lottrace.lots (id, item, code)
+SELECT g, 'i', 'L' || g FROM generate_series(1, 300000) g
+UNION ALL SELECT 1000000000000 + g * 7919, 'far', 'F' || g FROM generate_series(1, 2000) g
+UNION ALL SELECT -g, 'neg', 'N' || g FROM generate_series(1, 2000) g;
+INSERT INTO lottrace.links (parent_id, child_id)
+SELECT g, g + d FROM generate_series(1, 299990) g, (VALUES (1), (3), (7)) v(d)
+UNION ALL SELECT g, 1000000000000 + (g % 2000 + 1) * 7919 FROM generate_series(1, 300000, 150) g
+UNION ALL SELECT 1000000000000 + g * 7919, -g FROM generate_series(1, 2000) g
+UNION ALL SELECT -g, g * 149 FROM generate_series(1, 2000) g;
+VACUUM ANALYZE lottrace.lots, lottrace.links;
+SQL
+for my $root (1, 150000, -5)
+{
+	for my $direction (qw(forward backward))
+	{
+		my ($near, $far) = $direction eq 'forward' ? ('parent_id', 'child_id') : ('child_id', 'parent_id');
+		is($node->safe_psql('large', <<"SQL"), 't', "large genealogy: trace_$direction($root) agrees with a recursive CTE");
+SELECT (SELECT md5(string_agg(lot_id::text, ',' ORDER BY lot_id)) FROM lottrace.trace_$direction($root))
+     = (WITH RECURSIVE r(id) AS (SELECT ${root}::bigint UNION
+                                 SELECT l.$far FROM r JOIN lottrace.links l ON l.$near = r.id)
+        SELECT md5(string_agg(id::text, ',' ORDER BY id)) FROM r)
+SQL
+	}
+}
+is($node->safe_psql('large', <<'SQL'), 't', 'large genealogy: trace_edges both returns each link of the subgraph once');
+WITH RECURSIVE f(id) AS (SELECT unnest('{1,-1}'::bigint[]) UNION
+                         SELECT l.child_id FROM f JOIN lottrace.links l ON l.parent_id = f.id),
+               b(id) AS (SELECT unnest('{1,-1}'::bigint[]) UNION
+                         SELECT l.parent_id FROM b JOIN lottrace.links l ON l.child_id = b.id)
+SELECT (SELECT count(*) FROM lottrace.trace_edges('{1,-1}', 'both'))
+     = (SELECT count(DISTINCT link_id) FROM lottrace.trace_edges('{1,-1}', 'both'))
+   AND (SELECT count(*) FROM lottrace.trace_edges('{1,-1}', 'both'))
+     = (SELECT count(*) FROM lottrace.links l
+         WHERE l.parent_id IN (SELECT id FROM f) OR l.child_id IN (SELECT id FROM b))
+SQL
+is($node->safe_psql('large', <<'SQL'), '0', 'large genealogy: is_descendant agrees with recursive CTEs');
+SELECT count(*) FROM (VALUES (299999, -7), (-7, 1), (1043, -7), (-5, 150001), (150001, -5)) p(l, a)
+ WHERE lottrace.is_descendant(l, a) <>
+       EXISTS (WITH RECURSIVE r(id) AS (SELECT parent_id FROM lottrace.links WHERE child_id = p.l UNION
+                                        SELECT k.parent_id FROM r JOIN lottrace.links k ON k.child_id = r.id)
+               SELECT FROM r WHERE r.id = p.a)
+SQL
+
 $node->stop;
 done_testing();

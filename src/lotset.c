@@ -1,0 +1,83 @@
+/*
+ * lotset.c
+ *	  Growing the flat part of a lot set (see lotset.h).
+ *
+ * When the hash holds many words, and they are dense in their span (see
+ * lotset_add), the span becomes a flat array of words: from then on a lookup
+ * there is an array access.  The array covers the span, whatever part of
+ * it an earlier array covered, and room to the right, where identity ids
+ * grow; at one word in use in LOTSET_DENSITY it costs at most 64 bytes per
+ * word in use, against 24 in the hash, and lookups many times faster.  Words
+ * outside it stay in the hash, and when enough of those gather densely
+ * again, the array is rebuilt over the new span.
+ */
+#include "postgres.h"
+
+#include "utils/memutils.h"
+
+#include "lotset.h"
+
+void
+lotset_densify(LotSet *set)
+{
+	lotset_iterator it;
+	LotSetEntry *entry;
+	uint64		lo = set->hash_lo;
+	uint64		hi = set->hash_hi;
+	uint64		base;
+	uint64		words;
+	uint64	   *flat;
+	LotSetEntry *outside;
+	uint64		noutside = 0;
+
+	if (set->flat_words > 0)
+	{
+		lo = Min(lo, set->flat_base);
+		hi = Max(hi, set->flat_base + set->flat_words - 1);
+	}
+	words = hi - lo + 1;
+	words += words / 2 + 1024;	/* room to the right, where new ids come */
+	if (words > MaxAllocHugeSize / sizeof(uint64) / 2)
+	{
+		/* absurdly wide: stay with the hash */
+		set->hash_lo = 0;
+		set->hash_hi = PG_UINT64_MAX;
+		return;
+	}
+	base = lo;
+	flat = MemoryContextAllocExtended(set->cxt, words * sizeof(uint64),
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	if (set->flat_words > 0)
+	{
+		memcpy(&flat[set->flat_base - base], set->flat, set->flat_words * sizeof(uint64));
+		pfree(set->flat);
+	}
+
+	/* move the hash's words in; keep the others aside to put back */
+	outside = palloc(Max(set->hash->members, 1) * sizeof(LotSetEntry));
+	lotset_start_iterate(set->hash, &it);
+	while ((entry = lotset_iterate(set->hash, &it)) != NULL)
+	{
+		if (entry->word - base < words)
+			flat[entry->word - base] |= entry->bits;
+		else
+			outside[noutside++] = *entry;
+	}
+	lotset_reset(set->hash);
+	set->hash_lo = PG_UINT64_MAX;
+	set->hash_hi = 0;
+	for (uint64 i = 0; i < noutside; i++)
+	{
+		bool		found;
+
+		lotset_insert(set->hash, outside[i].word, &found)->bits = outside[i].bits;
+		set->hash_lo = Min(set->hash_lo, outside[i].word);
+		set->hash_hi = Max(set->hash_hi, outside[i].word);
+	}
+	pfree(outside);
+
+	set->flat = flat;
+	set->flat_base = base;
+	set->flat_words = words;
+	set->last = NULL;
+}
