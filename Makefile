@@ -17,6 +17,12 @@ OBJS = \
 	src/lot_template.o \
 	src/lot_template_funcs.o \
 	src/lot_next.o \
+	src/gs1_ai_table.o \
+	src/gs1_dictionary.o \
+	src/gs1_validate.o \
+	src/gs1_parse.o \
+	src/gs1_funcs.o \
+	src/gs1_build.o \
 	src/genealogy.o \
 	src/genealogy_btree.o \
 	src/lotset.o \
@@ -28,7 +34,7 @@ OBJS = \
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
-DOCS = doc/lottrace.md doc/trace.md
+DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))

@@ -2,6 +2,7 @@
 # Runs inside the throwaway cluster that run-bench.sh starts: loads the
 # harness, runs every workload file (or those matching $BENCH_ONLY), prints
 # the report, and fails if any comparison gave different answers.
+# BENCH_ONLY selects workload files by an extended regular expression.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,9 +14,14 @@ run_psql() {
 }
 
 run_psql -f harness.sql
-for workload in workloads/*.sql; do
-	case "$workload" in *"${BENCH_ONLY:-}"*) ;; *) continue ;; esac
-	run_psql -o /dev/null -f "$workload"
+# SQL workloads run in psql; shell workloads (pgbench) run as they are
+for workload in workloads/*; do
+	# BENCH_ONLY is an extended regular expression, e.g. 'trace|recall'
+	[[ "$workload" =~ ${BENCH_ONLY:-.} ]] || continue
+	case "$workload" in
+	*.sql) run_psql -o /dev/null -f "$workload" ;;
+	*.sh) bash "$workload" ;;
+	esac
 done
 
 echo

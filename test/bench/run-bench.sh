@@ -1,5 +1,5 @@
 #!/bin/bash
-# make bench [SCALE=n] [BENCH_ONLY=pattern]: builds and installs lottrace,
+# make bench [SCALE=n] [BENCH_ONLY=regex, e.g. 'trace|recall']: builds and installs lottrace,
 # starts a throwaway cluster tuned for the run, and runs the workloads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -59,3 +59,86 @@ SELECT * FROM lot_parse('240230-O1-1-0015', 'YYMMDD-FF-S-NNNC');
 \echo
 \echo '=== 6. Which supplier codes fit the GS1 AI (10) limit of 20 characters?'
 SELECT code, lot_is_gs1(code) AS fits_gs1 FROM receipts ORDER BY code;
+
+\echo
+\echo '=== 7. The genealogy: what went into what'
+\echo '    flour and salt into dough, dough into bread, bread onto pallets; a bread lot reworked into new dough'
+INSERT INTO lots (id, item, code, produced_at, expires_at, uom, supplier) VALUES
+	(1, 'flour T55', 'FL-2024-0311-A', '2024-03-11', '2024-09-30', 'kg', 'Millers & Co'),
+	(2, 'flour T55', 'FL-2024-0309-B', '2024-03-09', '2024-09-30', 'kg', 'Millers & Co'),
+	(3, 'sea salt', '24069/17', '2024-03-09', NULL, 'kg', 'SaltWorks'),
+	(4, 'butter', 'DV240305L2-117', '2024-03-05', '2024-04-05', 'kg', 'Dairy Vale'),
+	(10, 'dough', '240312-D-1', '2024-03-12 05:00', '2024-03-13', 'kg', NULL),
+	(11, 'dough', '240312-D-2', '2024-03-12 05:30', '2024-03-13', 'kg', NULL),
+	(12, 'dough', '240312-D-3', '2024-03-12 09:00', '2024-03-13', 'kg', NULL),
+	(20, 'baguette', '240312-O1-1-0015', '2024-03-12 07:00', '2024-03-14', 'each', NULL),
+	(21, 'baguette', '240312-O1-1-0022', '2024-03-12 08:00', '2024-03-15', 'each', NULL),
+	(22, 'croissant', '240312-O2-1-0012', '2024-03-12 07:30', '2024-03-14', 'each', NULL),
+	(23, 'pain de mie', '240311-O1-1-0016', '2024-03-11 07:00', '2024-03-18', 'each', NULL),
+	(30, 'pallet', 'PAL-0311', '2024-03-12 10:00', '2024-03-14', 'each', NULL),
+	(31, 'pallet', 'PAL-0312', '2024-03-12 10:30', '2024-03-15', 'each', NULL);
+INSERT INTO links (parent_id, child_id, quantity, kind) VALUES
+	(1, 10, 50, 'consume'), (3, 10, 1, 'consume'),
+	(1, 11, 40, 'consume'), (4, 11, 10, 'consume'), (3, 11, 1, 'consume'),
+	(2, 12, 45, 'consume'), (3, 12, 1, 'consume'),
+	(10, 20, 30, 'consume'), (10, 21, 20, 'consume'), (11, 22, 50, 'consume'), (12, 23, 45, 'consume'),
+	(21, 12, 5, 'rework'),
+	(20, 30, 200, 'split'), (21, 31, 150, 'split'), (22, 31, 80, 'merge');
+SELECT repeat('    ', t.depth) || l.item || ' ' || l.code AS "made from flour FL-2024-0311-A"
+  FROM trace_forward(lot_id('flour T55', 'FL-2024-0311-A')) t JOIN lots l ON l.id = t.lot_id
+ ORDER BY t.depth, l.item, l.code;
+SELECT repeat('    ', t.depth) || l.item || ' ' || l.code AS "what went into PAL-0312"
+  FROM trace_backward(lot_id('pallet', 'PAL-0312')) t JOIN lots l ON l.id = t.lot_id
+ ORDER BY t.depth, l.item, l.code;
+
+\echo
+\echo '=== 8. Stock, a FEFO pick, a reservation, shipments'
+INSERT INTO stock (lot_id, location, on_hand) VALUES
+	(20, 'shop', 60), (21, 'shop', 80), (23, 'shop', 40), (30, 'dock', 200), (31, 'dock', 230);
+\echo '--- the pick list for 100 baguettes: the lot expiring first is taken first (nothing is changed)'
+SELECT code, location, expires_at, quantity FROM allocate('baguette', 100, as_of => '2024-03-12');
+\echo '--- reserve it for order 4711, then ship the pallets to two customers'
+SELECT code, location, quantity FROM reserve('baguette', 100, 'order-4711', as_of => '2024-03-12');
+SELECT ship(r.reservation_id, 'Café Lumière', '2024-03-12 11:00', 'BOL-881')
+  FROM reserve('pallet', 120, 'order-4712', as_of => '2024-03-12') r;
+SELECT ship(r.reservation_id, 'Hotel Bellevue', '2024-03-12 12:00', 'BOL-882')
+  FROM reserve('pallet', 90, 'order-4713', location => 'dock', as_of => '2024-03-12') r;
+
+\echo
+\echo '=== 9. Millers & Co report flour FL-2024-0311-A contaminated: open a recall'
+SELECT open_recall('Flour FL-2024-0311-A: foreign matter', ARRAY[lot_id('flour T55', 'FL-2024-0311-A')],
+				   'supplier notice MC-2024-117') AS recall_id \gset
+\echo '--- the scope, live (what a BI tool reads from lottrace.recall_scope):'
+SELECT depth, item, code, status, expires_at, on_hand FROM recall_scope WHERE recall_id = :recall_id ORDER BY depth, item, code;
+\echo '--- the customers to call (lottrace.recall_shipments):'
+SELECT ship_to, code, shipped_at, quantity, reference FROM recall_shipments WHERE recall_id = :recall_id ORDER BY shipped_at;
+\echo '--- the summary (lottrace.recall_summary):'
+SELECT title, lots, items, on_hand, shipped_quantity, customers FROM recall_summary WHERE recall_id = :recall_id;
+\echo '--- the reservation of order 4711 was released: nothing recalled can be shipped'
+SELECT count(*) AS open_reservations FROM reservations WHERE reference = 'order-4711';
+\echo '--- the pain de mie made from reworked baguette is in scope too (through the rework cycle);'
+\echo '    the flour FL-2024-0309-B lot and its other products are not'
+SELECT l.item, l.code, l.status FROM lots l WHERE l.id IN (2, 23) ORDER BY l.id;
+
+\echo
+\echo '=== 10. A production record entered late shows up in the live scope, not in the frozen one'
+INSERT INTO lots (id, item, code) VALUES (40, 'sandwich', 'SW-240312-9');
+INSERT INTO links (parent_id, child_id) VALUES (20, 40);
+SELECT item, code, change FROM recall_scope_changes WHERE recall_id = :recall_id;
+
+\echo
+\echo '=== 11. The picture and the FDA spreadsheet'
+\getenv outdir LOTTRACE_DEMO_OUT
+\set dotfile :outdir/recall.dot
+\set csvfile :outdir/fsma204.csv
+\pset format unaligned
+\pset tuples_only on
+\o :dotfile
+SELECT trace_dot(ARRAY[lot_id('flour T55', 'FL-2024-0311-A')], 'both');
+\o :csvfile
+SET DateStyle = ISO;
+COPY (SELECT * FROM fsma204_sortable('2024-03-01', '2024-03-31')) TO STDOUT WITH (FORMAT csv, HEADER);
+\o
+\pset format aligned
+\pset tuples_only off
+\echo 'trace_dot wrote recall.dot (rendered to SVG and PNG with Graphviz), fsma204_sortable wrote fsma204.csv'

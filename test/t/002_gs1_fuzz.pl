@@ -1,0 +1,305 @@
+# Randomized input fuzzing of the GS1 parsers and builders.
+#
+# Valid GS1 data is generated in all three forms (bracketed, raw scanner
+# data, Digital Link URIs), then often mutated: characters dropped, doubled,
+# swapped or replaced, group separators lost or doubled, scans cut short;
+# random byte strings are added.  Every input goes through gs1_parse,
+# gs1_valid and gs1_decode.  Every call must end in a value or a clean 22P02;
+# gs1_valid must agree with gs1_parse; unmutated inputs must parse to exactly
+# the AIs they were built from; what decodes must survive the round trips
+# through gs1_element_string, gs1_digital_link and lgtin_urn; and the server
+# must never restart.  The seed is printed so that a failure can be replayed
+# with LOTTRACE_FUZZ_SEED=….
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $seed = $ENV{LOTTRACE_FUZZ_SEED} // time();
+srand($seed);
+note "fuzz seed: $seed";
+
+my $node = PostgreSQL::Test::Cluster->new('gs1fuzz');
+$node->init;
+$node->start;
+my $start_time = $node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()');
+
+$node->safe_psql('postgres',
+	"CREATE DATABASE utf8db TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'");
+$node->safe_psql('postgres',
+	"CREATE DATABASE rawdb TEMPLATE template0 ENCODING 'SQL_ASCII' LOCALE 'C'");
+
+my @cset82 = split //, q{ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!"%&'()*+,-./:;<=>?_};
+my @noise = ("\x1d", "\x1d", '^', '(', ')', '\\', '%', '/', '?', '&', '=', ']', ' ', "\r\n", '#', '~',
+	'0', '1', '7', "\x{e9}", "\x{20ac}", "\x{1f600}");
+my $GS = "\x1d";
+
+sub pick { return $_[ int(rand(@_)) ] }
+sub digits { my ($n) = @_; return join '', map { int(rand(10)) } 1 .. $n; }
+
+sub check_digit
+{
+	my ($s) = @_;
+	my ($sum, $weight) = (0, 3);
+	for my $d (reverse split //, $s)
+	{
+		$sum += $d * $weight;
+		$weight = 4 - $weight;
+	}
+	return (10 - $sum % 10) % 10;
+}
+
+sub gtin14 { my $body = digits(13); return $body . check_digit($body); }
+
+# YYMMDD within the century window of any year this test may run in
+sub date6
+{
+	my $month = 1 + int(rand(12));
+	my $days = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[ $month - 1 ];
+	my $day = rand() < 0.1 ? 0 : 1 + int(rand($days));
+	return sprintf('%02d%02d%02d', 20 + int(rand(30)), $month, $day);
+}
+
+# Lots look like real lot codes now and then: digits, dates, "10D9T"
+sub text_value
+{
+	my ($max) = @_;
+	my $r = rand();
+	return pick('10D9T', '2024-ATL-3-0042', 'L' . date6(), digits(1 + int(rand(8))), '(1)', 'A/B?C%D')
+	  if $r < 0.3;
+	my $len = 1 + int(rand($max));
+	return join '', map { pick(@cset82) } 1 .. $len;
+}
+
+# A valid message: a GTIN, usually with lot, serial, dates and other AIs.
+# Each element is [AI, value, predefined length?].
+sub random_elements
+{
+	my @el = ([ '01', gtin14(), 1 ]);
+	push @el, [ '10', text_value(20), 0 ] if rand() < 0.7;
+	push @el, [ '21', text_value(20), 0 ] if rand() < 0.4;
+	push @el, [ '17', date6(), 1 ] if rand() < 0.6;
+	push @el, [ pick('11', '13', '15', '16'), date6(), 1 ] if rand() < 0.3;
+	push @el, [ '310' . int(rand(6)), digits(6), 1 ] if rand() < 0.2;
+	push @el, [ '30', (1 + int(rand(9))) . digits(int(rand(7))), 0 ] if rand() < 0.2;
+	push @el, [ '400', text_value(30), 0 ] if rand() < 0.1;
+	push @el, [ '99', text_value(90), 0 ] if rand() < 0.1;
+	push @el, [ '7003', date6() =~ s/00$/01/r . sprintf('%02d%02d', int(rand(24)), int(rand(60))), 0 ]
+	  if rand() < 0.1;
+	# scan order is the encoder's choice
+	my @rest = @el[ 1 .. $#el ];
+	for (my $i = $#rest; $i > 0; $i--)
+	{
+		my $j = int(rand($i + 1));
+		@rest[ $i, $j ] = @rest[ $j, $i ];
+	}
+	return ($el[0], @rest);
+}
+
+sub bracketed
+{
+	return join '', map { my $v = $_->[1]; $v =~ s/\(/\\(/g; "($_->[0])$v" } @_;
+}
+
+sub raw
+{
+	my @el = @_;
+	my $s = pick('', '', ']C1', ']d2', ']Q3', ']e0', ']J1', $GS);
+	for my $i (0 .. $#el)
+	{
+		$s .= $el[$i][0] . $el[$i][1];
+		$s .= $GS if !$el[$i][2] && $i < $#el;
+	}
+	return $s;
+}
+
+sub pct
+{
+	my ($v) = @_;
+	$v =~ s/([^A-Za-z0-9._~-])/sprintf('%%%02X', ord($1))/ge;
+	return $v;
+}
+
+sub digital_link
+{
+	my @el = @_;
+	my %by = map { $_->[0] => $_->[1] } @el;
+	my $s = pick('https://id.gs1.org', 'http://example.com/dl', 'HTTPS://resolver.example');
+	$s .= '/' . pick('01', 'gtin') . "/$by{'01'}";
+	$s .= '/' . pick('10', 'lot') . '/' . pct($by{'10'}) if defined $by{'10'};
+	$s .= '/' . pick('21', 'ser') . '/' . pct($by{'21'}) if defined $by{'21'};
+	my @query = map { "$_->[0]=" . pct($_->[1]) } grep { $_->[0] !~ /^(01|10|21)$/ } @el;
+	push @query, 'linkType=all' if rand() < 0.2;
+	$s .= '?' . join('&', @query) if @query;
+	return $s;
+}
+
+sub json_of
+{
+	my @el = @_;
+	return '{' . join(', ', map { my $v = $_->[1]; $v =~ s/(["\\])/\\$1/g; "\"$_->[0]\": \"$v\"" } @el) . '}';
+}
+
+sub mutate
+{
+	my ($s) = @_;
+	for (1 .. 1 + int(rand(3)))
+	{
+		my $len = length($s);
+		my $pos = int(rand($len + 1));
+		my $r = rand();
+		if ($r < 0.25 && $len > 0) { substr($s, $pos, 1) = '' if $pos < $len; }
+		elsif ($r < 0.5) { substr($s, $pos, 0) = pick(@noise, @cset82); }
+		elsif ($r < 0.65 && $pos < $len) { substr($s, $pos, 1) = pick(@noise, @cset82); }
+		elsif ($r < 0.75 && $pos + 1 < $len)
+		{
+			substr($s, $pos, 2) = reverse substr($s, $pos, 2);
+		}
+		elsif ($r < 0.85) { $s =~ s/\x1d//; }
+		elsif ($r < 0.9) { $s =~ s/\x1d/\x1d\x1d/; }
+		else { $s = substr($s, 0, $pos); }
+	}
+	return $s;
+}
+
+sub random_bytes
+{
+	my $len = int(rand(60));
+	return join '', map { chr(1 + int(rand(255))) } 1 .. $len;
+}
+
+sub hex_of
+{
+	my ($s, $utf8) = @_;
+	utf8::encode($s) if $utf8;
+	return unpack('H*', $s);
+}
+
+my $setup = <<'SQL';
+CREATE EXTENSION lottrace;
+CREATE TABLE inputs (id serial, form text, input text, expected jsonb);
+CREATE TABLE outcomes (id int, what text, sqlstate text, message text, result text);
+CREATE FUNCTION try(id int, what text, query text, input text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	r text;
+BEGIN
+	BEGIN
+		EXECUTE query INTO r USING input;
+		INSERT INTO outcomes VALUES (id, what, NULL, NULL, r);
+	EXCEPTION WHEN OTHERS THEN
+		INSERT INTO outcomes VALUES (id, what, SQLSTATE, SQLERRM, NULL);
+	END;
+END $$;
+SQL
+
+for my $db ('utf8db', 'rawdb')
+{
+	my $utf8 = $db eq 'utf8db';
+	my $encoding = $utf8 ? 'UTF8' : 'SQL_ASCII';
+	$node->safe_psql($db, $setup);
+
+	my @rows;
+	for (1 .. 1500)
+	{
+		my @el = random_elements();
+		my $form = pick('bracketed', 'raw', 'raw', 'link');
+		my $input = $form eq 'bracketed' ? bracketed(@el) : $form eq 'raw' ? raw(@el) : digital_link(@el);
+		my $expected = 'NULL';
+		if (rand() < 0.45)
+		{
+			$input = mutate($input);
+		}
+		elsif (!$utf8 && rand() < 0.3)
+		{
+			($form, $input) = ('bytes', random_bytes());
+		}
+		else
+		{
+			$expected = "'" . (json_of(@el) =~ s/'/''/gr) . "'";
+		}
+		# SQL_ASCII takes any byte; keep UTF-8 input valid in UTF8
+		$input =~ s/[^\x00-\xff]/?/g unless $utf8;
+		$input =~ s/\x00//g;
+		push @rows, sprintf("('%s', convert_from('\\x%s'::bytea, '%s'), %s)",
+			$form, hex_of($input, $utf8), $encoding, $expected);
+	}
+	$node->safe_psql($db, 'INSERT INTO inputs (form, input, expected) VALUES ' . join(",\n", @rows));
+
+	$node->safe_psql($db, <<'SQL');
+SELECT try(id, 'parse', 'SELECT lottrace.gs1_parse($1)::text', input) FROM inputs;
+SELECT try(id, 'valid', 'SELECT lottrace.gs1_valid($1)::text', input) FROM inputs;
+SELECT try(id, 'decode', 'SELECT lottrace.gs1_decode($1, current_date)::text', input) FROM inputs;
+-- element string -> decode: the same GTIN, lot, expiry and serial
+SELECT try(id, 'element_string', $$
+	SELECT (e.gtin, e.lot, e.expiry, e.serial) IS NOT DISTINCT FROM (d.gtin, d.lot, d.expiry, d.serial)
+	  FROM lottrace.gs1_decode($1, current_date) d,
+	       LATERAL lottrace.gs1_decode(lottrace.gs1_element_string(d.gtin, d.lot, d.expiry, d.serial), current_date) e
+	 WHERE d.gtin IS NOT NULL$$, input)
+  FROM inputs WHERE lottrace.gs1_valid(input);
+-- Digital Link -> decode: the same fields
+SELECT try(id, 'digital_link', $$
+	SELECT (e.gtin, e.lot, e.expiry, e.serial) IS NOT DISTINCT FROM (d.gtin, d.lot, d.expiry, d.serial)
+	  FROM lottrace.gs1_decode($1, current_date) d,
+	       LATERAL lottrace.gs1_decode(lottrace.gs1_digital_link(d.gtin, d.lot, d.serial, d.expiry), current_date) e
+	 WHERE d.gtin IS NOT NULL$$, input)
+  FROM inputs WHERE lottrace.gs1_valid(input);
+-- EPC class URI -> GTIN and lot
+SELECT try(id, 'lgtin', $$
+	SELECT (p.gtin, p.lot) IS NOT DISTINCT FROM (d.gtin, d.lot)
+	  FROM lottrace.gs1_decode($1, current_date) d,
+	       LATERAL lottrace.lgtin_parse(lottrace.lgtin_urn(d.gtin, d.lot, 6 + length(d.lot) % 7)) p
+	 WHERE d.gtin IS NOT NULL AND d.lot IS NOT NULL$$, input)
+  FROM inputs WHERE lottrace.gs1_valid(input);
+SQL
+
+	my $calls = $node->safe_psql($db, 'SELECT count(*) FROM outcomes');
+	cmp_ok($calls, '>=', 4500, "$db: $calls calls made");
+
+	is($node->safe_psql($db, <<'SQL'), '', "$db: every error is 22P02");
+SELECT string_agg(DISTINCT what || ':' || sqlstate || ':' || message, E'\n') FROM outcomes
+ WHERE sqlstate IS NOT NULL AND (sqlstate <> '22P02' OR what IN ('valid'))
+SQL
+	is($node->safe_psql($db, <<'SQL'), '', "$db: gs1_valid agrees with gs1_parse");
+SELECT string_agg(i.id || ':' || v.result, ', ') FROM outcomes v JOIN outcomes p USING (id) JOIN inputs i USING (id)
+ WHERE v.what = 'valid' AND p.what = 'parse'
+   AND v.result::boolean <> (p.sqlstate IS NULL)
+SQL
+	is($node->safe_psql($db, <<'SQL'), '', "$db: gs1_decode succeeds exactly when gs1_parse does");
+SELECT string_agg(id::text, ', ') FROM outcomes d JOIN outcomes p USING (id)
+ WHERE d.what = 'decode' AND p.what = 'parse'
+   AND (d.sqlstate IS NULL) <> (p.sqlstate IS NULL)
+SQL
+	is($node->safe_psql($db, <<'SQL'), '', "$db: valid data parses to the AIs it was built from");
+SELECT string_agg(i.form || ' ' || quote_literal(i.input) || ' -> ' || coalesce(p.result, p.message), E'\n')
+  FROM inputs i JOIN outcomes p ON p.id = i.id AND p.what = 'parse'
+ WHERE i.expected IS NOT NULL
+   AND NOT (p.result::jsonb IS NOT DISTINCT FROM i.expected
+            OR (i.form = 'raw' AND p.message LIKE '%is ambiguous%'))
+SQL
+	is($node->safe_psql($db, <<'SQL'), '', "$db: round trips keep every field");
+SELECT string_agg(what || ' ' || id || ': ' || coalesce(message, result), E'\n') FROM outcomes
+ WHERE what IN ('element_string', 'digital_link', 'lgtin')
+   AND (sqlstate IS NOT NULL OR result = 'false')
+SQL
+	my $valid = $node->safe_psql($db,
+		"SELECT count(*) FROM outcomes WHERE what = 'parse' AND sqlstate IS NULL");
+	my $trips = $node->safe_psql($db,
+		"SELECT count(*) FROM outcomes WHERE what IN ('element_string', 'digital_link', 'lgtin') AND result = 'true'");
+	cmp_ok($valid, '>=', 300, "$db: $valid inputs were valid, $trips round trips checked");
+	my $errors = $node->safe_psql($db,
+		"SELECT string_agg(n || ' ' || m, E'\n' ORDER BY n DESC) FROM
+		   (SELECT count(*) n, regexp_replace(message, '[0-9]+|\"[^\"]*\"', '#', 'g') m
+		      FROM outcomes WHERE what = 'parse' AND sqlstate IS NOT NULL GROUP BY 2 ORDER BY 1 DESC LIMIT 8) s");
+	note "$db most frequent errors:\n$errors";
+}
+
+is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'),
+	$start_time, 'the server never restarted');
+my $log = slurp_file($node->logfile);
+unlike($log, qr/terminated by signal|server process .* was terminated/, 'no backend crashed');
+
+$node->stop;
+done_testing();
