@@ -85,10 +85,14 @@ BEGIN
 	PERFORM bench.record(workload, lottrace_statement, plain_statement, NULL, runs, note);
 END $$;
 
+-- Three decimals for small times, so that sub-millisecond traces do not read 0.0.
+CREATE FUNCTION bench.ms(value float8) RETURNS numeric
+LANGUAGE sql IMMUTABLE AS $$ SELECT round(value::numeric, CASE WHEN value < 10 THEN 3 ELSE 1 END) $$;
+
 CREATE VIEW bench.report AS
 SELECT workload,
-	   round(lottrace_ms::numeric, 1) AS "lottrace ms",
-	   round(plain_ms::numeric, 1) AS "plain SQL ms",
+	   bench.ms(lottrace_ms) AS "lottrace ms",
+	   bench.ms(plain_ms) AS "plain SQL ms",
 	   round((plain_ms / nullif(lottrace_ms, 0))::numeric, 2) AS speedup,
 	   CASE same_answer WHEN true THEN 'yes' WHEN false THEN 'NO' ELSE 'n/a' END AS "same answer",
 	   note
