@@ -28,6 +28,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	status=0
 	runuser -u postgres -- env PG_CONFIG="$PG_CONFIG" LOTTRACE_WORKDIR="$workdir" \
 		SCALE="${SCALE:-}" LOT_ROWS="${LOT_ROWS:-}" BENCH_ONLY="${BENCH_ONLY:-}" \
+		BENCH_CLIENTS="${BENCH_CLIENTS:-}" BENCH_SECONDS="${BENCH_SECONDS:-}" \
 		LOTTRACE_CLUSTER_OPTS="${LOTTRACE_CLUSTER_OPTS:-}" \
 		bash -c 'cd "$LOTTRACE_WORKDIR" && exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" $LOTTRACE_CLUSTER_OPTS "$@"' \
 		with-cluster "$@" || status=$?
