@@ -355,10 +355,33 @@ add_entry(BtreeLinkReader *r, int *n, int64 near, ItemPointer tid, int64 far, in
 	entry->link_id = link_id;
 }
 
-/* first offset in [low, high) of the leaf whose key is at least the key */
+/*
+ * First offset in [low, high) of the leaf whose key is at least the key.
+ *
+ * The keys of a frontier are sorted and mostly close together, so the
+ * answer is usually at or just past "low", among tuples just read: a
+ * galloping search from there touches a few cache lines where a binary
+ * search over the rest of the page would miss the cache at every step.
+ */
 static OffsetNumber
 leaf_lower_bound(BtreeLinkReader *r, Page page, int64 key, OffsetNumber low, OffsetNumber high)
 {
+	OffsetNumber step = 1;
+
+	while (low < high)
+	{
+		OffsetNumber probe = low + step - 1;
+
+		if (probe >= high)
+			break;
+		if (tuple_key(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, probe))) >= key)
+		{
+			high = probe;
+			break;
+		}
+		low = probe + 1;
+		step *= 2;
+	}
 	while (low < high)
 	{
 		OffsetNumber mid = low + (high - low) / 2;
