@@ -62,6 +62,8 @@ struct TraceSide
 	GrowingArray vias_buf[2];
 	GrowingArray pairs_buf;		/* lots reached in a level */
 	GrowingArray sort_buf;
+	GrowingArray bits_buf;		/* for place_dense */
+	GrowingArray ranks_buf;
 };
 
 /* What one level collects while its links are read. */
@@ -193,6 +195,82 @@ sort_pairs(LotPair *pairs, int64 n, LotPair *tmp)
 		memcpy(pairs, src, n * sizeof(LotPair));
 }
 
+/*
+ * A level of a big trace reaches lots spread over a range of ids not much
+ * wider than their number.  When each lot comes once (links read in
+ * near-end order), the frontier need not be sorted: the lots are marked in
+ * a bitmap of the range, which, walked in order, gives the ids sorted; a
+ * lot's place is then the number of bits below its own, so each via goes
+ * straight to its place.  This reads the pairs twice where the radix sort
+ * moves them back and forth, and needs no more memory.
+ *
+ * Returns false, doing nothing, when the range is too wide for its lots
+ * or the level too small for this to pay.
+ */
+#define DENSE_MIN_PAIRS 1024
+
+static bool
+place_dense(TraceSide *side, const LotPair *pairs, int64 n, int64 *ids, int64 *vias)
+{
+	uint64		lo = PG_UINT64_MAX;
+	uint64		hi = 0;
+	uint64		base;
+	uint64		nwords;
+	uint64	   *bits;
+	int64	   *ranks;
+	int64		k = 0;
+
+	if (n < DENSE_MIN_PAIRS)
+		return false;
+	for (int64 i = 0; i < n; i++)
+	{
+		uint64		key = pair_key(&pairs[i]);
+
+		lo = Min(lo, key);
+		hi = Max(hi, key);
+	}
+	base = lo >> 6;
+	nwords = (hi >> 6) - base + 1;
+	if (nwords > (uint64) n)
+		return false;
+
+	bits = grow_array(side->cxt, &side->bits_buf, nwords, sizeof(uint64), false);
+	ranks = grow_array(side->cxt, &side->ranks_buf, nwords, sizeof(int64), false);
+	memset(bits, 0, nwords * sizeof(uint64));
+	for (int64 i = 0; i < n; i++)
+	{
+		uint64		key = pair_key(&pairs[i]);
+
+		bits[(key >> 6) - base] |= UINT64CONST(1) << (key & 63);
+	}
+	CHECK_FOR_INTERRUPTS();
+	for (uint64 w = 0; w < nwords; w++)
+	{
+		uint64		word = bits[w];
+
+		ranks[w] = k;
+		while (word)
+		{
+			uint64		key = ((base + w) << 6) | pg_rightmost_one_pos64(word);
+
+			ids[k++] = (int64) (key ^ (UINT64CONST(1) << 63));
+			word &= word - 1;
+		}
+	}
+	/* each lot once: one bit per pair */
+	Assert(k == n);
+	CHECK_FOR_INTERRUPTS();
+	for (int64 i = 0; i < n; i++)
+	{
+		uint64		key = pair_key(&pairs[i]);
+		uint64		w = (key >> 6) - base;
+		uint64		below = bits[w] & ((UINT64CONST(1) << (key & 63)) - 1);
+
+		vias[ranks[w] + pg_popcount64(below)] = pairs[i].via;
+	}
+	return true;
+}
+
 int64 *
 trace_roots_from_array(ArrayType *roots, int64 *nroots)
 {
@@ -319,32 +397,36 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 								   (visit == NULL) ? far_not_reached : NULL,
 								   collect_link, &c, stats);
 
-	sort_pairs(c.pairs, c.npairs,
-			   grow_array(side->cxt, &side->sort_buf, c.npairs, sizeof(LotPair), false));
-	if (!c.ordered)
-	{
-		/* keep the first pair of each lot, with the smallest via */
-		for (int64 i = 0; i < c.npairs; i++)
-		{
-			if (n > 0 && c.pairs[n - 1].lot == c.pairs[i].lot)
-			{
-				if (c.pairs[i].via < c.pairs[n - 1].via)
-					c.pairs[n - 1].via = c.pairs[i].via;
-				continue;
-			}
-			c.pairs[n++] = c.pairs[i];
-			lotset_add(side->visited, c.pairs[i].lot);
-		}
-	}
-	else
+	side->frontier = grow_array(side->cxt, &side->ids_buf[next], Max(c.npairs, 1), sizeof(int64), false);
+	side->vias = grow_array(side->cxt, &side->vias_buf[next], Max(c.npairs, 1), sizeof(int64), false);
+	if (c.ordered && place_dense(side, c.pairs, c.npairs, side->frontier, side->vias))
 		n = c.npairs;
-
-	side->frontier = grow_array(side->cxt, &side->ids_buf[next], Max(n, 1), sizeof(int64), false);
-	side->vias = grow_array(side->cxt, &side->vias_buf[next], Max(n, 1), sizeof(int64), false);
-	for (int64 i = 0; i < n; i++)
+	else
 	{
-		side->frontier[i] = c.pairs[i].lot;
-		side->vias[i] = c.pairs[i].via;
+		sort_pairs(c.pairs, c.npairs,
+				   grow_array(side->cxt, &side->sort_buf, c.npairs, sizeof(LotPair), false));
+		if (!c.ordered)
+		{
+			/* keep the first pair of each lot, with the smallest via */
+			for (int64 i = 0; i < c.npairs; i++)
+			{
+				if (n > 0 && c.pairs[n - 1].lot == c.pairs[i].lot)
+				{
+					if (c.pairs[i].via < c.pairs[n - 1].via)
+						c.pairs[n - 1].via = c.pairs[i].via;
+					continue;
+				}
+				c.pairs[n++] = c.pairs[i];
+				lotset_add(side->visited, c.pairs[i].lot);
+			}
+		}
+		else
+			n = c.npairs;
+		for (int64 i = 0; i < n; i++)
+		{
+			side->frontier[i] = c.pairs[i].lot;
+			side->vias[i] = c.pairs[i].via;
+		}
 	}
 	side->nfrontier = n;
 	side->reached += n;
