@@ -37,6 +37,19 @@ is_ascii_alnum(unsigned char c)
 	return is_ascii_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+/* Value of a hexadecimal digit, or -1 (percent-encoding in URIs). */
+static inline int
+hex_digit_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* White space that input functions trim: what scanners and CSV files add. */
 static inline bool
 is_trimmable_space(unsigned char c)

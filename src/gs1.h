@@ -241,5 +241,6 @@ extern bool gs1_date(const char *yymmdd, int reference_year, DateADT *result);
 
 /* GTIN-8/12/13/14 to GTIN-14: false (and err filled) if not a valid GTIN. */
 extern bool gs1_normalize_gtin(const char *str, int len, char *gtin14, Gs1Error *err);
+extern bool gs1_normalize_gtin_text(text *gtin, char *gtin14, Gs1Error *err);
 
 #endif							/* LOTTRACE_GS1_H */

@@ -34,14 +34,8 @@ static void
 gtin_argument(text *gtin, char *gtin14)
 {
 	Gs1Error	err;
-	const char *p = VARDATA_ANY(gtin);
-	const char *end = p + VARSIZE_ANY_EXHDR(gtin);
 
-	while (p < end && is_trimmable_space((unsigned char) *p))
-		p++;
-	while (end > p && is_trimmable_space((unsigned char) end[-1]))
-		end--;
-	if (!gs1_normalize_gtin(p, end - p, gtin14, &err))
+	if (!gs1_normalize_gtin_text(gtin, gtin14, &err))
 		gs1_raise(&err, "GTIN");
 }
 
@@ -341,18 +335,6 @@ lgtin_error(const char *urn, const char *fmt,...)
 			 errhint("An LGTIN URN looks like urn:epc:class:lgtin:0614141.077777.987.")));
 }
 
-static int
-hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* lgtin_parse(urn) → (gtin text, lot lot) */
 Datum
 lgtin_parse(PG_FUNCTION_ARGS)
@@ -416,8 +398,8 @@ lgtin_parse(PG_FUNCTION_ARGS)
 
 		if (c == '%')
 		{
-			int			hi = s + 1 < end ? hex_digit(s[1]) : -1;
-			int			lo = s + 2 < end ? hex_digit(s[2]) : -1;
+			int			hi = s + 1 < end ? hex_digit_value(s[1]) : -1;
+			int			lo = s + 2 < end ? hex_digit_value(s[2]) : -1;
 
 			if (hi < 0 || lo < 0 || !epc_escaped(hi * 16 + lo))
 				lgtin_error(urn, "invalid escape \"%.*s\" in the lot at position %d",

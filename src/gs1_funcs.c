@@ -284,9 +284,9 @@ gs1_decode_at(PG_FUNCTION_ARGS)
 	return decode(fcinfo, PG_GETARG_TEXT_PP(0), year_of(reference));
 }
 
-/* The GTIN's digits without surrounding white space. */
-static bool
-normalize(text *gtin, char *gtin14, Gs1Error *err)
+/* The GTIN argument as 14 digits, surrounding white space ignored. */
+bool
+gs1_normalize_gtin_text(text *gtin, char *gtin14, Gs1Error *err)
 {
 	const char *p = VARDATA_ANY(gtin);
 	const char *end = p + VARSIZE_ANY_EXHDR(gtin);
@@ -304,7 +304,7 @@ gtin_valid(PG_FUNCTION_ARGS)
 	char		gtin14[GTIN_LENGTH + 1];
 	Gs1Error	err;
 
-	PG_RETURN_BOOL(normalize(PG_GETARG_TEXT_PP(0), gtin14, &err));
+	PG_RETURN_BOOL(gs1_normalize_gtin_text(PG_GETARG_TEXT_PP(0), gtin14, &err));
 }
 
 Datum
@@ -313,7 +313,7 @@ gtin_normalize(PG_FUNCTION_ARGS)
 	char		gtin14[GTIN_LENGTH + 1];
 	Gs1Error	err;
 
-	if (!normalize(PG_GETARG_TEXT_PP(0), gtin14, &err))
+	if (!gs1_normalize_gtin_text(PG_GETARG_TEXT_PP(0), gtin14, &err))
 		gs1_raise(&err, "GTIN");
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(gtin14, GTIN_LENGTH));
 }

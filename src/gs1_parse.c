@@ -413,18 +413,6 @@ is_uri_char(unsigned char c)
 	return is_ascii_alnum(c) || (c != 0 && strchr("-._~:/?#[]@!$&'()*+,;=%", c) != NULL);
 }
 
-static inline int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 typedef struct UriPart
 {
 	const char *start;
@@ -456,8 +444,8 @@ percent_decode(const Gs1Message *msg, UriPart part, bool query, char *out, Gs1Er
 			*o++ = *s;
 			continue;
 		}
-		hi = i + 1 < part.length ? hex_value((unsigned char) s[1]) : -1;
-		lo = i + 2 < part.length ? hex_value((unsigned char) s[2]) : -1;
+		hi = i + 1 < part.length ? hex_digit_value((unsigned char) s[1]) : -1;
+		lo = i + 2 < part.length ? hex_digit_value((unsigned char) s[2]) : -1;
 		if (hi < 0 || lo < 0)
 		{
 			gs1_fail(err, "invalid percent-encoding \"%.*s\" at position %d of the URI",

@@ -263,12 +263,6 @@ value_offset(const LintTarget *t, const char *p)
 	return (int) (p - t->el->value);
 }
 
-static inline bool
-is_hex_digit(unsigned char c)
-{
-	return is_ascii_digit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
-}
-
 static inline int
 digit_value(char c)
 {
@@ -495,7 +489,7 @@ lint_pcenc(const LintTarget *t, const char *s, int len)
 		if (s[i] != '%')
 			continue;
 		if (i + 2 >= len ||
-			!is_hex_digit((unsigned char) s[i + 1]) || !is_hex_digit((unsigned char) s[i + 2]))
+			hex_digit_value((unsigned char) s[i + 1]) < 0 || hex_digit_value((unsigned char) s[i + 2]) < 0)
 			return element_fail(t->el, t->err, "invalid percent-encoding %s",
 								gs1_where(t->msg, t->el, value_offset(t, s + i)));
 		i += 2;
