@@ -26,7 +26,9 @@ OBJS = \
 	src/genealogy.o \
 	src/genealogy_btree.o \
 	src/lotset.o \
+	src/spool.o \
 	src/trace_bfs.o \
+	src/trace_search.o \
 	src/trace_funcs.o \
 	src/trace_dot.o \
 	src/genealogy_info.o \

@@ -11,7 +11,9 @@
  * without any code of ours; we only read them, with the calling
  * statement's snapshot.
  *
- * A frontier (the sorted lots of one level) is read in one of these ways:
+ * A frontier (a set of lots, one level of a search) is read in one of these
+ * ways, the methods that read keys taking them in order, KEY_CHUNK at a
+ * time, so that no array proportional to the frontier is ever built:
  *
  *	index	The btree read page by page for the sorted keys
  *			(genealogy_btree.c).  Index tuples are used as they are when the
@@ -27,7 +29,8 @@
  *			when the frontier is a large part of the graph and the
  *			visibility map would send most index tuples to the heap anyway.
  *	sql		When row-level security applies to links or lots, a query per
- *			level (not per lot) under the caller's policies.
+ *			KEY_CHUNK lots of a level (not per lot) under the caller's
+ *			policies.
  *
  * The choice is made per level from the table's statistics (see
  * genealogy_choose_method); genealogy_info() shows what each level did.
@@ -80,6 +83,9 @@
 
 /* a run gives up on its range after this many index tuples of other lots */
 #define RUN_WASTE_LIMIT		64
+
+/* keys handed to the readers at a time (128 kB) */
+#define KEY_CHUNK			16384
 
 static const char *const index_names[2] = {"links_parent_idx", "links_child_idx"};
 static const char *const near_columns[2] = {"parent_id", "child_id"};
@@ -567,8 +573,7 @@ genealogy_check_lots_exist(GenealogyStore *store, const int64 *ids, int64 nids)
 }
 
 LinkReadMethod
-genealogy_choose_method(GenealogyStore *store, TraceDirection direction pg_attribute_unused(),
-						const int64 *keys pg_attribute_unused(), int64 nkeys, bool details)
+genealogy_choose_method(GenealogyStore *store, int64 nkeys, bool details)
 {
 	double		links = nkeys * store->tuples_per_key;
 	double		heap_share = details ? 1.0 : 1.0 - store->all_visible;
@@ -742,23 +747,20 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 	return false;
 }
 
-/* The heap method: one sequential scan of links, probing a set of the keys. */
+/*
+ * The heap method: one sequential scan of links, probing the set of keys
+ * (those at least "from").
+ */
 static bool
 read_links_heap(GenealogyStore *store, TraceDirection direction,
-				const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
+				LotSet *keys, int64 from, bool details, GenealogyLinkFilter wanted,
 				GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace frontier set",
-											  ALLOCSET_DEFAULT_SIZES);
-	LotSet	   *frontier = lotset_create_in(cxt, (uint32) Min(nkeys, PG_INT32_MAX));
 	TableScanDesc scan;
 	TupleTableSlot *slot = store->links_slot;
 	AttrNumber	near_col = store->col_near[direction];
 	AttrNumber	far_col = store->col_near[1 - direction];
 	bool		stopped = false;
-
-	for (int64 i = 0; i < nkeys; i++)
-		lotset_add(frontier, keys[i]);
 
 	scan = table_beginscan(store->links, store->snapshot, 0, NULL);
 	stats->reads++;
@@ -770,7 +772,7 @@ read_links_heap(GenealogyStore *store, TraceDirection direction,
 		CHECK_FOR_INTERRUPTS();
 		stats->tuples++;
 		link.near = DatumGetInt64(slot_getattr(slot, near_col, &isnull));
-		if (!lotset_contains(frontier, link.near))
+		if (link.near < from || !lotset_contains(keys, link.near))
 			continue;
 		link.far = DatumGetInt64(slot_getattr(slot, far_col, &isnull));
 		if (wanted && !wanted(arg, link.near, link.far))
@@ -787,7 +789,6 @@ read_links_heap(GenealogyStore *store, TraceDirection direction,
 	}
 	table_endscan(scan);
 	ExecClearTuple(slot);
-	MemoryContextDelete(cxt);
 	return stopped;
 }
 
@@ -867,39 +868,49 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 	return stopped;
 }
 
+/* links of sorted keys, by a method that reads keys */
+static bool
+read_links_of_keys(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
+				   const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
+				   GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
+{
+	if (method == LINK_READ_INDEX && trace_method != TRACE_METHOD_INDEX_AM)
+	{
+		BtreeLinkReader *reader = links_btree_reader(store, direction);
+
+		if (reader)
+			return btree_reader_read(reader, keys, nkeys, details, wanted, visit, arg,
+									 read_details_callback, store, stats);
+	}
+	if (method == LINK_READ_SQL)
+		return read_links_sql(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
+	stats->method = LINK_READ_INDEX_AM;
+	return read_links_index(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
+}
+
 bool
 genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
-					 const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
+					 LotSet *keys, int64 from, bool details, GenealogyLinkFilter wanted,
 					 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
-	stats->method = method;
-	if (nkeys == 0)
-		return false;
-	switch (method)
-	{
-		case LINK_READ_INDEX:
-			{
-				BtreeLinkReader *reader = NULL;
+	LotSetWalk	walk;
+	int64	   *chunk;
+	int64		n;
+	bool		stopped = false;
 
-				if (trace_method != TRACE_METHOD_INDEX_AM)
-					reader = links_btree_reader(store, direction);
-				if (reader)
-					return btree_reader_read(reader, keys, nkeys, details, wanted, visit, arg,
-											 read_details_callback, store, stats);
-				stats->method = LINK_READ_INDEX_AM;
-				return read_links_index(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
-			}
-		case LINK_READ_INDEX_AM:
-			{
-				stats->method = LINK_READ_INDEX_AM;
-				return read_links_index(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
-			}
-		case LINK_READ_HEAP:
-			return read_links_heap(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
-		case LINK_READ_SQL:
-			return read_links_sql(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
-	}
-	return false;
+	stats->method = method;
+	if (method == LINK_READ_HEAP)
+		return read_links_heap(store, direction, keys, from, details, wanted, visit, arg, stats);
+
+	/* the keys in order, a piece at a time */
+	chunk = palloc(KEY_CHUNK * sizeof(int64));
+	lotset_walk_begin(keys, &walk, from);
+	while (!stopped && (n = lotset_walk_ids(&walk, chunk, KEY_CHUNK)) > 0)
+		stopped = read_links_of_keys(store, method, direction, chunk, n, details,
+									 wanted, visit, arg, stats);
+	lotset_walk_end(&walk);
+	pfree(chunk);
+	return stopped;
 }
 
 void

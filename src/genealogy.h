@@ -29,6 +29,8 @@
 #include "fmgr.h"
 #include "utils/array.h"
 
+#include "lotset.h"
+
 typedef enum TraceDirection
 {
 	TRACE_FORWARD = 0,			/* parent to child: what a lot went into */
@@ -104,27 +106,25 @@ extern void genealogy_check_lots_exist(GenealogyStore *store,
 									   const int64 *ids, int64 nids);
 
 /*
- * Choose how to read the links of a frontier: the sorted, distinct keys are
- * near ends (parents going forward, children going backward).  "details"
- * means quantity and kind will be wanted.
+ * Choose how to read the links of a frontier of nkeys lots, the near ends
+ * (parents going forward, children going backward).  "details" means
+ * quantity and kind will be wanted.
  */
-extern LinkReadMethod genealogy_choose_method(GenealogyStore *store,
-											  TraceDirection direction,
-											  const int64 *keys, int64 nkeys,
+extern LinkReadMethod genealogy_choose_method(GenealogyStore *store, int64 nkeys,
 											  bool details);
 
 /*
- * Read every visible link whose near end is one of the keys and that the
- * filter (if any) wants, calling "visit" for each; stops early when the
- * visitor says so (and then returns true).
+ * Read every visible link whose near end is one of the keys, from "from"
+ * up, and that the filter (if any) wants, calling "visit" for each; stops
+ * early when the visitor says so (and then returns true).
  * LINK_READ_INDEX delivers links in ascending order of their near end, the
  * other methods in no particular order.
  */
 extern bool genealogy_read_links(GenealogyStore *store, LinkReadMethod method,
-								 TraceDirection direction,
-								 const int64 *keys, int64 nkeys, bool details,
-								 GenealogyLinkFilter wanted, GenealogyLinkVisitor visit,
-								 void *arg, TraceLevelStats *stats);
+								 TraceDirection direction, LotSet *keys, int64 from,
+								 bool details, GenealogyLinkFilter wanted,
+								 GenealogyLinkVisitor visit, void *arg,
+								 TraceLevelStats *stats);
 
 /* Statistics of the last trace of this backend, for genealogy_info(). */
 #define TRACE_STATS_MAX_LEVELS 64
@@ -156,6 +156,12 @@ extern const TraceStats *genealogy_last_trace(void);
 typedef struct TraceSide TraceSide;
 
 /*
+ * Memory a search may use for itself, besides its sets of lots (a bit or so
+ * per lot): work_mem.  Its lists of lots go to temporary files beyond that.
+ */
+extern Size trace_memory_limit(void);
+
+/*
  * Start a breadth-first search from the roots (sorted, distinct, known to
  * exist), which become depth 0.
  */
@@ -167,16 +173,23 @@ extern void trace_side_free(TraceSide *side);
  * Expand the frontier by one level.  Every link read is passed to "visit"
  * (if not NULL) first; it may stop the search by returning true, and then
  * this returns true.  Afterwards the lots reached for the first time are the
- * new frontier, at depth trace_side_depth(), sorted by id.
+ * new frontier, at depth trace_side_depth().
  */
 extern bool trace_side_expand(TraceSide *side, bool details,
 							  GenealogyLinkVisitor visit, void *arg);
 
 extern int32 trace_side_depth(TraceSide *side);
-/* the current frontier: ids sorted, with the lot each was reached from
- * (either pointer may be NULL) */
-extern int64 trace_side_frontier(TraceSide *side, const int64 **ids, const int64 **vias);
+extern int64 trace_side_frontier_size(TraceSide *side);
 extern int64 trace_side_reached_count(TraceSide *side);
+
+/*
+ * Hand out the frontier in order of id, a piece at a time: returns the
+ * number of lots in *ids, 0 once all were handed out.  With "vias", *vias
+ * gets the lot each was reached from (NULL at depth 0, the roots).  The
+ * arrays are valid until the next call.
+ */
+extern int64 trace_side_frontier_next(TraceSide *side, const int64 **ids,
+									  const int64 **vias);
 
 /* sorted, distinct copy of an int8[] argument; NULL elements raise 22004 */
 extern int64 *trace_roots_from_array(ArrayType *roots, int64 *nroots);
@@ -208,11 +221,13 @@ extern int64 trace_walk(GenealogyStore *store, TraceWay way,
 						TraceLinkCallback on_link, TraceLotsCallback on_lots,
 						void *arg);
 
-/* true when a path of one or more links leads from ancestor to lot */
-extern bool trace_is_descendant(GenealogyStore *store, int64 lot, int64 ancestor);
-
 /* sort int64 ids ascending and drop duplicates; returns the new count */
 extern int64 trace_sort_unique(int64 *ids, int64 n);
+
+/* ---- trace_search.c ---- */
+
+/* true when a path of one or more links leads from ancestor to lot */
+extern bool trace_is_descendant(GenealogyStore *store, int64 lot, int64 ancestor);
 
 /* ---- trace_funcs.c: arguments shared by the SQL functions ---- */
 

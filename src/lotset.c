@@ -81,3 +81,102 @@ lotset_densify(LotSet *set)
 	set->flat_words = words;
 	set->last = NULL;
 }
+
+static int
+entry_word_cmp(const void *a, const void *b)
+{
+	uint64		x = ((const LotSetEntry *) a)->word;
+	uint64		y = ((const LotSetEntry *) b)->word;
+
+	return (x > y) - (x < y);
+}
+
+void
+lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from)
+{
+	uint64		from_word = lotset_word(from);
+	lotset_iterator it;
+	LotSetEntry *entry;
+
+	walk->set = set;
+	walk->nhash = 0;
+	walk->hash_next = 0;
+	walk->hash_words = NULL;
+	if (set->hash->members > 0)
+	{
+		walk->hash_words = MemoryContextAllocHuge(CurrentMemoryContext,
+												  set->hash->members * sizeof(LotSetEntry));
+		lotset_start_iterate(set->hash, &it);
+		while ((entry = lotset_iterate(set->hash, &it)) != NULL)
+			if (entry->word >= from_word && entry->bits != 0)
+				walk->hash_words[walk->nhash++] = *entry;
+		qsort(walk->hash_words, walk->nhash, sizeof(LotSetEntry), entry_word_cmp);
+	}
+	walk->flat_next = (from_word > set->flat_base) ? Min(from_word - set->flat_base, set->flat_words) : 0;
+	walk->pending_bits = 0;
+
+	/* ids below "from" in its own word */
+	if (lotset_walk_next_word(walk, &walk->pending_word, &walk->pending_bits) &&
+		walk->pending_word == from_word)
+		walk->pending_bits &= ~((UINT64CONST(1) << (((uint64) from) & 63)) - 1);
+}
+
+bool
+lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits)
+{
+	LotSet	   *set = walk->set;
+
+	if (walk->pending_bits)
+	{
+		*word = walk->pending_word;
+		*bits = walk->pending_bits;
+		walk->pending_bits = 0;
+		return true;
+	}
+	while (walk->flat_next < set->flat_words && set->flat[walk->flat_next] == 0)
+		walk->flat_next++;
+	if (walk->flat_next < set->flat_words &&
+		(walk->hash_next >= walk->nhash ||
+		 set->flat_base + walk->flat_next < walk->hash_words[walk->hash_next].word))
+	{
+		*word = set->flat_base + walk->flat_next;
+		*bits = set->flat[walk->flat_next++];
+		return true;
+	}
+	if (walk->hash_next < walk->nhash)
+	{
+		*word = walk->hash_words[walk->hash_next].word;
+		*bits = walk->hash_words[walk->hash_next++].bits;
+		return true;
+	}
+	return false;
+}
+
+int64
+lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max)
+{
+	int64		n = 0;
+	uint64		word;
+	uint64		bits;
+
+	while (n < max && lotset_walk_next_word(walk, &word, &bits))
+	{
+		while (bits && n < max)
+		{
+			ids[n++] = lotset_word_id(word, pg_rightmost_one_pos64(bits));
+			bits &= bits - 1;
+		}
+		/* keep the rest of the word for the next call */
+		walk->pending_word = word;
+		walk->pending_bits = bits;
+	}
+	return n;
+}
+
+void
+lotset_walk_end(LotSetWalk *walk)
+{
+	if (walk->hash_words)
+		pfree(walk->hash_words);
+	walk->hash_words = NULL;
+}

@@ -19,10 +19,26 @@
 
 typedef struct LotSetEntry
 {
-	uint64		word;			/* id >> 6, as unsigned */
+	uint64		word;			/* lotset_word(id) */
 	uint64		bits;			/* bit (id & 63) set when id is in the set */
 	char		status;			/* simplehash's */
 } LotSetEntry;
+
+/*
+ * An id's word number: the id with its sign bit flipped, so that words in
+ * unsigned order are ids in signed order, shifted by the 64 ids of a word.
+ */
+static inline uint64
+lotset_word(int64 id)
+{
+	return (((uint64) id) ^ (UINT64CONST(1) << 63)) >> 6;
+}
+
+static inline int64
+lotset_word_id(uint64 word, int bit)
+{
+	return (int64) (((word << 6) | (uint64) bit) ^ (UINT64CONST(1) << 63));
+}
 
 /* splitmix64's finalizer: consecutive words spread over the whole table */
 static inline uint32
@@ -91,7 +107,7 @@ lotset_create_in(MemoryContext cxt, uint32 expected_ids)
 static inline bool
 lotset_add(LotSet *set, int64 id)
 {
-	uint64		word = ((uint64) id) >> 6;
+	uint64		word = lotset_word(id);
 	uint64		mask = UINT64CONST(1) << (((uint64) id) & 63);
 	LotSetEntry *entry;
 
@@ -136,7 +152,7 @@ lotset_add(LotSet *set, int64 id)
 static inline bool
 lotset_contains(LotSet *set, int64 id)
 {
-	uint64		word = ((uint64) id) >> 6;
+	uint64		word = lotset_word(id);
 	uint64		mask = UINT64CONST(1) << (((uint64) id) & 63);
 	LotSetEntry *entry;
 
@@ -153,6 +169,41 @@ lotset_contains(LotSet *set, int64 id)
 	}
 	return (entry->bits & mask) != 0;
 }
+
+/* Adds the ids of a word: lotset_add for each bit of "bits". */
+static inline void
+lotset_add_word(LotSet *set, uint64 word, uint64 bits)
+{
+	while (bits)
+	{
+		lotset_add(set, lotset_word_id(word, pg_rightmost_one_pos64(bits)));
+		bits &= bits - 1;
+	}
+}
+
+/*
+ * Walking a set's ids in ascending order, a word (64 ids) at a time: the
+ * flat array in order, merged with the hash's words, sorted once when the
+ * walk begins.  The set must not change during a walk.
+ */
+typedef struct LotSetWalk
+{
+	LotSet	   *set;
+	uint64		flat_next;		/* index of the next flat word to look at */
+	LotSetEntry *hash_words;	/* the hash's words, sorted */
+	uint64		nhash;
+	uint64		hash_next;
+	uint64		pending_word;	/* ids of a word not handed out yet */
+	uint64		pending_bits;
+} LotSetWalk;
+
+/* begins a walk over the ids of the set that are at least "from" */
+extern void lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from);
+/* the next word with ids in it; false at the end */
+extern bool lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits);
+/* the next ids, at most max of them; returns how many (0 at the end) */
+extern int64 lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max);
+extern void lotset_walk_end(LotSetWalk *walk);
 
 /* number of ids in the set */
 static inline int64

@@ -4,17 +4,26 @@
  *	  at a time.
  *
  * Each level reads the links of the whole frontier at once (genealogy.c
- * picks the cheapest way) and collects the far ends not reached before.
- * Those become the next frontier, sorted by id, each with the smallest id
- * among the lots of the previous level it is linked from as its "via".  So a
- * lot is reported once, at the length of its shortest path from the nearest
- * root, and the whole output is determined by the data alone: rows come by
- * depth, then by lot id.  Cycles end because a lot is expanded only once.
+ * picks the cheapest way) and collects the far ends not reached before:
+ * they become the next frontier, each with the smallest id among the lots
+ * of the previous level it is linked from as its "via".  So a lot is
+ * reported once, at the length of its shortest path from the nearest root,
+ * and the whole output is determined by the data alone: rows come by depth,
+ * then by lot id.  Cycles end because a lot is expanded only once.
  *
- * The visited set is a LotSet (bits of 64 ids per hash entry); the frontier
- * is a pair of arrays.  Memory is one bit or so per lot reached plus 32
- * bytes per lot of the widest level; the rows themselves go to the caller's
- * tuplestore, which spills to disk past work_mem.
+ * Memory.  The lots reached, and those of the frontier, are sets of ids
+ * (LotSet: a bit per lot where ids are dense).  What grows with a level
+ * beyond that, the list of lots it reached with their vias, goes through
+ * spools (spool.h), which keep at most part of work_mem in memory and the
+ * rest in a temporary file; the frontier is handed out in pieces that fit
+ * the rest of work_mem, each piece taking its vias from one pass over the
+ * list.  A level whose list fits in memory is handed out in one piece.
+ *
+ * Vias.  Links read through the index come in ascending order of their near
+ * end, so the first link to reach a lot comes from its smallest via: each
+ * lot is listed once, and the list is runs of lots with the same via.  The
+ * other read methods list every candidate, and a piece keeps the smallest
+ * via of each of its lots.
  */
 #include "postgres.h"
 
@@ -28,23 +37,28 @@
 #include "compat.h"
 #include "genealogy.h"
 #include "lotset.h"
-
-typedef struct LotPair
-{
-	int64		lot;
-	int64		via;
-} LotPair;
+#include "spool.h"
 
 /*
- * The arrays of a search are kept from level to level and only grow: for a
- * trace of millions of lots, fresh allocations per level cost more in page
- * faults than the work done in them.
+ * A piece of the frontier being handed out: its words of ids (in order),
+ * where each word's lots start among the piece's, and where a word is
+ * found by its number.
  */
-typedef struct GrowingArray
+typedef struct FrontierPiece
 {
-	void	   *data;
-	int64		capacity;		/* in elements */
-} GrowingArray;
+	int64		nids;
+	int64	   *ids;
+	int64	   *vias;
+	int64		nwords;
+	uint64	   *words;
+	uint64	   *bits;
+	int64	   *ranks;			/* lots of the piece in the words before */
+	int32	   *slots;			/* word - words[0] -> its index, -1: none */
+	bool		use_slots;		/* false when the words are too spread out */
+	int64		maxids;			/* room allocated */
+	int64		maxwords;
+	int64		maxslots;
+} FrontierPiece;
 
 struct TraceSide
 {
@@ -52,30 +66,37 @@ struct TraceSide
 	TraceDirection direction;
 	int32		depth;			/* of the current frontier */
 	MemoryContext cxt;			/* everything below */
-	MemoryContext scratch_cxt;	/* per level, for the readers */
+	MemoryContext level_cxt[2];	/* the frontier's set, the next level's */
+	int			cur;			/* level_cxt of the frontier */
 	LotSet	   *visited;
-	int64		reached;
-	int64	   *frontier;
-	int64	   *vias;
+	LotSet	   *frontier;
 	int64		nfrontier;
-	GrowingArray ids_buf[2];	/* frontier of even and odd levels */
-	GrowingArray vias_buf[2];
-	GrowingArray pairs_buf;		/* lots reached in a level */
-	GrowingArray sort_buf;
-	GrowingArray bits_buf;		/* for place_dense */
-	GrowingArray ranks_buf;
+	int64		reached;
+	Size		memory_limit;
+
+	/* how the frontier was reached: lots in the order read, runs of vias */
+	bool		ordered;		/* each lot once, vias in ascending order */
+	Spool		lots;
+	Spool		runs;			/* (via, number of lots) */
+
+	/* handing the frontier out */
+	bool		handing;
+	bool		handed;
+	LotSetWalk	walk;
+	FrontierPiece piece;
 };
 
 /* What one level collects while its links are read. */
 typedef struct LevelCollector
 {
 	TraceSide  *side;
-	bool		ordered;		/* links come in ascending order of near end */
+	LotSet	   *level;
+	int64		nlevel;
+	bool		ordered;
 	GenealogyLinkVisitor visit;
 	void	   *visit_arg;
-	LotPair    *pairs;
-	int64		npairs;
-	int64		maxpairs;
+	int64		run_via;
+	int64		run_length;
 } LevelCollector;
 
 static int
@@ -101,174 +122,10 @@ trace_sort_unique(int64 *ids, int64 n)
 	return out;
 }
 
-/* room for n elements of size "size", contents kept if "keep" */
-static void *
-grow_array(MemoryContext cxt, GrowingArray *a, int64 n, Size size, bool keep)
+Size
+trace_memory_limit(void)
 {
-	if (n > a->capacity)
-	{
-		int64		capacity = Max(n, Max(a->capacity * 2, 64));
-
-		if (a->data && keep)
-			a->data = repalloc_huge(a->data, capacity * size);
-		else
-		{
-			if (a->data)
-				pfree(a->data);
-			a->data = MemoryContextAllocHuge(cxt, capacity * size);
-		}
-		a->capacity = capacity;
-	}
-	return a->data;
-}
-
-static inline uint64
-pair_key(const LotPair *pair)
-{
-	/* flip the sign bit so that unsigned order is signed order */
-	return ((uint64) pair->lot) ^ (UINT64CONST(1) << 63);
-}
-
-/*
- * Stable sort of pairs by lot: least-significant-digit radix sort, twelve
- * bits at a time, over only the bits in which the keys differ (ids being
- * dense, ten million lots take two passes).
- */
-#define RADIX_BITS 12
-#define RADIX_MASK ((UINT64CONST(1) << RADIX_BITS) - 1)
-
-static void
-sort_pairs(LotPair *pairs, int64 n, LotPair *tmp)
-{
-	LotPair    *src = pairs;
-	LotPair    *dst = tmp;
-	uint64		first;
-	uint64		differ = 0;
-
-	if (n < 2)
-		return;
-	if (n < 48)
-	{
-		for (int64 i = 1; i < n; i++)
-		{
-			LotPair		p = pairs[i];
-			int64		j = i;
-
-			for (; j > 0 && pairs[j - 1].lot > p.lot; j--)
-				pairs[j] = pairs[j - 1];
-			pairs[j] = p;
-		}
-		return;
-	}
-	first = pair_key(&pairs[0]);
-	for (int64 i = 1; i < n; i++)
-		differ |= pair_key(&pairs[i]) ^ first;
-	if (differ == 0)
-		return;
-
-	/* digits of RADIX_BITS over the bits in which keys differ */
-	for (int shift = pg_rightmost_one_pos64(differ); shift <= pg_leftmost_one_pos64(differ);
-		 shift += RADIX_BITS)
-	{
-		int64		count[1 << RADIX_BITS];
-		int64		pos = 0;
-		LotPair    *swap;
-
-		memset(count, 0, sizeof(count));
-		for (int64 i = 0; i < n; i++)
-			count[(pair_key(&src[i]) >> shift) & RADIX_MASK]++;
-		for (int b = 0; b < (1 << RADIX_BITS); b++)
-		{
-			int64		c = count[b];
-
-			count[b] = pos;
-			pos += c;
-		}
-		for (int64 i = 0; i < n; i++)
-			dst[count[(pair_key(&src[i]) >> shift) & RADIX_MASK]++] = src[i];
-		swap = src;
-		src = dst;
-		dst = swap;
-		CHECK_FOR_INTERRUPTS();
-	}
-	if (src != pairs)
-		memcpy(pairs, src, n * sizeof(LotPair));
-}
-
-/*
- * A level of a big trace reaches lots spread over a range of ids not much
- * wider than their number.  When each lot comes once (links read in
- * near-end order), the frontier need not be sorted: the lots are marked in
- * a bitmap of the range, which, walked in order, gives the ids sorted; a
- * lot's place is then the number of bits below its own, so each via goes
- * straight to its place.  This reads the pairs twice where the radix sort
- * moves them back and forth, and needs no more memory.
- *
- * Returns false, doing nothing, when the range is too wide for its lots
- * or the level too small for this to pay.
- */
-#define DENSE_MIN_PAIRS 1024
-
-static bool
-place_dense(TraceSide *side, const LotPair *pairs, int64 n, int64 *ids, int64 *vias)
-{
-	uint64		lo = PG_UINT64_MAX;
-	uint64		hi = 0;
-	uint64		base;
-	uint64		nwords;
-	uint64	   *bits;
-	int64	   *ranks;
-	int64		k = 0;
-
-	if (n < DENSE_MIN_PAIRS)
-		return false;
-	for (int64 i = 0; i < n; i++)
-	{
-		uint64		key = pair_key(&pairs[i]);
-
-		lo = Min(lo, key);
-		hi = Max(hi, key);
-	}
-	base = lo >> 6;
-	nwords = (hi >> 6) - base + 1;
-	if (nwords > (uint64) n)
-		return false;
-
-	bits = grow_array(side->cxt, &side->bits_buf, nwords, sizeof(uint64), false);
-	ranks = grow_array(side->cxt, &side->ranks_buf, nwords, sizeof(int64), false);
-	memset(bits, 0, nwords * sizeof(uint64));
-	for (int64 i = 0; i < n; i++)
-	{
-		uint64		key = pair_key(&pairs[i]);
-
-		bits[(key >> 6) - base] |= UINT64CONST(1) << (key & 63);
-	}
-	CHECK_FOR_INTERRUPTS();
-	for (uint64 w = 0; w < nwords; w++)
-	{
-		uint64		word = bits[w];
-
-		ranks[w] = k;
-		while (word)
-		{
-			uint64		key = ((base + w) << 6) | pg_rightmost_one_pos64(word);
-
-			ids[k++] = (int64) (key ^ (UINT64CONST(1) << 63));
-			word &= word - 1;
-		}
-	}
-	/* each lot once: one bit per pair */
-	Assert(k == n);
-	CHECK_FOR_INTERRUPTS();
-	for (int64 i = 0; i < n; i++)
-	{
-		uint64		key = pair_key(&pairs[i]);
-		uint64		w = (key >> 6) - base;
-		uint64		below = bits[w] & ((UINT64CONST(1) << (key & 63)) - 1);
-
-		vias[ranks[w] + pg_popcount64(below)] = pairs[i].via;
-	}
-	return true;
+	return (Size) work_mem * 1024;
 }
 
 int64 *
@@ -303,56 +160,78 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace trace",
 											  ALLOCSET_DEFAULT_SIZES);
 	TraceSide  *side = MemoryContextAllocZero(cxt, sizeof(TraceSide));
+	MemoryContext old = MemoryContextSwitchTo(cxt);
 
 	side->store = store;
 	side->direction = direction;
 	side->cxt = cxt;
-	side->scratch_cxt = AllocSetContextCreate(cxt, "lottrace level", ALLOCSET_DEFAULT_SIZES);
+	side->level_cxt[0] = AllocSetContextCreate(cxt, "lottrace level", ALLOCSET_DEFAULT_SIZES);
+	side->level_cxt[1] = AllocSetContextCreate(cxt, "lottrace level", ALLOCSET_DEFAULT_SIZES);
+	side->memory_limit = trace_memory_limit();
 	side->visited = lotset_create_in(cxt, (uint32) Min(nroots * 16, 1 << 20));
-
-	side->frontier = grow_array(cxt, &side->ids_buf[0], Max(nroots, 1), sizeof(int64), false);
-	side->vias = grow_array(cxt, &side->vias_buf[0], Max(nroots, 1), sizeof(int64), false);
+	side->frontier = lotset_create_in(side->level_cxt[0], (uint32) Min(nroots, 1 << 20));
 	for (int64 i = 0; i < nroots; i++)
 	{
-		side->frontier[i] = roots[i];
-		side->vias[i] = 0;
 		lotset_add(side->visited, roots[i]);
+		lotset_add(side->frontier, roots[i]);
 	}
 	side->nfrontier = nroots;
 	side->reached = nroots;
+
+	/* the list of a level takes up to half the memory, its runs an eighth */
+	spool_init(&side->lots, side->memory_limit / 2);
+	spool_init(&side->runs, side->memory_limit / 8);
+	MemoryContextSwitchTo(old);
 	return side;
 }
 
 void
 trace_side_free(TraceSide *side)
 {
+	if (side->handing)
+		lotset_walk_end(&side->walk);
+	spool_free(&side->lots);
+	spool_free(&side->runs);
 	MemoryContextDelete(side->cxt);
+}
+
+static inline void
+end_run(LevelCollector *c)
+{
+	if (c->run_length > 0)
+	{
+		spool_put(&c->side->runs, c->run_via);
+		spool_put(&c->side->runs, c->run_length);
+	}
+	c->run_length = 0;
 }
 
 static bool
 collect_link(void *arg, const GenealogyLink *link)
 {
 	LevelCollector *c = (LevelCollector *) arg;
+	TraceSide  *side = c->side;
 
 	if (c->visit && c->visit(c->visit_arg, link))
 		return true;
 
 	/*
 	 * In near-end order the first link to reach a lot comes from the
-	 * smallest via, so the lot can be marked at once; otherwise every
-	 * candidate is kept and the smallest via chosen after sorting.
+	 * smallest via, so the lot can be marked reached at once; otherwise every
+	 * candidate is listed, and the lots are marked when the level is done.
 	 */
-	if (c->ordered ? !lotset_add(c->side->visited, link->far)
-		: lotset_contains(c->side->visited, link->far))
+	if (c->ordered ? !lotset_add(side->visited, link->far)
+		: lotset_contains(side->visited, link->far))
 		return false;
-	if (c->npairs == c->maxpairs)
+	if (lotset_add(c->level, link->far))
+		c->nlevel++;
+	if (c->run_length == 0 || c->run_via != link->near)
 	{
-		c->pairs = grow_array(c->side->cxt, &c->side->pairs_buf, c->npairs + 1, sizeof(LotPair), true);
-		c->maxpairs = c->side->pairs_buf.capacity;
+		end_run(c);
+		c->run_via = link->near;
 	}
-	c->pairs[c->npairs].lot = link->far;
-	c->pairs[c->npairs].via = link->near;
-	c->npairs++;
+	c->run_length++;
+	spool_put(&side->lots, link->far);
 	return false;
 }
 
@@ -370,71 +249,63 @@ bool
 trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, void *arg)
 {
 	LevelCollector c;
+	MemoryContext next_cxt = side->level_cxt[1 - side->cur];
 	MemoryContext old;
-	int			next = (side->depth + 1) % 2;
 	TraceLevelStats *stats;
 	LinkReadMethod method;
 	bool		stopped;
-	int64		n = 0;
 
 	CHECK_FOR_INTERRUPTS();
+	if (side->handing)
+		lotset_walk_end(&side->walk);
+	side->handing = false;
+	side->handed = false;
 	stats = genealogy_stats_level(side->store, side->direction, side->depth);
 	stats->frontier = side->nfrontier;
 
-	MemoryContextReset(side->scratch_cxt);
-	old = MemoryContextSwitchTo(side->scratch_cxt);
-	method = genealogy_choose_method(side->store, side->direction,
-									 side->frontier, side->nfrontier, details);
+	MemoryContextReset(next_cxt);
+	spool_reset(&side->lots);
+	spool_reset(&side->runs);
+	method = genealogy_choose_method(side->store, side->nfrontier, details);
 	c.side = side;
+	c.level = lotset_create_in(next_cxt, (uint32) Min(side->nfrontier * 4, 1 << 20));
+	c.nlevel = 0;
 	c.ordered = (method == LINK_READ_INDEX);
 	c.visit = visit;
 	c.visit_arg = arg;
-	c.pairs = grow_array(side->cxt, &side->pairs_buf, Max(side->nfrontier, 64), sizeof(LotPair), false);
-	c.maxpairs = side->pairs_buf.capacity;
-	c.npairs = 0;
-	stopped = genealogy_read_links(side->store, method, side->direction,
-								   side->frontier, side->nfrontier, details,
+	c.run_length = 0;
+	c.run_via = 0;
+
+	/* the readers allocate in the level's context, freed with it */
+	old = MemoryContextSwitchTo(next_cxt);
+	stopped = genealogy_read_links(side->store, method, side->direction, side->frontier,
+								   PG_INT64_MIN, details,
 								   (visit == NULL) ? far_not_reached : NULL,
 								   collect_link, &c, stats);
-
-	side->frontier = grow_array(side->cxt, &side->ids_buf[next], Max(c.npairs, 1), sizeof(int64), false);
-	side->vias = grow_array(side->cxt, &side->vias_buf[next], Max(c.npairs, 1), sizeof(int64), false);
-	if (c.ordered && place_dense(side, c.pairs, c.npairs, side->frontier, side->vias))
-		n = c.npairs;
-	else
-	{
-		sort_pairs(c.pairs, c.npairs,
-				   grow_array(side->cxt, &side->sort_buf, c.npairs, sizeof(LotPair), false));
-		if (!c.ordered)
-		{
-			/* keep the first pair of each lot, with the smallest via */
-			for (int64 i = 0; i < c.npairs; i++)
-			{
-				if (n > 0 && c.pairs[n - 1].lot == c.pairs[i].lot)
-				{
-					if (c.pairs[i].via < c.pairs[n - 1].via)
-						c.pairs[n - 1].via = c.pairs[i].via;
-					continue;
-				}
-				c.pairs[n++] = c.pairs[i];
-				lotset_add(side->visited, c.pairs[i].lot);
-			}
-		}
-		else
-			n = c.npairs;
-		for (int64 i = 0; i < n; i++)
-		{
-			side->frontier[i] = c.pairs[i].lot;
-			side->vias[i] = c.pairs[i].via;
-		}
-	}
-	side->nfrontier = n;
-	side->reached += n;
-	side->depth++;
 	MemoryContextSwitchTo(old);
-	MemoryContextReset(side->scratch_cxt);
+	end_run(&c);
+	if (!c.ordered)
+	{
+		LotSetWalk	walk;
+		uint64		word;
+		uint64		bits;
 
-	stats->new_lots = n;
+		lotset_walk_begin(c.level, &walk, PG_INT64_MIN);
+		while (lotset_walk_next_word(&walk, &word, &bits))
+			lotset_add_word(side->visited, word, bits);
+		lotset_walk_end(&walk);
+	}
+
+	/* the new level becomes the frontier; the old one's set goes */
+	MemoryContextReset(side->level_cxt[side->cur]);
+	side->cur = 1 - side->cur;
+	side->frontier = c.level;
+	side->nfrontier = c.nlevel;
+	side->ordered = c.ordered;
+	side->reached += c.nlevel;
+	side->depth++;
+
+	stats->new_lots = c.nlevel;
 	genealogy_stats_level_done(side->store, stats);
 	return stopped;
 }
@@ -446,12 +317,8 @@ trace_side_depth(TraceSide *side)
 }
 
 int64
-trace_side_frontier(TraceSide *side, const int64 **ids, const int64 **vias)
+trace_side_frontier_size(TraceSide *side)
 {
-	if (ids)
-		*ids = side->frontier;
-	if (vias)
-		*vias = side->vias;
 	return side->nfrontier;
 }
 
@@ -461,195 +328,208 @@ trace_side_reached_count(TraceSide *side)
 	return side->reached;
 }
 
-/*
- * is_descendant: a search forward from the ancestor and one backward from
- * the lot, taking turns so that each has read about as many links as the
- * other, until a link read on one side lands on a lot the other side has
- * reached (a path of at least that one link), or one side runs out of lots
- * to expand (no path).  Following only links read, never the shared roots,
- * makes a lot its own descendant exactly when it is on a cycle.
- *
- * Balancing by links read rather than by lots matters for genealogies: a
- * lot has a handful of ingredients but may have gone into thousands of
- * lots, and which side is cheap is only known by reading.  A turn may stop
- * in the middle of a level, even in the middle of one lot's links (in index
- * order, so the next turn skips the links already seen); depths do not
- * matter here, only reachability.
- */
-#define SEARCH_MIN_TURN 64
-
-typedef struct SearchSide
-{
-	TraceDirection direction;
-	LotSet	   *visited;
-	int64	   *queue;			/* sorted lots to expand */
-	int64		nqueue;
-	int64		done;			/* queue[0 .. done - 1] expanded */
-	int64		partial;		/* links of queue[done] already seen */
-	int64	   *next;			/* lots reached, to expand after the queue */
-	int64		nnext;
-	int64		maxnext;
-	int64		spent;			/* links read */
-	int32		depth;
-} SearchSide;
-
-typedef struct SearchTurn
-{
-	SearchSide *self;
-	SearchSide *other;
-	bool		budgeted;		/* links come in index order: may stop */
-	int64		budget;
-	int64		current;		/* near end of the last link read */
-	int64		current_seen;	/* links of it read, in this turn */
-	bool		met;
-} SearchTurn;
-
+/* room in the piece for maxids lots in maxwords words */
 static void
-search_side_init(SearchSide *side, TraceDirection direction, int64 root, MemoryContext cxt)
+piece_reserve(TraceSide *side, FrontierPiece *p, int64 maxids, int64 maxwords)
 {
-	memset(side, 0, sizeof(*side));
-	side->direction = direction;
-	side->visited = lotset_create_in(cxt, 1024);
-	lotset_add(side->visited, root);
-	side->maxnext = 64;
-	side->next = MemoryContextAlloc(cxt, side->maxnext * sizeof(int64));
-	side->next[side->nnext++] = root;
-	side->depth = -1;
-}
-
-static bool
-search_link(void *arg, const GenealogyLink *link)
-{
-	SearchTurn *turn = (SearchTurn *) arg;
-	SearchSide *self = turn->self;
-
-	if (link->near != turn->current)
+	if (p->maxids < maxids)
 	{
-		turn->current = link->near;
-		turn->current_seen = 0;
-	}
-	turn->current_seen++;
-	/* links of a lot the last turn stopped in are seen again: pass them */
-	if (link->near == self->queue[self->done] && turn->current_seen <= self->partial)
-		return false;
-
-	self->spent++;
-	if (lotset_contains(turn->other->visited, link->far))
-	{
-		turn->met = true;
-		return true;
-	}
-	if (lotset_add(self->visited, link->far))
-	{
-		if (self->nnext == self->maxnext)
+		if (p->ids)
 		{
-			self->maxnext *= 2;
-			self->next = repalloc_huge(self->next, self->maxnext * sizeof(int64));
+			pfree(p->ids);
+			pfree(p->vias);
 		}
-		self->next[self->nnext++] = link->far;
+		p->ids = MemoryContextAllocHuge(side->cxt, maxids * sizeof(int64));
+		p->vias = MemoryContextAllocHuge(side->cxt, maxids * sizeof(int64));
+		p->maxids = maxids;
 	}
-	return turn->budgeted && --turn->budget <= 0;
+	if (p->maxwords < maxwords)
+	{
+		if (p->words)
+		{
+			pfree(p->words);
+			pfree(p->bits);
+			pfree(p->ranks);
+		}
+		p->words = MemoryContextAllocHuge(side->cxt, maxwords * sizeof(uint64));
+		p->bits = MemoryContextAllocHuge(side->cxt, maxwords * sizeof(uint64));
+		p->ranks = MemoryContextAllocHuge(side->cxt, maxwords * sizeof(int64));
+		p->maxwords = maxwords;
+	}
 }
 
 /*
- * One turn of a side: expand lots until the budget of links is spent.
- * Returns false when the side has no lots left to expand.
+ * What a piece may hold: the memory the level's lists leave, half of it
+ * for lots (ids and vias, 16 bytes each), half for words (word, bits, rank,
+ * and up to four slots: 40 bytes).  A level that fits is one piece.
  */
-static bool
-search_turn(GenealogyStore *store, SearchSide *self, SearchSide *other, int64 budget,
-			SearchTurn *turn)
+static void
+piece_capacity(TraceSide *side, int64 *maxids, int64 *maxwords)
 {
-	while (!turn->met)
-	{
-		const int64 *keys;
-		int64		nkeys;
-		LinkReadMethod method;
-		TraceLevelStats *stats;
-		bool		stopped;
+	Size		used = (Size) (side->lots.memsize + side->runs.memsize) * sizeof(int64);
+	Size		left = side->memory_limit > used ? side->memory_limit - used : 0;
 
-		CHECK_FOR_INTERRUPTS();
-		if (self->done == self->nqueue)
-		{
-			if (self->nnext == 0)
-				return false;
-			/* the lots reached become the queue */
-			if (self->queue)
-				pfree(self->queue);
-			self->queue = self->next;
-			self->nqueue = trace_sort_unique(self->next, self->nnext);
-			self->done = 0;
-			self->partial = 0;
-			self->maxnext = Max(self->nqueue, 64);
-			self->next = palloc_extended(self->maxnext * sizeof(int64), MCXT_ALLOC_HUGE);
-			self->nnext = 0;
-			self->depth++;
-		}
-		if (budget <= 0)
-			return true;
-
-		keys = self->queue + self->done;
-		nkeys = self->nqueue - self->done;
-		method = genealogy_choose_method(store, self->direction, keys, nkeys, false);
-		turn->self = self;
-		turn->other = other;
-		turn->budgeted = (method == LINK_READ_INDEX);
-		turn->budget = budget;
-		turn->current = keys[0];
-		turn->current_seen = 0;
-		stats = genealogy_stats_level(store, self->direction, self->depth);
-		stats->frontier = nkeys;
-		stats->new_lots = -self->nnext;
-		stopped = genealogy_read_links(store, method, self->direction, keys, nkeys, false,
-									   NULL, search_link, turn, stats);
-		stats->new_lots += self->nnext;
-		genealogy_stats_level_done(store, stats);
-		if (turn->met)
-			return true;
-		if (!stopped)
-		{
-			self->done = self->nqueue;
-			self->partial = 0;
-			budget = turn->budgeted ? turn->budget : 0;
-			continue;
-		}
-		/* out of budget in the middle of a lot's links: resume there */
-		while (self->queue[self->done] < turn->current)
-			self->done++;
-		self->partial = turn->current_seen;
-		return true;
-	}
-	return true;
+	*maxids = Min(side->nfrontier, Max((int64) (left / 32), 1024));
+	*maxwords = Min(*maxids, Max((int64) (left / 80), 1024));
 }
 
-bool
-trace_is_descendant(GenealogyStore *store, int64 lot, int64 ancestor)
+/* the next words of the frontier, as many as the piece holds */
+static void
+piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxids, int64 maxwords)
 {
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace is_descendant",
-											  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	SearchSide	down;
-	SearchSide	up;
-	SearchTurn	turn;
-	int64		reached;
+	uint64		word;
+	uint64		bits;
 
-	memset(&turn, 0, sizeof(turn));
-	search_side_init(&down, TRACE_FORWARD, ancestor, cxt);
-	search_side_init(&up, TRACE_BACKWARD, lot, cxt);
-	for (;;)
+	p->nids = 0;
+	p->nwords = 0;
+	while (p->nwords < maxwords && lotset_walk_next_word(&side->walk, &word, &bits))
 	{
-		/* the side that has read fewer links goes; ingredients first on a tie */
-		SearchSide *self = (down.spent < up.spent) ? &down : &up;
-		SearchSide *other = (self == &down) ? &up : &down;
-		int64		budget = other->spent - self->spent + SEARCH_MIN_TURN;
+		int			n = pg_popcount64(bits);
 
-		if (!search_turn(store, self, other, budget, &turn) || turn.met)
+		if (p->nids + n > maxids)
+		{
+			/* for the next piece (a piece holds at least 64 lots) */
+			side->walk.pending_word = word;
+			side->walk.pending_bits = bits;
 			break;
+		}
+		p->words[p->nwords] = word;
+		p->bits[p->nwords] = bits;
+		p->ranks[p->nwords] = p->nids;
+		p->nwords++;
+		while (bits)
+		{
+			p->ids[p->nids++] = lotset_word_id(word, pg_rightmost_one_pos64(bits));
+			bits &= bits - 1;
+		}
 	}
-	reached = lotset_count_ids(down.visited) + lotset_count_ids(up.visited);
-	genealogy_stats_end(store, reached);
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(cxt);
-	return turn.met;
+}
+
+/*
+ * A direct table from word number to index, when the piece's words are
+ * close enough together for it to cost no more than the words themselves.
+ */
+static void
+piece_index_words(TraceSide *side, FrontierPiece *p)
+{
+	uint64		span = p->words[p->nwords - 1] - p->words[0] + 1;
+
+	p->use_slots = (span <= (uint64) p->nwords * 4);
+	if (!p->use_slots)
+		return;
+	if ((uint64) p->maxslots < span)
+	{
+		if (p->maxslots > 0)
+			pfree(p->slots);
+		p->slots = MemoryContextAllocHuge(side->cxt, span * sizeof(int32));
+		p->maxslots = span;
+	}
+	memset(p->slots, 0xff, span * sizeof(int32));
+	for (int64 i = 0; i < p->nwords; i++)
+		p->slots[p->words[i] - p->words[0]] = (int32) i;
+}
+
+/* where the lot is in the piece, -1 if it is not */
+static inline int64
+piece_rank(const FrontierPiece *p, int64 lot)
+{
+	uint64		word = lotset_word(lot);
+	uint64		mask = UINT64CONST(1) << (((uint64) lot) & 63);
+	int64		i;
+
+	if (word < p->words[0] || word > p->words[p->nwords - 1])
+		return -1;
+	if (p->use_slots)
+		i = p->slots[word - p->words[0]];
+	else
+	{
+		int64		lo = 0;
+		int64		hi = p->nwords - 1;
+
+		while (lo < hi)
+		{
+			int64		mid = lo + (hi - lo) / 2;
+
+			if (p->words[mid] < word)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = (p->words[lo] == word) ? lo : -1;
+	}
+	if (i < 0 || !(p->bits[i] & mask))
+		return -1;
+	return p->ranks[i] + pg_popcount64(p->bits[i] & (mask - 1));
+}
+
+/* the vias of the piece's lots: one pass over the level's lists */
+static void
+piece_find_vias(TraceSide *side, FrontierPiece *p)
+{
+	int64		via;
+	int64		length;
+
+	if (!side->ordered)
+	{
+		for (int64 i = 0; i < p->nids; i++)
+			p->vias[i] = PG_INT64_MAX;
+	}
+	piece_index_words(side, p);
+	spool_rewind(&side->lots);
+	spool_rewind(&side->runs);
+	while (spool_get(&side->runs, &via) && spool_get(&side->runs, &length))
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (int64 j = 0; j < length; j++)
+		{
+			int64		lot;
+			int64		rank;
+
+			if (!spool_get(&side->lots, &lot))
+				elog(ERROR, "list of lots of a trace level ended early");
+			rank = piece_rank(p, lot);
+			if (rank < 0)
+				continue;
+			if (side->ordered || via < p->vias[rank])
+				p->vias[rank] = via;
+		}
+	}
+}
+
+int64
+trace_side_frontier_next(TraceSide *side, const int64 **ids, const int64 **vias)
+{
+	FrontierPiece *p = &side->piece;
+	int64		maxids;
+	int64		maxwords;
+
+	if (side->handed)
+		return 0;
+	if (!side->handing)
+	{
+		MemoryContext old = MemoryContextSwitchTo(side->level_cxt[side->cur]);
+
+		lotset_walk_begin(side->frontier, &side->walk, PG_INT64_MIN);
+		MemoryContextSwitchTo(old);
+		side->handing = true;
+	}
+	piece_capacity(side, &maxids, &maxwords);
+	piece_reserve(side, p, maxids, maxwords);
+	piece_take_words(side, p, maxids, maxwords);
+	if (p->nids == 0)
+	{
+		lotset_walk_end(&side->walk);
+		side->handing = false;
+		side->handed = true;
+		return 0;
+	}
+	CHECK_FOR_INTERRUPTS();
+	if (vias && side->depth > 0)
+		piece_find_vias(side, p);
+	*ids = p->ids;
+	if (vias)
+		*vias = side->depth > 0 ? p->vias : NULL;
+	return p->nids;
 }
 
 /* trace_walk: hands links over with their depth, skipping repeats */

@@ -48,18 +48,21 @@ add_lots(void *arg, TraceSide *side)
 {
 	DotGraph   *graph = (DotGraph *) arg;
 	const int64 *ids;
-	int64		n = trace_side_frontier(side, &ids, NULL);
+	int64		n;
 
-	for (int64 i = 0; i < n; i++)
+	while ((n = trace_side_frontier_next(side, &ids, NULL)) > 0)
 	{
-		if (!lotset_add(graph->node_set, ids[i]))
-			continue;
-		if (graph->nnodes == graph->maxnodes)
+		for (int64 i = 0; i < n; i++)
 		{
-			graph->maxnodes *= 2;
-			graph->nodes = repalloc_huge(graph->nodes, graph->maxnodes * sizeof(int64));
+			if (!lotset_add(graph->node_set, ids[i]))
+				continue;
+			if (graph->nnodes == graph->maxnodes)
+			{
+				graph->maxnodes *= 2;
+				graph->nodes = repalloc_huge(graph->nodes, graph->maxnodes * sizeof(int64));
+			}
+			graph->nodes[graph->nnodes++] = ids[i];
 		}
-		graph->nodes[graph->nnodes++] = ids[i];
 	}
 }
 

@@ -129,29 +129,33 @@ put_frontier(LotRowWriter *w, TraceSide *side)
 {
 	const int64 *ids;
 	const int64 *vias;
-	int64		n = trace_side_frontier(side, &ids, &vias);
+	int64		n;
 	int32		depth = trace_side_depth(side);
 
-	if (depth == 0)
+	memcpy(w->fields[1], &depth, sizeof(int32));
+	while ((n = trace_side_frontier_next(side, &ids, &vias)) > 0)
 	{
-		Datum		values[3] = {0, Int32GetDatum(0), 0};
-		bool		nulls[3] = {false, false, true};
+		if (vias == NULL)
+		{
+			/* the roots */
+			Datum		values[3] = {0, Int32GetDatum(0), 0};
+			bool		nulls[3] = {false, false, true};
 
+			for (int64 i = 0; i < n; i++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				values[0] = Int64GetDatum(ids[i]);
+				tuplestore_putvalues(w->rsinfo->setResult, w->rsinfo->setDesc, values, nulls);
+			}
+			continue;
+		}
 		for (int64 i = 0; i < n; i++)
 		{
 			CHECK_FOR_INTERRUPTS();
-			values[0] = Int64GetDatum(ids[i]);
-			tuplestore_putvalues(w->rsinfo->setResult, w->rsinfo->setDesc, values, nulls);
+			memcpy(w->fields[0], &ids[i], sizeof(int64));
+			memcpy(w->fields[2], &vias[i], sizeof(int64));
+			tuplestore_puttuple(w->rsinfo->setResult, w->template);
 		}
-		return;
-	}
-	memcpy(w->fields[1], &depth, sizeof(int32));
-	for (int64 i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		memcpy(w->fields[0], &ids[i], sizeof(int64));
-		memcpy(w->fields[2], &vias[i], sizeof(int64));
-		tuplestore_puttuple(w->rsinfo->setResult, w->template);
 	}
 }
 
@@ -174,7 +178,7 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 	genealogy_check_lots_exist(store, roots, nroots);
 	side = trace_side_create(store, direction, roots, nroots);
 	put_frontier(&rows, side);
-	while (trace_side_frontier(side, NULL, NULL) > 0 &&
+	while (trace_side_frontier_size(side) > 0 &&
 		   (max_depth < 0 || trace_side_depth(side) < max_depth))
 	{
 		trace_side_expand(side, false, NULL, NULL);
