@@ -658,7 +658,7 @@ links_btree_reader(GenealogyStore *store, TraceDirection direction)
  */
 static bool
 read_links_index(GenealogyStore *store, TraceDirection direction,
-				 const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
+				 const int64 *keys, int64 nkeys, bool details, LotSet *skip,
 				 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	MemoryContext old = MemoryContextSwitchTo(store->cxt);
@@ -711,7 +711,7 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 			}
 			wasted = 0;
 			link.far = DatumGetInt64(index_getattr(itup, far_col, itupdesc, &isnull));
-			if (wanted && !wanted(arg, link.near, link.far))
+			if (skip && lotset_contains(skip, link.far))
 				continue;
 
 			if (details)
@@ -753,7 +753,7 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
  */
 static bool
 read_links_heap(GenealogyStore *store, TraceDirection direction,
-				LotSet *keys, int64 from, bool details, GenealogyLinkFilter wanted,
+				LotSet *keys, int64 from, bool details, LotSet *skip,
 				GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	TableScanDesc scan;
@@ -775,7 +775,7 @@ read_links_heap(GenealogyStore *store, TraceDirection direction,
 		if (link.near < from || !lotset_contains(keys, link.near))
 			continue;
 		link.far = DatumGetInt64(slot_getattr(slot, far_col, &isnull));
-		if (wanted && !wanted(arg, link.near, link.far))
+		if (skip && lotset_contains(skip, link.far))
 			continue;
 		link.link_id = DatumGetInt64(slot_getattr(slot, store->col_id, &isnull));
 		if (details)
@@ -799,7 +799,7 @@ read_links_heap(GenealogyStore *store, TraceDirection direction,
  */
 static bool
 read_links_sql(GenealogyStore *store, TraceDirection direction,
-			   const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
+			   const int64 *keys, int64 nkeys, bool details, LotSet *skip,
 			   GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	static SPIPlanPtr plans[2][2];
@@ -843,7 +843,7 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 			stats->tuples++;
 			link.near = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 			link.far = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
-			if (wanted && !wanted(arg, link.near, link.far))
+			if (skip && lotset_contains(skip, link.far))
 				continue;
 			link.link_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &isnull));
 			if (details)
@@ -871,7 +871,7 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 /* links of sorted keys, by a method that reads keys */
 static bool
 read_links_of_keys(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
-				   const int64 *keys, int64 nkeys, bool details, GenealogyLinkFilter wanted,
+				   const int64 *keys, int64 nkeys, bool details, LotSet *skip,
 				   GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	if (method == LINK_READ_INDEX && trace_method != TRACE_METHOD_INDEX_AM)
@@ -879,18 +879,18 @@ read_links_of_keys(GenealogyStore *store, LinkReadMethod method, TraceDirection 
 		BtreeLinkReader *reader = links_btree_reader(store, direction);
 
 		if (reader)
-			return btree_reader_read(reader, keys, nkeys, details, wanted, visit, arg,
+			return btree_reader_read(reader, keys, nkeys, details, skip, visit, arg,
 									 read_details_callback, store, stats);
 	}
 	if (method == LINK_READ_SQL)
-		return read_links_sql(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
+		return read_links_sql(store, direction, keys, nkeys, details, skip, visit, arg, stats);
 	stats->method = LINK_READ_INDEX_AM;
-	return read_links_index(store, direction, keys, nkeys, details, wanted, visit, arg, stats);
+	return read_links_index(store, direction, keys, nkeys, details, skip, visit, arg, stats);
 }
 
 bool
 genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
-					 LotSet *keys, int64 from, bool details, GenealogyLinkFilter wanted,
+					 LotSet *keys, int64 from, bool details, LotSet *skip,
 					 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	LotSetWalk	walk;
@@ -900,14 +900,14 @@ genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirectio
 
 	stats->method = method;
 	if (method == LINK_READ_HEAP)
-		return read_links_heap(store, direction, keys, from, details, wanted, visit, arg, stats);
+		return read_links_heap(store, direction, keys, from, details, skip, visit, arg, stats);
 
 	/* the keys in order, a piece at a time */
 	chunk = palloc(KEY_CHUNK * sizeof(int64));
 	lotset_walk_begin(keys, &walk, from);
 	while (!stopped && (n = lotset_walk_ids(&walk, chunk, KEY_CHUNK)) > 0)
 		stopped = read_links_of_keys(store, method, direction, chunk, n, details,
-									 wanted, visit, arg, stats);
+									 skip, visit, arg, stats);
 	lotset_walk_end(&walk);
 	pfree(chunk);
 	return stopped;

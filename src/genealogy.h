@@ -29,6 +29,8 @@
 #include "fmgr.h"
 #include "utils/array.h"
 
+#include "port/pg_bitutils.h"
+
 #include "lotset.h"
 
 typedef enum TraceDirection
@@ -60,13 +62,6 @@ typedef struct GenealogyLink
 
 /* Called for every visible link read; returns true to stop reading. */
 typedef bool (*GenealogyLinkVisitor) (void *arg, const GenealogyLink *link);
-
-/*
- * Called first, if given, with the ends of every link read: false passes
- * the link over without looking further (its visibility included), for
- * links that could not matter to the caller.
- */
-typedef bool (*GenealogyLinkFilter) (void *arg, int64 near, int64 far);
 
 /* What one level of a trace did, for genealogy_info(). */
 typedef struct TraceLevelStats
@@ -115,14 +110,16 @@ extern LinkReadMethod genealogy_choose_method(GenealogyStore *store, int64 nkeys
 
 /*
  * Read every visible link whose near end is one of the keys, from "from"
- * up, and that the filter (if any) wants, calling "visit" for each; stops
- * early when the visitor says so (and then returns true).
+ * up, calling "visit" for each; stops early when the visitor says so (and
+ * then returns true).  Links whose far end is in "skip" (if not NULL) are
+ * passed over without a look at their visibility: a search has no use for
+ * links to lots it has reached.
  * LINK_READ_INDEX delivers links in ascending order of their near end, the
  * other methods in no particular order.
  */
 extern bool genealogy_read_links(GenealogyStore *store, LinkReadMethod method,
 								 TraceDirection direction, LotSet *keys, int64 from,
-								 bool details, GenealogyLinkFilter wanted,
+								 bool details, LotSet *skip,
 								 GenealogyLinkVisitor visit, void *arg,
 								 TraceLevelStats *stats);
 
@@ -183,13 +180,33 @@ extern int64 trace_side_frontier_size(TraceSide *side);
 extern int64 trace_side_reached_count(TraceSide *side);
 
 /*
- * Hand out the frontier in order of id, a piece at a time: returns the
- * number of lots in *ids, 0 once all were handed out.  With "vias", *vias
- * gets the lot each was reached from (NULL at depth 0, the roots).  The
- * arrays are valid until the next call.
+ * A piece of a frontier: its lots as words of a lot set (word numbers and
+ * bits, ascending), and the lot each was reached from, in the same order.
+ * TRACE_PIECE_FOREACH walks them.
  */
-extern int64 trace_side_frontier_next(TraceSide *side, const int64 **ids,
-									  const int64 **vias);
+typedef struct TracePiece
+{
+	int64		nlots;
+	int64		nwords;
+	const uint64 *words;
+	const uint64 *bits;
+	const int64 *vias;			/* NULL at depth 0, or if not asked for */
+} TracePiece;
+
+#define TRACE_PIECE_FOREACH(piece, w, bits, rank) \
+	for (int64 w = 0, rank = 0; w < (piece)->nwords; w++) \
+		for (uint64 bits = (piece)->bits[w]; bits != 0; bits &= bits - 1, rank++)
+
+/* the lot of TRACE_PIECE_FOREACH's current bit */
+#define TRACE_PIECE_LOT(piece, w, bits) \
+	lotset_word_id((piece)->words[w], pg_rightmost_one_pos64(bits))
+
+/*
+ * Hand out the frontier in order of id, a piece at a time: false once all
+ * was handed out.  With "vias", the piece has them (except at depth 0, the
+ * roots).  What it points to is valid until the next call.
+ */
+extern bool trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece);
 
 /* sorted, distinct copy of an int8[] argument; NULL elements raise 22004 */
 extern int64 *trace_roots_from_array(ArrayType *roots, int64 *nroots);

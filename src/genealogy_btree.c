@@ -106,6 +106,8 @@ struct BtreeLinkReader
 	Buffer		vmbuffers[VM_CACHED_PAGES]; /* by visibility map page */
 	uint8	   *vmbits[VM_CACHED_PAGES];	/* their map bits, once pinned */
 	uint32		heap_pages_per_vm_page;
+	uint64		vm_page_reciprocal; /* 2^40 / heap_pages_per_vm_page, rounded up */
+	BlockNumber vm_page_reciprocal_limit;	/* blocks it is exact for */
 	bool		serializable;
 
 	int			top;			/* highest level remembered, -1: none */
@@ -403,7 +405,7 @@ leaf_lower_bound(BtreeLinkReader *r, Page page, int64 key, OffsetNumber low, Off
  */
 static BlockNumber
 copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int64 *k,
-			 GenealogyLinkFilter wanted, void *arg, int *nentries, TraceLevelStats *stats)
+			 LotSet *skip, int *nentries, TraceLevelStats *stats)
 {
 	BTPageOpaque opaque = BTPageGetOpaque(page);
 	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
@@ -433,7 +435,7 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			if (r->far_col != InvalidAttrNumber)
 			{
 				far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
-				if (wanted && !wanted(arg, key, far))
+				if (skip && lotset_contains(skip, far))
 					continue;
 				link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
 			}
@@ -491,6 +493,10 @@ btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumbe
 		r->vmbuffers[i] = InvalidBuffer;
 	/* as visibilitymap.c lays out its pages: two bits per heap page */
 	r->heap_pages_per_vm_page = (BLCKSZ - MAXALIGN(SizeOfPageHeaderData)) * 4;
+	r->vm_page_reciprocal = ((UINT64CONST(1) << 40) + r->heap_pages_per_vm_page - 1) /
+		r->heap_pages_per_vm_page;
+	r->vm_page_reciprocal_limit = (BlockNumber) Min((UINT64CONST(1) << 40) / r->heap_pages_per_vm_page,
+													MaxBlockNumber);
 	r->serializable = IsolationIsSerializable();
 	r->top = -1;
 	for (int i = 0; i < MAX_BTREE_LEVELS; i++)
@@ -515,6 +521,23 @@ btree_reader_free(BtreeLinkReader *r)
 }
 
 /*
+ * The visibility map page of a heap block: a division by a number known
+ * only at run time costs tens of cycles per entry, a multiplication by its
+ * reciprocal one.  With d heap pages per map page and the reciprocal
+ * 2^40 / d rounded up, block * reciprocal / 2^40 exceeds block / d by less
+ * than block / 2^40, which below 2^40 / d blocks (256 GB of heap at 8 kB) is
+ * less than the 1/d that would carry the quotient over: the product is
+ * exact.
+ */
+static inline uint32
+heap_block_vm_page(BtreeLinkReader *r, BlockNumber block)
+{
+	if (block < r->vm_page_reciprocal_limit)
+		return (uint32) (((uint64) block * r->vm_page_reciprocal) >> 40);
+	return block / r->heap_pages_per_vm_page;
+}
+
+/*
  * Is the entry's heap tuple visible to the snapshot?  Like an index-only
  * scan: all-visible pages need no heap access.  With details, the heap
  * tuple is always fetched and left in the slot.
@@ -526,7 +549,7 @@ entry_visible(BtreeLinkReader *r, ItemPointer tid, bool details, TraceLevelStats
 	bool		all_dead = false;
 	ItemPointerData heap_tid = *tid;
 	BlockNumber block = ItemPointerGetBlockNumber(tid);
-	uint32		vm_page = block / r->heap_pages_per_vm_page;
+	uint32		vm_page = heap_block_vm_page(r, block);
 	Buffer	   *vmbuffer = vm_page < VM_CACHED_PAGES ? &r->vmbuffers[vm_page] : &r->vmbuffer;
 
 	if (!details)
@@ -540,7 +563,7 @@ entry_visible(BtreeLinkReader *r, ItemPointer tid, bool details, TraceLevelStats
 			 * a lock, as visibilitymap_get_status does, but without a call
 			 * and a buffer check per entry.
 			 */
-			uint32		bit = block % r->heap_pages_per_vm_page;
+			uint32		bit = block - vm_page * r->heap_pages_per_vm_page;
 
 			all_visible = ((r->vmbits[vm_page][bit / 4] >> ((bit % 4) * 2)) &
 						   VISIBILITYMAP_ALL_VISIBLE) != 0;
@@ -570,7 +593,7 @@ entry_visible(BtreeLinkReader *r, ItemPointer tid, bool details, TraceLevelStats
 
 bool
 btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool details,
-				  GenealogyLinkFilter wanted, GenealogyLinkVisitor visit, void *arg,
+				  LotSet *skip, GenealogyLinkVisitor visit, void *arg,
 				  BtreeDetailsReader read_details, void *details_arg, TraceLevelStats *stats)
 {
 	int64		k = 0;
@@ -586,7 +609,7 @@ btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool detai
 			page = lock_page(r, 0, next, &r->level[0].high, keys[k], stats);
 		else if ((page = lock_leaf(r, keys[k], stats)) == NULL)
 			break;				/* empty index */
-		next = copy_entries(r, page, keys, nkeys, &k, wanted, arg, &nentries, stats);
+		next = copy_entries(r, page, keys, nkeys, &k, skip, &nentries, stats);
 
 		for (int i = 0; i < nentries; i++)
 		{

@@ -28,12 +28,12 @@ extern BtreeLinkReader *btree_reader_create(Relation heap, Relation index,
 extern void btree_reader_free(BtreeLinkReader *reader);
 
 /*
- * Visit every visible entry of the sorted, distinct keys that the filter
- * (if any; it is called under the page lock) wants, in key order; returns
- * true when the visitor stopped the read.
+ * Visit every visible entry of the sorted, distinct keys whose far end is
+ * not in "skip" (if given; looked up under the page lock), in key order;
+ * returns true when the visitor stopped the read.
  */
 extern bool btree_reader_read(BtreeLinkReader *reader, const int64 *keys, int64 nkeys,
-							  bool details, GenealogyLinkFilter wanted,
+							  bool details, LotSet *skip,
 							  GenealogyLinkVisitor visit, void *arg,
 							  BtreeDetailsReader read_details, void *details_arg,
 							  TraceLevelStats *stats);

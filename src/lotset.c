@@ -82,6 +82,21 @@ lotset_densify(LotSet *set)
 	set->last = NULL;
 }
 
+LotSet *
+lotset_create_spanning(MemoryContext cxt, const LotSet *model)
+{
+	LotSet	   *set = lotset_create_in(cxt, 1024);
+
+	if (model->flat_words > 0)
+	{
+		set->flat = MemoryContextAllocExtended(cxt, model->flat_words * sizeof(uint64),
+											   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		set->flat_base = model->flat_base;
+		set->flat_words = model->flat_words;
+	}
+	return set;
+}
+
 static int
 entry_word_cmp(const void *a, const void *b)
 {

@@ -92,6 +92,12 @@ typedef struct LotSet
 /* lotset.c: moves the dense part of the hash into the flat array */
 extern void lotset_densify(LotSet *set);
 
+/*
+ * An empty set whose flat array spans that of "model", for ids expected to
+ * lie mostly there (they then never go through the hash).
+ */
+extern LotSet *lotset_create_spanning(MemoryContext cxt, const LotSet *model);
+
 static inline LotSet *
 lotset_create_in(MemoryContext cxt, uint32 expected_ids)
 {

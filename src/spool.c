@@ -1,6 +1,6 @@
 /*
  * spool.c
- *	  Int64 spools: memory first, then a temporary file (see spool.h).
+ *	  Spools: memory first, then a temporary file (see spool.h).
  */
 #include "postgres.h"
 
@@ -8,18 +8,18 @@
 
 #include "spool.h"
 
-#define SPOOL_FIRST_VALUES 256
+#define SPOOL_FIRST_BYTES 2048
 
 void
 spool_init(Spool *spool, Size memory_limit)
 {
 	memset(spool, 0, offsetof(Spool, buffer));
 	spool->cxt = CurrentMemoryContext;
+	spool->memlimit = Max(memory_limit, SPOOL_FIRST_BYTES);
 	spool->nbuffer = 0;
-	spool->buffer_next = 0;
 	spool->reading = false;
-	spool->next = 0;
-	spool->memlimit = Max(memory_limit / sizeof(int64), SPOOL_FIRST_VALUES);
+	spool->read = spool->read_end = NULL;
+	spool->file_next = 0;
 }
 
 /* empty again, keeping the memory (not the file) */
@@ -30,10 +30,12 @@ spool_reset(Spool *spool)
 		BufFileClose(spool->file);
 	spool->file = NULL;
 	spool->nmem = 0;
+	spool->memroom = spool->memsize;
 	spool->nfile = 0;
 	spool->nbuffer = 0;
 	spool->reading = false;
-	spool->next = 0;
+	spool->read = spool->read_end = NULL;
+	spool->file_next = 0;
 }
 
 void
@@ -44,6 +46,7 @@ spool_free(Spool *spool)
 		pfree(spool->mem);
 	spool->mem = NULL;
 	spool->memsize = 0;
+	spool->memroom = 0;
 }
 
 static void
@@ -56,30 +59,46 @@ flush_buffer(Spool *spool)
 		spool->file = BufFileCreateTemp(false);
 		MemoryContextSwitchTo(old);
 	}
-	BufFileWrite(spool->file, spool->buffer, spool->nbuffer * sizeof(int64));
+	BufFileWrite(spool->file, spool->buffer, spool->nbuffer);
 	spool->nfile += spool->nbuffer;
 	spool->nbuffer = 0;
 }
 
 void
-spool_put_slow(Spool *spool, int64 value)
+spool_put_slow(Spool *spool, const char *bytes, int n)
 {
 	/* grow the memory part, doubling, up to its limit */
-	if (spool->memsize < spool->memlimit)
+	if (spool->file == NULL && spool->nbuffer == 0 && spool->memsize < spool->memlimit)
 	{
-		int64		size = Min(Max(spool->memsize * 2, SPOOL_FIRST_VALUES), spool->memlimit);
+		Size		size = Min(Max(spool->memsize * 2, SPOOL_FIRST_BYTES), spool->memlimit);
 
 		if (spool->mem)
-			spool->mem = repalloc_huge(spool->mem, size * sizeof(int64));
+			spool->mem = repalloc_huge(spool->mem, size);
 		else
-			spool->mem = MemoryContextAllocHuge(spool->cxt, size * sizeof(int64));
+			spool->mem = MemoryContextAllocHuge(spool->cxt, size);
 		spool->memsize = size;
-		spool->mem[spool->nmem++] = value;
-		return;
+		spool->memroom = size;
+		if (spool->nmem + n <= spool->memroom)
+		{
+			memcpy(spool->mem + spool->nmem, bytes, n);
+			spool->nmem += n;
+			return;
+		}
 	}
-	spool->buffer[spool->nbuffer++] = value;
-	if (spool->nbuffer == SPOOL_BUFFER_VALUES)
-		flush_buffer(spool);
+	/* the rest goes to the file, through the buffer */
+	while (n > 0)
+	{
+		int			room = Min(n, SPOOL_BUFFER_SIZE - spool->nbuffer);
+
+		memcpy(spool->buffer + spool->nbuffer, bytes, room);
+		spool->nbuffer += room;
+		bytes += room;
+		n -= room;
+		if (spool->nbuffer == SPOOL_BUFFER_SIZE)
+			flush_buffer(spool);
+	}
+	/* no more in memory: the bytes must stay in order */
+	spool->memroom = spool->nmem;
 }
 
 /* ends writing (for good), or starts reading again from the first value */
@@ -92,37 +111,81 @@ spool_rewind(Spool *spool)
 			flush_buffer(spool);
 		spool->reading = true;
 	}
-	spool->next = 0;
+	spool->read = spool->mem;
+	spool->read_end = spool->mem + spool->nmem;
+	spool->file_next = 0;
 	spool->nbuffer = 0;
-	spool->buffer_next = 0;
 	if (spool->file && BufFileSeek(spool->file, 0, 0, SEEK_SET) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not rewind temporary file of a trace: %m")));
 }
 
-bool
-spool_get_slow(Spool *spool, int64 *value)
+/* the next byte; false at the end */
+static bool
+next_byte(Spool *spool, char *byte)
 {
-	if (spool->buffer_next == spool->nbuffer)
+	if (spool->read == spool->read_end)
 	{
-		int64		left = spool->nmem + spool->nfile - spool->next;
+		/* the memory part is read: on to the file, a buffer at a time */
+		int64		left = spool->nfile - spool->file_next;
 		size_t		want;
 		size_t		got;
 
 		if (left <= 0)
 			return false;
-		want = Min(left, SPOOL_BUFFER_VALUES) * sizeof(int64);
+		want = Min(left, SPOOL_BUFFER_SIZE);
 		got = BufFileRead(spool->file, spool->buffer, want);
 		if (got != want)
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not read temporary file of a trace: read only %zu of %zu bytes",
 							got, want)));
-		spool->nbuffer = (int) (want / sizeof(int64));
-		spool->buffer_next = 0;
+		spool->file_next += want;
+		spool->read = spool->buffer;
+		spool->read_end = spool->buffer + want;
 	}
-	spool->next++;
-	*value = spool->buffer[spool->buffer_next++];
+	*byte = *spool->read++;
+	return true;
+}
+
+bool
+spool_get_slow(Spool *spool, char *bytes, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (!next_byte(spool, &bytes[i]))
+		{
+			if (i > 0)
+				elog(ERROR, "temporary file of a trace ends within a value");
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+spool_get_varint_slow(Spool *spool, uint64 *value)
+{
+	uint64		v = 0;
+	int			shift = 0;
+	char		byte;
+
+	for (;;)
+	{
+		if (!next_byte(spool, &byte))
+		{
+			if (shift > 0)
+				elog(ERROR, "temporary file of a trace ends within a value");
+			return false;
+		}
+		if (shift >= 64)
+			elog(ERROR, "invalid varint in temporary file of a trace");
+		v |= (uint64) ((unsigned char) byte & 0x7f) << shift;
+		shift += 7;
+		if (!((unsigned char) byte & 0x80))
+			break;
+	}
+	*value = v;
 	return true;
 }

@@ -1,14 +1,17 @@
 /*
  * spool.h
- *	  An append-only sequence of int64 values that keeps its first values in
- *	  memory, up to a limit, and the rest in a temporary file; read back from
- *	  the start as many times as needed.
+ *	  An append-only stream of values that keeps its first bytes in memory,
+ *	  up to a limit, and the rest in a temporary file; read back from the
+ *	  start as many times as needed.
  *
  * The trace engine's lists that grow with the size of a trace (the lots a
  * level reaches, with the lots they were reached from) go through spools,
  * so that the memory of a search stays within work_mem however big the
  * trace: past its limit a spool writes to a BufFile, which honours
  * temp_tablespaces and temp_file_limit and goes away with the transaction.
+ *
+ * Values are int64s, or unsigned varints (seven bits a byte, low bits
+ * first) for small numbers such as differences between sorted ids.
  */
 #ifndef LOTTRACE_SPOOL_H
 #define LOTTRACE_SPOOL_H
@@ -17,61 +20,115 @@
 
 #include "storage/buffile.h"
 
-#define SPOOL_BUFFER_VALUES 1024	/* file reads and writes, 8 kB at a time */
+#define SPOOL_BUFFER_SIZE 8192	/* file reads and writes at a time */
+#define SPOOL_VARINT_MAX 10		/* bytes of a 64-bit varint at most */
 
 typedef struct Spool
 {
 	MemoryContext cxt;			/* of the memory part and the file */
-	int64	   *mem;			/* the first values */
-	int64		nmem;
-	int64		memsize;		/* allocated */
-	int64		memlimit;		/* values kept in memory at most */
+	char	   *mem;			/* the first bytes */
+	Size		nmem;
+	Size		memroom;		/* bytes of mem to fill: memsize, until the
+								 * file is begun */
+	Size		memsize;		/* allocated */
+	Size		memlimit;		/* bytes kept in memory at most */
 	BufFile    *file;			/* the others, once there are any */
-	int64		nfile;			/* values written to the file */
-	int64		buffer[SPOOL_BUFFER_VALUES];	/* of the file, writing or
-												 * reading */
+	int64		nfile;			/* bytes written to the file */
+	char		buffer[SPOOL_BUFFER_SIZE];	/* of the file, writing or reading */
 	int			nbuffer;
-	/* reading */
+	/* reading: the bytes at hand (of mem, then of the buffer) */
 	bool		reading;
-	int64		next;			/* values read */
-	int			buffer_next;
+	const char *read;
+	const char *read_end;
+	int64		file_next;		/* bytes of the file read into the buffer */
 } Spool;
 
 /* an empty spool that allocates in the current memory context */
 extern void spool_init(Spool *spool, Size memory_limit);
 extern void spool_reset(Spool *spool);
 extern void spool_free(Spool *spool);
-extern void spool_put_slow(Spool *spool, int64 value);
+extern void spool_put_slow(Spool *spool, const char *bytes, int n);
 extern void spool_rewind(Spool *spool);
-extern bool spool_get_slow(Spool *spool, int64 *value);
+extern bool spool_get_slow(Spool *spool, char *bytes, int n);
+extern bool spool_get_varint_slow(Spool *spool, uint64 *value);
 
-static inline int64
-spool_count(const Spool *spool)
+/* bytes in the memory part (allocated) */
+static inline Size
+spool_memory(const Spool *spool)
 {
-	return spool->nmem + spool->nfile + (spool->reading ? 0 : spool->nbuffer);
+	return spool->memsize;
 }
 
 static inline void
-spool_put(Spool *spool, int64 value)
+spool_put_int64(Spool *spool, int64 value)
 {
 	Assert(!spool->reading);
-	if (spool->nmem < spool->memsize)
-		spool->mem[spool->nmem++] = value;
+	if (spool->nmem + sizeof(int64) <= spool->memroom)
+	{
+		memcpy(spool->mem + spool->nmem, &value, sizeof(int64));
+		spool->nmem += sizeof(int64);
+	}
 	else
-		spool_put_slow(spool, value);
+		spool_put_slow(spool, (const char *) &value, sizeof(int64));
 }
 
-/* the next value since the last rewind; false at the end */
+static inline void
+spool_put_varint(Spool *spool, uint64 value)
+{
+	char		bytes[SPOOL_VARINT_MAX];
+	int			n = 0;
+
+	while (value >= 0x80)
+	{
+		bytes[n++] = (char) (value | 0x80);
+		value >>= 7;
+	}
+	bytes[n++] = (char) value;
+	Assert(!spool->reading);
+	if (spool->nmem + n <= spool->memroom)
+	{
+		memcpy(spool->mem + spool->nmem, bytes, n);
+		spool->nmem += n;
+	}
+	else
+		spool_put_slow(spool, bytes, n);
+}
+
+/* the next int64 since the last rewind; false at the end */
 static inline bool
-spool_get(Spool *spool, int64 *value)
+spool_get_int64(Spool *spool, int64 *value)
 {
 	Assert(spool->reading);
-	if (spool->next < spool->nmem)
+	if (spool->read_end - spool->read >= (ptrdiff_t) sizeof(int64))
 	{
-		*value = spool->mem[spool->next++];
+		memcpy(value, spool->read, sizeof(int64));
+		spool->read += sizeof(int64);
 		return true;
 	}
-	return spool_get_slow(spool, value);
+	return spool_get_slow(spool, (char *) value, sizeof(int64));
+}
+
+static inline bool
+spool_get_varint(Spool *spool, uint64 *value)
+{
+	Assert(spool->reading);
+	if (spool->read_end - spool->read >= SPOOL_VARINT_MAX)
+	{
+		const unsigned char *p = (const unsigned char *) spool->read;
+		uint64		v = 0;
+		int			shift = 0;
+		int			n = 0;
+
+		do
+		{
+			v |= (uint64) (p[n] & 0x7f) << shift;
+			shift += 7;
+		} while (p[n++] & 0x80);
+		spool->read += n;
+		*value = v;
+		return true;
+	}
+	return spool_get_varint_slow(spool, value);
 }
 
 #endif							/* LOTTRACE_SPOOL_H */

@@ -15,9 +15,10 @@
  * (LotSet: a bit per lot where ids are dense).  What grows with a level
  * beyond that, the list of lots it reached with their vias, goes through
  * spools (spool.h), which keep at most part of work_mem in memory and the
- * rest in a temporary file; the frontier is handed out in pieces that fit
- * the rest of work_mem, each piece taking its vias from one pass over the
- * list.  A level whose list fits in memory is handed out in one piece.
+ * rest in a temporary file; the frontier is handed out in pieces (runs of
+ * words of its set, with a via per lot) that fit the rest of work_mem, each
+ * piece taking its vias from one pass over the list.  A level that fits is
+ * handed out in one piece.
  *
  * Vias.  Links read through the index come in ascending order of their near
  * end, so the first link to reach a lot comes from its smallest via: each
@@ -40,22 +41,20 @@
 #include "spool.h"
 
 /*
- * A piece of the frontier being handed out: its words of ids (in order),
- * where each word's lots start among the piece's, and where a word is
- * found by its number.
+ * A piece of the frontier being handed out (TracePiece), with what finding
+ * its vias needs: where each word's lots start among the piece's, and where
+ * a word is found by its number.
  */
 typedef struct FrontierPiece
 {
-	int64		nids;
-	int64	   *ids;
-	int64	   *vias;
-	int64		nwords;
+	TracePiece	out;
 	uint64	   *words;
 	uint64	   *bits;
+	int64	   *vias;
 	int64	   *ranks;			/* lots of the piece in the words before */
 	int32	   *slots;			/* word - words[0] -> its index, -1: none */
 	bool		use_slots;		/* false when the words are too spread out */
-	int64		maxids;			/* room allocated */
+	int64		maxlots;		/* room allocated */
 	int64		maxwords;
 	int64		maxslots;
 } FrontierPiece;
@@ -97,6 +96,7 @@ typedef struct LevelCollector
 	void	   *visit_arg;
 	int64		run_via;
 	int64		run_length;
+	int64		last_via;		/* of the last run stored */
 } LevelCollector;
 
 static int
@@ -178,9 +178,13 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	side->nfrontier = nroots;
 	side->reached = nroots;
 
-	/* the list of a level takes up to half the memory, its runs an eighth */
-	spool_init(&side->lots, side->memory_limit / 2);
-	spool_init(&side->runs, side->memory_limit / 8);
+	/*
+	 * The list of a level takes up to a quarter of the memory, its runs a
+	 * sixteenth: the more is left for the pieces the frontier is handed out
+	 * in, the fewer times the list is read.
+	 */
+	spool_init(&side->lots, side->memory_limit / 4);
+	spool_init(&side->runs, side->memory_limit / 16);
 	MemoryContextSwitchTo(old);
 	return side;
 }
@@ -195,13 +199,31 @@ trace_side_free(TraceSide *side)
 	MemoryContextDelete(side->cxt);
 }
 
+/*
+ * A run is stored as two varints: its via less the last run's (zigzag
+ * encoded: in near-end order the difference is small and positive, in other
+ * orders it may be anything) and its length.
+ */
+static inline uint64
+zigzag(int64 v)
+{
+	return ((uint64) v << 1) ^ (uint64) (v >> 63);
+}
+
+static inline int64
+unzigzag(uint64 v)
+{
+	return (int64) (v >> 1) ^ -(int64) (v & 1);
+}
+
 static inline void
 end_run(LevelCollector *c)
 {
 	if (c->run_length > 0)
 	{
-		spool_put(&c->side->runs, c->run_via);
-		spool_put(&c->side->runs, c->run_length);
+		spool_put_varint(&c->side->runs, zigzag((int64) ((uint64) c->run_via - (uint64) c->last_via)));
+		spool_put_varint(&c->side->runs, (uint64) c->run_length);
+		c->last_via = c->run_via;
 	}
 	c->run_length = 0;
 }
@@ -231,18 +253,8 @@ collect_link(void *arg, const GenealogyLink *link)
 		c->run_via = link->near;
 	}
 	c->run_length++;
-	spool_put(&side->lots, link->far);
+	spool_put_int64(&side->lots, link->far);
 	return false;
-}
-
-/*
- * Without a visitor of its own, a level only wants links to lots not
- * reached yet: the others need not even be checked for visibility.
- */
-static bool
-far_not_reached(void *arg, int64 near pg_attribute_unused(), int64 far)
-{
-	return !lotset_contains(((LevelCollector *) arg)->side->visited, far);
 }
 
 bool
@@ -268,19 +280,27 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	spool_reset(&side->runs);
 	method = genealogy_choose_method(side->store, side->nfrontier, details);
 	c.side = side;
-	c.level = lotset_create_in(next_cxt, (uint32) Min(side->nfrontier * 4, 1 << 20));
+	/* a big level lies where the lots reached do */
+	if ((uint64) side->nfrontier * 16 >= side->visited->flat_words && side->visited->flat_words > 0)
+		c.level = lotset_create_spanning(next_cxt, side->visited);
+	else
+		c.level = lotset_create_in(next_cxt, (uint32) Min(side->nfrontier * 4, 1 << 20));
 	c.nlevel = 0;
 	c.ordered = (method == LINK_READ_INDEX);
 	c.visit = visit;
 	c.visit_arg = arg;
 	c.run_length = 0;
 	c.run_via = 0;
+	c.last_via = 0;
 
 	/* the readers allocate in the level's context, freed with it */
 	old = MemoryContextSwitchTo(next_cxt);
 	stopped = genealogy_read_links(side->store, method, side->direction, side->frontier,
 								   PG_INT64_MIN, details,
-								   (visit == NULL) ? far_not_reached : NULL,
+								   /* without a visitor of its own, links to lots
+									* reached are of no use: not even their
+									* visibility need be checked */
+								   (visit == NULL) ? side->visited : NULL,
 								   collect_link, &c, stats);
 	MemoryContextSwitchTo(old);
 	end_run(&c);
@@ -328,20 +348,16 @@ trace_side_reached_count(TraceSide *side)
 	return side->reached;
 }
 
-/* room in the piece for maxids lots in maxwords words */
+/* room in the piece for maxlots lots in maxwords words */
 static void
-piece_reserve(TraceSide *side, FrontierPiece *p, int64 maxids, int64 maxwords)
+piece_reserve(TraceSide *side, FrontierPiece *p, int64 maxlots, int64 maxwords)
 {
-	if (p->maxids < maxids)
+	if (p->maxlots < maxlots)
 	{
-		if (p->ids)
-		{
-			pfree(p->ids);
+		if (p->vias)
 			pfree(p->vias);
-		}
-		p->ids = MemoryContextAllocHuge(side->cxt, maxids * sizeof(int64));
-		p->vias = MemoryContextAllocHuge(side->cxt, maxids * sizeof(int64));
-		p->maxids = maxids;
+		p->vias = MemoryContextAllocHuge(side->cxt, maxlots * sizeof(int64));
+		p->maxlots = maxlots;
 	}
 	if (p->maxwords < maxwords)
 	{
@@ -359,49 +375,46 @@ piece_reserve(TraceSide *side, FrontierPiece *p, int64 maxids, int64 maxwords)
 }
 
 /*
- * What a piece may hold: the memory the level's lists leave, half of it
- * for lots (ids and vias, 16 bytes each), half for words (word, bits, rank,
- * and up to four slots: 40 bytes).  A level that fits is one piece.
+ * What a piece may hold: the memory the level's lists leave, three
+ * quarters of it for vias (8 bytes a lot), a quarter for words (word, bits,
+ * rank, and up to four slots: 40 bytes), which is plenty when ids are dense
+ * and bounds the piece when they are not.  A level that fits is one piece.
  */
 static void
-piece_capacity(TraceSide *side, int64 *maxids, int64 *maxwords)
+piece_capacity(TraceSide *side, int64 *maxlots, int64 *maxwords)
 {
-	Size		used = (Size) (side->lots.memsize + side->runs.memsize) * sizeof(int64);
+	Size		used = spool_memory(&side->lots) + spool_memory(&side->runs);
 	Size		left = side->memory_limit > used ? side->memory_limit - used : 0;
 
-	*maxids = Min(side->nfrontier, Max((int64) (left / 32), 1024));
-	*maxwords = Min(*maxids, Max((int64) (left / 80), 1024));
+	*maxlots = Min(side->nfrontier, Max((int64) (left / 32 * 3), 1024));
+	*maxwords = Min(*maxlots, Max((int64) (left / 160), 1024));
 }
 
 /* the next words of the frontier, as many as the piece holds */
 static void
-piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxids, int64 maxwords)
+piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxlots, int64 maxwords)
 {
 	uint64		word;
 	uint64		bits;
 
-	p->nids = 0;
-	p->nwords = 0;
-	while (p->nwords < maxwords && lotset_walk_next_word(&side->walk, &word, &bits))
+	p->out.nlots = 0;
+	p->out.nwords = 0;
+	while (p->out.nwords < maxwords && lotset_walk_next_word(&side->walk, &word, &bits))
 	{
 		int			n = pg_popcount64(bits);
 
-		if (p->nids + n > maxids)
+		if (p->out.nlots + n > maxlots)
 		{
 			/* for the next piece (a piece holds at least 64 lots) */
 			side->walk.pending_word = word;
 			side->walk.pending_bits = bits;
 			break;
 		}
-		p->words[p->nwords] = word;
-		p->bits[p->nwords] = bits;
-		p->ranks[p->nwords] = p->nids;
-		p->nwords++;
-		while (bits)
-		{
-			p->ids[p->nids++] = lotset_word_id(word, pg_rightmost_one_pos64(bits));
-			bits &= bits - 1;
-		}
+		p->words[p->out.nwords] = word;
+		p->bits[p->out.nwords] = bits;
+		p->ranks[p->out.nwords] = p->out.nlots;
+		p->out.nwords++;
+		p->out.nlots += n;
 	}
 }
 
@@ -412,9 +425,9 @@ piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxids, int64 maxwords
 static void
 piece_index_words(TraceSide *side, FrontierPiece *p)
 {
-	uint64		span = p->words[p->nwords - 1] - p->words[0] + 1;
+	uint64		span = p->words[p->out.nwords - 1] - p->words[0] + 1;
 
-	p->use_slots = (span <= (uint64) p->nwords * 4);
+	p->use_slots = (span <= (uint64) p->out.nwords * 4);
 	if (!p->use_slots)
 		return;
 	if ((uint64) p->maxslots < span)
@@ -425,7 +438,7 @@ piece_index_words(TraceSide *side, FrontierPiece *p)
 		p->maxslots = span;
 	}
 	memset(p->slots, 0xff, span * sizeof(int32));
-	for (int64 i = 0; i < p->nwords; i++)
+	for (int64 i = 0; i < p->out.nwords; i++)
 		p->slots[p->words[i] - p->words[0]] = (int32) i;
 }
 
@@ -437,14 +450,14 @@ piece_rank(const FrontierPiece *p, int64 lot)
 	uint64		mask = UINT64CONST(1) << (((uint64) lot) & 63);
 	int64		i;
 
-	if (word < p->words[0] || word > p->words[p->nwords - 1])
+	if (word < p->words[0] || word > p->words[p->out.nwords - 1])
 		return -1;
 	if (p->use_slots)
 		i = p->slots[word - p->words[0]];
 	else
 	{
 		int64		lo = 0;
-		int64		hi = p->nwords - 1;
+		int64		hi = p->out.nwords - 1;
 
 		while (lo < hi)
 		{
@@ -466,26 +479,28 @@ piece_rank(const FrontierPiece *p, int64 lot)
 static void
 piece_find_vias(TraceSide *side, FrontierPiece *p)
 {
-	int64		via;
-	int64		length;
+	int64		via = 0;
+	uint64		delta;
+	uint64		length;
 
 	if (!side->ordered)
 	{
-		for (int64 i = 0; i < p->nids; i++)
+		for (int64 i = 0; i < p->out.nlots; i++)
 			p->vias[i] = PG_INT64_MAX;
 	}
 	piece_index_words(side, p);
 	spool_rewind(&side->lots);
 	spool_rewind(&side->runs);
-	while (spool_get(&side->runs, &via) && spool_get(&side->runs, &length))
+	while (spool_get_varint(&side->runs, &delta) && spool_get_varint(&side->runs, &length))
 	{
 		CHECK_FOR_INTERRUPTS();
-		for (int64 j = 0; j < length; j++)
+		via = (int64) ((uint64) via + (uint64) unzigzag(delta));
+		for (uint64 j = 0; j < length; j++)
 		{
 			int64		lot;
 			int64		rank;
 
-			if (!spool_get(&side->lots, &lot))
+			if (!spool_get_int64(&side->lots, &lot))
 				elog(ERROR, "list of lots of a trace level ended early");
 			rank = piece_rank(p, lot);
 			if (rank < 0)
@@ -496,15 +511,15 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 	}
 }
 
-int64
-trace_side_frontier_next(TraceSide *side, const int64 **ids, const int64 **vias)
+bool
+trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 {
 	FrontierPiece *p = &side->piece;
-	int64		maxids;
+	int64		maxlots;
 	int64		maxwords;
 
 	if (side->handed)
-		return 0;
+		return false;
 	if (!side->handing)
 	{
 		MemoryContext old = MemoryContextSwitchTo(side->level_cxt[side->cur]);
@@ -513,23 +528,27 @@ trace_side_frontier_next(TraceSide *side, const int64 **ids, const int64 **vias)
 		MemoryContextSwitchTo(old);
 		side->handing = true;
 	}
-	piece_capacity(side, &maxids, &maxwords);
-	piece_reserve(side, p, maxids, maxwords);
-	piece_take_words(side, p, maxids, maxwords);
-	if (p->nids == 0)
+	piece_capacity(side, &maxlots, &maxwords);
+	piece_reserve(side, p, maxlots, maxwords);
+	piece_take_words(side, p, maxlots, maxwords);
+	if (p->out.nlots == 0)
 	{
 		lotset_walk_end(&side->walk);
 		side->handing = false;
 		side->handed = true;
-		return 0;
+		return false;
 	}
 	CHECK_FOR_INTERRUPTS();
+	p->out.words = p->words;
+	p->out.bits = p->bits;
+	p->out.vias = NULL;
 	if (vias && side->depth > 0)
+	{
 		piece_find_vias(side, p);
-	*ids = p->ids;
-	if (vias)
-		*vias = side->depth > 0 ? p->vias : NULL;
-	return p->nids;
+		p->out.vias = p->vias;
+	}
+	*piece = p->out;
+	return true;
 }
 
 /* trace_walk: hands links over with their depth, skipping repeats */

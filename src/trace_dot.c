@@ -47,21 +47,22 @@ static void
 add_lots(void *arg, TraceSide *side)
 {
 	DotGraph   *graph = (DotGraph *) arg;
-	const int64 *ids;
-	int64		n;
+	TracePiece	piece;
 
-	while ((n = trace_side_frontier_next(side, &ids, NULL)) > 0)
+	while (trace_side_frontier_next(side, false, &piece))
 	{
-		for (int64 i = 0; i < n; i++)
+		TRACE_PIECE_FOREACH(&piece, i, bits, rank)
 		{
-			if (!lotset_add(graph->node_set, ids[i]))
+			int64		lot = TRACE_PIECE_LOT(&piece, i, bits);
+
+			if (!lotset_add(graph->node_set, lot))
 				continue;
 			if (graph->nnodes == graph->maxnodes)
 			{
 				graph->maxnodes *= 2;
 				graph->nodes = repalloc_huge(graph->nodes, graph->maxnodes * sizeof(int64));
 			}
-			graph->nodes[graph->nnodes++] = ids[i];
+			graph->nodes[graph->nnodes++] = lot;
 		}
 	}
 }

@@ -127,33 +127,36 @@ lot_rows_begin(LotRowWriter *w, ReturnSetInfo *rsinfo)
 static void
 put_frontier(LotRowWriter *w, TraceSide *side)
 {
-	const int64 *ids;
-	const int64 *vias;
-	int64		n;
+	TracePiece	piece;
 	int32		depth = trace_side_depth(side);
 
 	memcpy(w->fields[1], &depth, sizeof(int32));
-	while ((n = trace_side_frontier_next(side, &ids, &vias)) > 0)
+	while (trace_side_frontier_next(side, true, &piece))
 	{
-		if (vias == NULL)
+		CHECK_FOR_INTERRUPTS();
+		if (piece.vias == NULL)
 		{
 			/* the roots */
 			Datum		values[3] = {0, Int32GetDatum(0), 0};
 			bool		nulls[3] = {false, false, true};
 
-			for (int64 i = 0; i < n; i++)
+			TRACE_PIECE_FOREACH(&piece, i, bits, rank)
 			{
-				CHECK_FOR_INTERRUPTS();
-				values[0] = Int64GetDatum(ids[i]);
+				if ((rank & 4095) == 0)
+					CHECK_FOR_INTERRUPTS();
+				values[0] = Int64GetDatum(TRACE_PIECE_LOT(&piece, i, bits));
 				tuplestore_putvalues(w->rsinfo->setResult, w->rsinfo->setDesc, values, nulls);
 			}
 			continue;
 		}
-		for (int64 i = 0; i < n; i++)
+		TRACE_PIECE_FOREACH(&piece, i, bits, rank)
 		{
-			CHECK_FOR_INTERRUPTS();
-			memcpy(w->fields[0], &ids[i], sizeof(int64));
-			memcpy(w->fields[2], &vias[i], sizeof(int64));
+			int64		lot = TRACE_PIECE_LOT(&piece, i, bits);
+
+			if ((rank & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			memcpy(w->fields[0], &lot, sizeof(int64));
+			memcpy(w->fields[2], &piece.vias[rank], sizeof(int64));
 			tuplestore_puttuple(w->rsinfo->setResult, w->template);
 		}
 	}
