@@ -963,6 +963,7 @@ genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level)
 		more->heap_fetches += level->heap_fetches;
 		more->links += level->links;
 		more->new_lots += level->new_lots;
+		more->spilled += level->spilled;
 		more->ms += level->ms;
 	}
 }

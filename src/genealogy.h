@@ -76,6 +76,7 @@ typedef struct TraceLevelStats
 	int64		heap_fetches;	/* index tuples checked against the heap */
 	int64		links;			/* visible links followed */
 	int64		new_lots;		/* lots reached for the first time */
+	int64		spilled;		/* bytes of its lists in temporary files */
 	double		ms;
 } TraceLevelStats;
 

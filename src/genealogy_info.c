@@ -84,14 +84,20 @@ static void
 put_level(ReturnSetInfo *rsinfo, const char *property, const char *what,
 		  const TraceLevelStats *level)
 {
+	/* levels bigger than work_mem say how much went to temporary files */
+	char	   *spilled = level->spilled > 0
+		? psprintf(", %lld kB in temporary files", (long long) ((level->spilled + 1023) / 1024))
+		: "";
+
 	put_row(rsinfo, property,
 			psprintf("%s: %s, %lld lots expanded, %lld %s, %lld tuples read, "
-					 "%lld heap checks, %lld links, %lld new lots, %.3f ms",
+					 "%lld heap checks, %lld links, %lld new lots%s, %.3f ms",
 					 what, method_names[level->method],
 					 (long long) level->frontier, (long long) level->reads,
 					 read_units[level->method],
 					 (long long) level->tuples, (long long) level->heap_fetches,
-					 (long long) level->links, (long long) level->new_lots, level->ms));
+					 (long long) level->links, (long long) level->new_lots, spilled,
+					 level->ms));
 }
 
 /* genealogy_info() returns table (property text, value text) */

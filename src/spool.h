@@ -59,6 +59,13 @@ spool_memory(const Spool *spool)
 	return spool->memsize;
 }
 
+/* bytes in the file, or on their way to it */
+static inline int64
+spool_file_bytes(const Spool *spool)
+{
+	return spool->nfile + (spool->reading ? 0 : spool->nbuffer);
+}
+
 static inline void
 spool_put_int64(Spool *spool, int64 value)
 {

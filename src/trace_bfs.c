@@ -326,6 +326,7 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	side->depth++;
 
 	stats->new_lots = c.nlevel;
+	stats->spilled = spool_file_bytes(&side->lots) + spool_file_bytes(&side->runs);
 	genealogy_stats_level_done(side->store, stats);
 	return stopped;
 }

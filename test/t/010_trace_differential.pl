@@ -415,6 +415,62 @@ SELECT count(*) FROM (VALUES (299999, -7), (-7, 1), (1043, -7), (-5, 150001), (1
                SELECT FROM r WHERE r.id = p.a)
 SQL
 
+# A wide genealogy traced with little memory: levels of a hundred thousand
+# lots, each reached from several lots of the level before, with work_mem at
+# its minimum.  Their lists go to temporary files and the frontier is handed
+# out in many pieces; lots, depths and vias (the smallest parent one level
+# up) must be those of the definition, with every read method.
+$node->safe_psql('large', <<'SQL');
+INSERT INTO lottrace.lots (id, item, code)
+SELECT g, 'wide', 'W' || g FROM generate_series(2000001, 2200000) g;
+-- 1000 roots; each lot of the next 100,000 made of 4 random roots; each of
+-- the last 99,000 of 3 random lots of the middle; a few cycles back
+INSERT INTO lottrace.links (parent_id, child_id)
+SELECT DISTINCT 2000001 + (hashint8(c * 4 + k) & 1048575) % 1000, c
+  FROM generate_series(2001001, 2101000) c, generate_series(0, 3) k
+UNION
+SELECT DISTINCT 2001001 + (hashint8(c * 3 + k + 7) & 1048575) % 100000, c
+  FROM generate_series(2101001, 2200000) c, generate_series(0, 2) k
+UNION
+SELECT c, 2000001 + c % 1000 FROM generate_series(2101001, 2200000, 997) c;
+VACUUM ANALYZE lottrace.lots, lottrace.links;
+CREATE TABLE wide_reference AS
+WITH RECURSIVE r(id, depth) AS (SELECT g::bigint, 0 FROM generate_series(2000001, 2001000) g
+                                UNION
+                                SELECT l.child_id, r.depth + 1 FROM r JOIN lottrace.links l ON l.parent_id = r.id
+                                 WHERE r.depth < 3),
+     d AS (SELECT id, min(depth) AS depth FROM r GROUP BY id)
+SELECT d.id, d.depth, min(l.parent_id) FILTER (WHERE p.depth = d.depth - 1) AS via
+  FROM d LEFT JOIN lottrace.links l ON l.child_id = d.id
+         LEFT JOIN d p ON p.id = l.parent_id
+ GROUP BY d.id, d.depth;
+SQL
+for my $method (qw(auto heap sql index_am))
+{
+	my $result = $node->safe_psql('large', <<"SQL");
+SET work_mem = '64kB';
+SET lottrace.trace_method = $method;
+CREATE TEMP TABLE got AS
+SELECT lot_id, depth, via_id FROM lottrace.trace_forward(ARRAY(SELECT generate_series(2000001, 2001000)::bigint), 3);
+SELECT (SELECT count(*) FROM got) || ' ' ||
+       (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM wide_reference) x) || ' ' ||
+       (SELECT count(*) FROM (SELECT * FROM wide_reference EXCEPT SELECT * FROM got) x) || ' ' ||
+       (SELECT count(*) FROM lottrace.genealogy_info() WHERE value LIKE '%kB in temporary files%');
+SQL
+	my ($rows, $extra, $missing, $spilled) = split / /, $result;
+	is("$extra $missing", '0 0', "wide genealogy, work_mem 64kB, $method: lots, depths and vias as defined ($rows rows)");
+	cmp_ok($spilled, '>=', 1, "wide genealogy, work_mem 64kB, $method: levels went through temporary files");
+}
+is($node->safe_psql('large', <<'SQL'), '0', 'wide genealogy, work_mem 64kB: is_descendant agrees with recursive CTEs');
+SET work_mem = '64kB';
+SELECT count(*) FROM (VALUES (2150000, 2000500), (2000500, 2150000), (2150000, 2150000),
+                             (2199999, 2000002), (2000003, 2000001)) p(l, a)
+ WHERE lottrace.is_descendant(l, a) <>
+       EXISTS (WITH RECURSIVE r(id) AS (SELECT parent_id FROM lottrace.links WHERE child_id = p.l UNION
+                                        SELECT k.parent_id FROM r JOIN lottrace.links k ON k.child_id = r.id)
+               SELECT FROM r WHERE r.id = p.a)
+SQL
+
 # cancellable at any size, with every read method, and the session goes on
 for my $method (qw(index index_am heap sql))
 {
