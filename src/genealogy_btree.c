@@ -63,6 +63,9 @@
  */
 #define VM_CACHED_PAGES 64
 
+/* leaf tuples asked for ahead of the one read (see copy_entries) */
+#define TUPLE_PREFETCH_DISTANCE 16
+
 /*
  * A bound of a page's key range: a pivot key, with its heap TID truncated
  * away (minus infinity) or not; or no bound at all.
@@ -100,6 +103,9 @@ struct BtreeLinkReader
 	TupleDesc	itupdesc;
 	AttrNumber	far_col;		/* 0 when the index has only its key */
 	AttrNumber	id_col;
+	bool		fixed_offsets;	/* every column a fixed-width one */
+	int			far_offset;		/* from the start of a tuple's data */
+	int			id_offset;
 	TupleTableSlot *slot;		/* heap tuples, for visibility and details */
 	IndexFetchTableData *fetch;
 	Buffer		vmbuffer;		/* for the heap beyond the cached map pages */
@@ -117,12 +123,49 @@ struct BtreeLinkReader
 	int			maxentries;
 };
 
+/* the key of a leaf or pivot tuple (int8, first: right after the header) */
 static inline int64
 tuple_key(BtreeLinkReader *r, IndexTuple itup)
 {
 	bool		isnull;
 
+	if (likely(!IndexTupleHasNulls(itup)))
+		return *(const int64 *) ((const char *) itup + MAXALIGN(sizeof(IndexTupleData)));
 	return DatumGetInt64(index_getattr(itup, 1, r->itupdesc, &isnull));
+}
+
+/*
+ * The key, far end and link id of a leaf tuple: read at their fixed offsets
+ * when the tuple has no nulls (always, for the genealogy indexes: every
+ * column is NOT NULL int8), through index_getattr otherwise.  False for a
+ * tuple whose key is null, which belongs to no lot.
+ */
+static inline bool
+tuple_fields(BtreeLinkReader *r, IndexTuple itup, int64 *key, int64 *far, int64 *link_id)
+{
+	bool		isnull;
+
+	if (likely(r->fixed_offsets && !IndexTupleHasNulls(itup)))
+	{
+		const char *data = (const char *) itup + MAXALIGN(sizeof(IndexTupleData));
+
+		*key = *(const int64 *) data;	/* as tuple_key */
+		if (r->far_col != InvalidAttrNumber)
+		{
+			*far = *(const int64 *) (data + r->far_offset);
+			*link_id = *(const int64 *) (data + r->id_offset);
+		}
+		return true;
+	}
+	*key = DatumGetInt64(index_getattr(itup, 1, r->itupdesc, &isnull));
+	if (isnull)
+		return false;
+	if (r->far_col != InvalidAttrNumber)
+	{
+		*far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
+		*link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
+	}
+	return true;
 }
 
 /*
@@ -411,6 +454,8 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
 	OffsetNumber off = P_FIRSTDATAKEY(opaque);
 	BlockNumber next = P_NONE;
+	int64		tuples = 0;
+	int64		key_found;
 
 	*nentries = 0;
 	for (;;)
@@ -423,22 +468,19 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
 			int64		far = 0;
 			int64		link_id = 0;
-			bool		isnull;
 
-			/* tuples are read one by one, far apart in memory: ask ahead */
-			if (off + 4 <= maxoff)
-				prefetch_read(PageGetItem(page, PageGetItemId(page, off + 4)));
+			/*
+			 * Tuples are read one by one, each read waiting for the last:
+			 * asking for one a distance ahead lets the fetches overlap.
+			 */
+			if (off + TUPLE_PREFETCH_DISTANCE <= maxoff)
+				prefetch_read(PageGetItem(page, PageGetItemId(page, off + TUPLE_PREFETCH_DISTANCE)));
 
-			if (tuple_key(r, itup) != key)
+			if (!tuple_fields(r, itup, &key_found, &far, &link_id) || key_found != key)
 				break;
-			stats->tuples++;
-			if (r->far_col != InvalidAttrNumber)
-			{
-				far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
-				if (skip && lotset_contains(skip, far))
-					continue;
-				link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
-			}
+			tuples++;
+			if (skip && lotset_contains(skip, far))
+				continue;
 			if (BTreeTupleIsPosting(itup))
 			{
 				for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
@@ -457,7 +499,36 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			break;
 	}
 	LockBuffer(r->level[0].buf, BUFFER_LOCK_UNLOCK);
+	stats->tuples += tuples;
 	return next;
+}
+
+/*
+ * Where the columns of a tuple without nulls lie, when all of them up to the
+ * ones read are fixed-width and none is stored out of line.
+ */
+static void
+find_fixed_offsets(BtreeLinkReader *r)
+{
+	int			offset = 0;
+
+	r->fixed_offsets = true;
+	for (int i = 0; i < r->itupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(r->itupdesc, i);
+
+		if (att->attlen <= 0)
+		{
+			r->fixed_offsets = false;
+			return;
+		}
+		offset = att_align_nominal(offset, att->attalign);
+		if (i + 1 == r->far_col)
+			r->far_offset = offset;
+		if (i + 1 == r->id_col)
+			r->id_offset = offset;
+		offset += att->attlen;
+	}
 }
 
 BtreeLinkReader *
@@ -486,6 +557,7 @@ btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumbe
 	r->itupdesc = RelationGetDescr(index);
 	r->far_col = far_col;
 	r->id_col = id_col;
+	find_fixed_offsets(r);
 	r->slot = slot;
 	r->fetch = table_index_fetch_begin(heap);
 	r->vmbuffer = InvalidBuffer;

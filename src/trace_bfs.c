@@ -179,9 +179,11 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	side->reached = nroots;
 
 	/*
-	 * The list of a level takes up to a quarter of the memory, its runs a
-	 * sixteenth: the more is left for the pieces the frontier is handed out
-	 * in, the fewer times the list is read.
+	 * The list of a level keeps a quarter of the memory, its runs a
+	 * sixteenth; the rest goes to the pieces the frontier is handed out in
+	 * (a level of about a million lots per 12 MB of work_mem is one piece).
+	 * Writing more of the list to the file costs about what another pass
+	 * over it saves.
 	 */
 	spool_init(&side->lots, side->memory_limit / 4);
 	spool_init(&side->runs, side->memory_limit / 16);
@@ -376,10 +378,10 @@ piece_reserve(TraceSide *side, FrontierPiece *p, int64 maxlots, int64 maxwords)
 }
 
 /*
- * What a piece may hold: the memory the level's lists leave, three
- * quarters of it for vias (8 bytes a lot), a quarter for words (word, bits,
- * rank, and up to four slots: 40 bytes), which is plenty when ids are dense
- * and bounds the piece when they are not.  A level that fits is one piece.
+ * What a piece may hold: the memory the level's lists leave, seven eighths
+ * of it for vias (8 bytes a lot), an eighth for words (word, bits, rank, and
+ * up to four slots: 40 bytes), which is plenty when ids are dense and
+ * bounds the piece when they are not.  A level that fits is one piece.
  */
 static void
 piece_capacity(TraceSide *side, int64 *maxlots, int64 *maxwords)
@@ -387,8 +389,8 @@ piece_capacity(TraceSide *side, int64 *maxlots, int64 *maxwords)
 	Size		used = spool_memory(&side->lots) + spool_memory(&side->runs);
 	Size		left = side->memory_limit > used ? side->memory_limit - used : 0;
 
-	*maxlots = Min(side->nfrontier, Max((int64) (left / 32 * 3), 1024));
-	*maxwords = Min(*maxlots, Max((int64) (left / 160), 1024));
+	*maxlots = Min(side->nfrontier, Max((int64) (left / 64 * 7), 1024));
+	*maxwords = Min(*maxlots, Max((int64) (left / 320), 1024));
 }
 
 /* the next words of the frontier, as many as the piece holds */
