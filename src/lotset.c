@@ -195,3 +195,15 @@ lotset_walk_end(LotSetWalk *walk)
 		pfree(walk->hash_words);
 	walk->hash_words = NULL;
 }
+
+int64
+lotset_first(LotSet *set)
+{
+	LotSetWalk	walk;
+	int64		id = 0;
+
+	lotset_walk_begin(set, &walk, PG_INT64_MIN);
+	lotset_walk_ids(&walk, &id, 1);
+	lotset_walk_end(&walk);
+	return id;
+}

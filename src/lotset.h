@@ -211,6 +211,9 @@ extern bool lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits);
 extern int64 lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max);
 extern void lotset_walk_end(LotSetWalk *walk);
 
+/* the smallest id of a set that is not empty */
+extern int64 lotset_first(LotSet *set);
+
 /* number of ids in the set */
 static inline int64
 lotset_count_ids(LotSet *set)

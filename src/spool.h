@@ -10,8 +10,8 @@
  * trace: past its limit a spool writes to a BufFile, which honours
  * temp_tablespaces and temp_file_limit and goes away with the transaction.
  *
- * Values are int64s, or unsigned varints (seven bits a byte, low bits
- * first) for small numbers such as differences between sorted ids.
+ * Values are int64s, uint32s, or unsigned varints (seven bits a byte, low
+ * bits first) for small numbers such as differences between sorted ids.
  */
 #ifndef LOTTRACE_SPOOL_H
 #define LOTTRACE_SPOOL_H
@@ -99,6 +99,32 @@ spool_put_varint(Spool *spool, uint64 value)
 	}
 	else
 		spool_put_slow(spool, bytes, n);
+}
+
+static inline void
+spool_put_uint32(Spool *spool, uint32 value)
+{
+	Assert(!spool->reading);
+	if (spool->nmem + sizeof(uint32) <= spool->memroom)
+	{
+		memcpy(spool->mem + spool->nmem, &value, sizeof(uint32));
+		spool->nmem += sizeof(uint32);
+	}
+	else
+		spool_put_slow(spool, (const char *) &value, sizeof(uint32));
+}
+
+static inline bool
+spool_get_uint32(Spool *spool, uint32 *value)
+{
+	Assert(spool->reading);
+	if (spool->read_end - spool->read >= (ptrdiff_t) sizeof(uint32))
+	{
+		memcpy(value, spool->read, sizeof(uint32));
+		spool->read += sizeof(uint32);
+		return true;
+	}
+	return spool_get_slow(spool, (char *) value, sizeof(uint32));
 }
 
 /* the next int64 since the last rewind; false at the end */

@@ -75,6 +75,7 @@ struct TraceSide
 
 	/* how the frontier was reached: lots in the order read, runs of vias */
 	bool		ordered;		/* each lot once, vias in ascending order */
+	int64		lots_base;		/* lots are listed as uint32 offsets from it */
 	Spool		lots;
 	Spool		runs;			/* (via, number of lots) */
 
@@ -230,6 +231,39 @@ end_run(LevelCollector *c)
 	c->run_length = 0;
 }
 
+/*
+ * Lots are listed in 4 bytes, as offsets from a base where the lots reached
+ * lie (ids being dense, they all do but for a few); an offset of
+ * PG_UINT32_MAX says the lot's id follows in full.
+ */
+static inline void
+put_lot(TraceSide *side, int64 lot)
+{
+	uint64		offset = (uint64) lot - (uint64) side->lots_base;
+
+	if (offset < PG_UINT32_MAX)
+		spool_put_uint32(&side->lots, (uint32) offset);
+	else
+	{
+		spool_put_uint32(&side->lots, PG_UINT32_MAX);
+		spool_put_int64(&side->lots, lot);
+	}
+}
+
+static inline bool
+get_lot(TraceSide *side, int64 *lot)
+{
+	uint32		offset;
+
+	if (!spool_get_uint32(&side->lots, &offset))
+		return false;
+	if (offset != PG_UINT32_MAX)
+		*lot = (int64) ((uint64) side->lots_base + offset);
+	else if (!spool_get_int64(&side->lots, lot))
+		return false;
+	return true;
+}
+
 static bool
 collect_link(void *arg, const GenealogyLink *link)
 {
@@ -255,7 +289,7 @@ collect_link(void *arg, const GenealogyLink *link)
 		c->run_via = link->near;
 	}
 	c->run_length++;
-	spool_put_int64(&side->lots, link->far);
+	put_lot(side, link->far);
 	return false;
 }
 
@@ -280,6 +314,10 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	MemoryContextReset(next_cxt);
 	spool_reset(&side->lots);
 	spool_reset(&side->runs);
+	/* where the flat set begins, or around the frontier (ids go both ways) */
+	side->lots_base = (side->visited->flat_words > 0)
+		? lotset_word_id(side->visited->flat_base, 0)
+		: (int64) ((uint64) lotset_first(side->frontier) - (UINT64CONST(1) << 31));
 	method = genealogy_choose_method(side->store, side->nfrontier, details);
 	c.side = side;
 	/* a big level lies where the lots reached do */
@@ -503,7 +541,7 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 			int64		lot;
 			int64		rank;
 
-			if (!spool_get_int64(&side->lots, &lot))
+			if (!get_lot(side, &lot))
 				elog(ERROR, "list of lots of a trace level ended early");
 			rank = piece_rank(p, lot);
 			if (rank < 0)

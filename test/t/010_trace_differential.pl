@@ -424,7 +424,9 @@ $node->safe_psql('large', <<'SQL');
 INSERT INTO lottrace.lots (id, item, code)
 SELECT g, 'wide', 'W' || g FROM generate_series(2000001, 2200000) g;
 -- 1000 roots; each lot of the next 100,000 made of 4 random roots; each of
--- the last 99,000 of 3 random lots of the middle; a few cycles back
+-- the last 99,000 of 3 random lots of the middle; a few cycles back; and
+-- links out to the far-away and negative lots above (ids that do not fit
+-- the 4-byte offsets a level's list keeps)
 INSERT INTO lottrace.links (parent_id, child_id)
 SELECT DISTINCT 2000001 + (hashint8(c * 4 + k) & 1048575) % 1000, c
   FROM generate_series(2001001, 2101000) c, generate_series(0, 3) k
@@ -432,7 +434,11 @@ UNION
 SELECT DISTINCT 2001001 + (hashint8(c * 3 + k + 7) & 1048575) % 100000, c
   FROM generate_series(2101001, 2200000) c, generate_series(0, 2) k
 UNION
-SELECT c, 2000001 + c % 1000 FROM generate_series(2101001, 2200000, 997) c;
+SELECT c, 2000001 + c % 1000 FROM generate_series(2101001, 2200000, 997) c
+UNION
+SELECT 2001001 + g * 37, 1000000000000 + (g % 2000 + 1) * 7919 FROM generate_series(0, 2000) g
+UNION
+SELECT 2101001 + g * 41, -(g % 2000 + 1) FROM generate_series(0, 2000) g;
 VACUUM ANALYZE lottrace.lots, lottrace.links;
 CREATE TABLE wide_reference AS
 WITH RECURSIVE r(id, depth) AS (SELECT g::bigint, 0 FROM generate_series(2000001, 2001000) g
@@ -459,6 +465,7 @@ SELECT (SELECT count(*) FROM got) || ' ' ||
 SQL
 	my ($rows, $extra, $missing, $spilled) = split / /, $result;
 	is("$extra $missing", '0 0', "wide genealogy, work_mem 64kB, $method: lots, depths and vias as defined ($rows rows)");
+	cmp_ok($rows, '>', 200000, "wide genealogy, work_mem 64kB, $method: far-away and negative lots reached");
 	cmp_ok($spilled, '>=', 1, "wide genealogy, work_mem 64kB, $method: levels went through temporary files");
 }
 is($node->safe_psql('large', <<'SQL'), '0', 'wide genealogy, work_mem 64kB: is_descendant agrees with recursive CTEs');
