@@ -171,10 +171,21 @@ extern void trace_side_free(TraceSide *side);
  * Expand the frontier by one level.  Every link read is passed to "visit"
  * (if not NULL) first; it may stop the search by returning true, and then
  * this returns true.  Afterwards the lots reached for the first time are the
- * new frontier, at depth trace_side_depth().
+ * new frontier, at depth trace_side_depth().  The frontier's lots must have
+ * been handed out (if wanted) before.
  */
 extern bool trace_side_expand(TraceSide *side, bool details,
 							  GenealogyLinkVisitor visit, void *arg);
+
+/*
+ * Have the lots of a level handed to "sink" as they are reached, with
+ * their depth and via, when the order links are read in settles the via at
+ * once (through the index); trace_side_frontier_next then has nothing to
+ * hand out for that level.  Levels read otherwise still go through
+ * trace_side_frontier_next.
+ */
+typedef void (*TraceRowSink) (void *arg, int64 lot, int32 depth, int64 via);
+extern void trace_side_stream(TraceSide *side, TraceRowSink sink, void *arg);
 
 extern int32 trace_side_depth(TraceSide *side);
 extern int64 trace_side_frontier_size(TraceSide *side);

@@ -7,24 +7,24 @@
  * picks the cheapest way) and collects the far ends not reached before:
  * they become the next frontier, each with the smallest id among the lots
  * of the previous level it is linked from as its "via".  So a lot is
- * reported once, at the length of its shortest path from the nearest root,
- * and the whole output is determined by the data alone: rows come by depth,
- * then by lot id.  Cycles end because a lot is expanded only once.
- *
- * Memory.  The lots reached, and those of the frontier, are sets of ids
- * (LotSet: a bit per lot where ids are dense).  What grows with a level
- * beyond that, the list of lots it reached with their vias, goes through
- * spools (spool.h), which keep at most part of work_mem in memory and the
- * rest in a temporary file; the frontier is handed out in pieces (runs of
- * words of its set, with a via per lot) that fit the rest of work_mem, each
- * piece taking its vias from one pass over the list.  A level that fits is
- * handed out in one piece.
+ * reported once, at the length of its shortest path from the nearest root.
+ * Cycles end because a lot is expanded only once.  Rows come by depth.
  *
  * Vias.  Links read through the index come in ascending order of their near
- * end, so the first link to reach a lot comes from its smallest via: each
- * lot is listed once, and the list is runs of lots with the same via.  The
- * other read methods list every candidate, and a piece keeps the smallest
- * via of each of its lots.
+ * end, so the first link to reach a lot comes from its smallest via: a
+ * caller that wants vias (trace_side_stream) gets each lot then, as it is
+ * reached.  The other read methods (a scan, SQL) come in no order: the
+ * candidates of such a level are listed, and the frontier is handed out
+ * afterwards in id order with the smallest via of each lot.
+ *
+ * Memory.  The lots reached, and those of the frontier, are sets of ids
+ * (LotSet: a bit per lot where ids are dense).  The only thing that grows
+ * with a level beyond that, the list of candidates of an unordered level,
+ * goes through spools (spool.h), which keep part of work_mem in memory and
+ * the rest in a temporary file; the frontier is then handed out in pieces
+ * (runs of words of its set, with a via per lot) that fit the rest of
+ * work_mem, each piece taking its vias from one pass over the list.  A
+ * level that fits is handed out in one piece.
  */
 #include "postgres.h"
 
@@ -73,11 +73,15 @@ struct TraceSide
 	int64		reached;
 	Size		memory_limit;
 
-	/* how the frontier was reached: lots in the order read, runs of vias */
-	bool		ordered;		/* each lot once, vias in ascending order */
+	/* candidates of an unordered level: lots as read, runs of their vias */
 	int64		lots_base;		/* lots are listed as uint32 offsets from it */
 	Spool		lots;
 	Spool		runs;			/* (via, number of lots) */
+
+	/* lots handed over as they are reached, when they can be */
+	TraceRowSink sink;
+	void	   *sink_arg;
+	bool		streamed;		/* the frontier's lots went to the sink */
 
 	/* handing the frontier out */
 	bool		handing;
@@ -98,6 +102,8 @@ typedef struct LevelCollector
 	int64		run_via;
 	int64		run_length;
 	int64		last_via;		/* of the last run stored */
+	bool		stream;			/* new lots go to the sink */
+	bool		list;			/* candidates go to the lists */
 } LevelCollector;
 
 static int
@@ -180,13 +186,13 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	side->reached = nroots;
 
 	/*
-	 * The list of a level keeps a quarter of the memory, its runs a
-	 * sixteenth; the rest goes to the pieces the frontier is handed out in
-	 * (a level of about a million lots per 12 MB of work_mem is one piece).
-	 * Writing more of the list to the file costs about what another pass
-	 * over it saves.
+	 * The list of a level (4 bytes a lot) keeps an eighth of the memory, its
+	 * runs a sixteenth; the rest goes to the pieces the frontier is handed
+	 * out in (about 9 bytes a lot, so a level of a million lots per 11 MB of
+	 * work_mem is one piece).  Reading the rest of a list from its file
+	 * costs less than another pass over it.
 	 */
-	spool_init(&side->lots, side->memory_limit / 4);
+	spool_init(&side->lots, side->memory_limit / 8);
 	spool_init(&side->runs, side->memory_limit / 16);
 	MemoryContextSwitchTo(old);
 	return side;
@@ -283,6 +289,13 @@ collect_link(void *arg, const GenealogyLink *link)
 		return false;
 	if (lotset_add(c->level, link->far))
 		c->nlevel++;
+	if (c->stream)
+	{
+		side->sink(side->sink_arg, link->far, side->depth + 1, link->near);
+		return false;
+	}
+	if (!c->list)
+		return false;
 	if (c->run_length == 0 || c->run_via != link->near)
 	{
 		end_run(c);
@@ -332,6 +345,13 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	c.run_length = 0;
 	c.run_via = 0;
 	c.last_via = 0;
+	/*
+	 * A caller that wants vias gets each lot as it is reached when its via
+	 * is known then (in near-end order); otherwise the level's candidates
+	 * are listed for the smallest via to be found afterwards.
+	 */
+	c.stream = c.ordered && side->sink != NULL;
+	c.list = !c.ordered && side->sink != NULL;
 
 	/* the readers allocate in the level's context, freed with it */
 	old = MemoryContextSwitchTo(next_cxt);
@@ -361,7 +381,7 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	side->cur = 1 - side->cur;
 	side->frontier = c.level;
 	side->nfrontier = c.nlevel;
-	side->ordered = c.ordered;
+	side->streamed = c.stream;
 	side->reached += c.nlevel;
 	side->depth++;
 
@@ -369,6 +389,13 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	stats->spilled = spool_file_bytes(&side->lots) + spool_file_bytes(&side->runs);
 	genealogy_stats_level_done(side->store, stats);
 	return stopped;
+}
+
+void
+trace_side_stream(TraceSide *side, TraceRowSink sink, void *arg)
+{
+	side->sink = sink;
+	side->sink_arg = arg;
 }
 
 int32
@@ -416,24 +443,39 @@ piece_reserve(TraceSide *side, FrontierPiece *p, int64 maxlots, int64 maxwords)
 }
 
 /*
- * What a piece may hold: the memory the level's lists leave, seven eighths
- * of it for vias (8 bytes a lot), an eighth for words (word, bits, rank, and
- * up to four slots: 40 bytes), which is plenty when ids are dense and
- * bounds the piece when they are not.  A level that fits is one piece.
+ * What the next piece may hold: as many of the next words of the frontier
+ * as fit the memory the level's lists leave, at 8 bytes a lot (its via)
+ * and 40 a word (word, bits, rank, and up to four slots), but at least one
+ * word.  A level that fits is one piece.  (Counting ahead walks a copy of
+ * the walk: only the bits are read.)
  */
 static void
 piece_capacity(TraceSide *side, int64 *maxlots, int64 *maxwords)
 {
 	Size		used = spool_memory(&side->lots) + spool_memory(&side->runs);
 	Size		left = side->memory_limit > used ? side->memory_limit - used : 0;
+	LotSetWalk	ahead = side->walk;
+	uint64		word;
+	uint64		bits;
+	int64		nlots = 0;
+	int64		nwords = 0;
 
-	*maxlots = Min(side->nfrontier, Max((int64) (left / 64 * 7), 1024));
-	*maxwords = Min(*maxlots, Max((int64) (left / 320), 1024));
+	while (lotset_walk_next_word(&ahead, &word, &bits))
+	{
+		int64		n = pg_popcount64(bits);
+
+		if (nwords > 0 && (Size) (nlots + n) * sizeof(int64) + (Size) (nwords + 1) * 40 > left)
+			break;
+		nlots += n;
+		nwords++;
+	}
+	*maxlots = nlots;
+	*maxwords = nwords;
 }
 
 /* the next words of the frontier, as many as the piece holds */
 static void
-piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxlots, int64 maxwords)
+piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxwords)
 {
 	uint64		word;
 	uint64		bits;
@@ -442,20 +484,11 @@ piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxlots, int64 maxword
 	p->out.nwords = 0;
 	while (p->out.nwords < maxwords && lotset_walk_next_word(&side->walk, &word, &bits))
 	{
-		int			n = pg_popcount64(bits);
-
-		if (p->out.nlots + n > maxlots)
-		{
-			/* for the next piece (a piece holds at least 64 lots) */
-			side->walk.pending_word = word;
-			side->walk.pending_bits = bits;
-			break;
-		}
 		p->words[p->out.nwords] = word;
 		p->bits[p->out.nwords] = bits;
 		p->ranks[p->out.nwords] = p->out.nlots;
 		p->out.nwords++;
-		p->out.nlots += n;
+		p->out.nlots += pg_popcount64(bits);
 	}
 }
 
@@ -524,11 +557,8 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 	uint64		delta;
 	uint64		length;
 
-	if (!side->ordered)
-	{
-		for (int64 i = 0; i < p->out.nlots; i++)
-			p->vias[i] = PG_INT64_MAX;
-	}
+	for (int64 i = 0; i < p->out.nlots; i++)
+		p->vias[i] = PG_INT64_MAX;
 	piece_index_words(side, p);
 	spool_rewind(&side->lots);
 	spool_rewind(&side->runs);
@@ -546,7 +576,7 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 			rank = piece_rank(p, lot);
 			if (rank < 0)
 				continue;
-			if (side->ordered || via < p->vias[rank])
+			if (via < p->vias[rank])
 				p->vias[rank] = via;
 		}
 	}
@@ -559,7 +589,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	int64		maxlots;
 	int64		maxwords;
 
-	if (side->handed)
+	if (side->handed || side->streamed)
 		return false;
 	if (!side->handing)
 	{
@@ -570,8 +600,8 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 		side->handing = true;
 	}
 	piece_capacity(side, &maxlots, &maxwords);
-	piece_reserve(side, p, maxlots, maxwords);
-	piece_take_words(side, p, maxlots, maxwords);
+	piece_reserve(side, p, Max(maxlots, 1), Max(maxwords, 1));
+	piece_take_words(side, p, maxwords);
 	if (p->out.nlots == 0)
 	{
 		lotset_walk_end(&side->walk);
@@ -585,6 +615,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	p->out.vias = NULL;
 	if (vias && side->depth > 0)
 	{
+		Assert(side->sink != NULL);		/* else nothing was listed */
 		piece_find_vias(side, p);
 		p->out.vias = p->vias;
 	}

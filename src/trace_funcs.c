@@ -162,6 +162,18 @@ put_frontier(LotRowWriter *w, TraceSide *side)
 	}
 }
 
+/* a row as the search reaches its lot (trace_side_stream) */
+static void
+put_row(void *arg, int64 lot, int32 depth, int64 via)
+{
+	LotRowWriter *w = (LotRowWriter *) arg;
+
+	memcpy(w->fields[0], &lot, sizeof(int64));
+	memcpy(w->fields[1], &depth, sizeof(int32));
+	memcpy(w->fields[2], &via, sizeof(int64));
+	tuplestore_puttuple(w->rsinfo->setResult, w->template);
+}
+
 static Datum
 trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection direction,
 		   int64 *roots, int64 nroots)
@@ -180,6 +192,7 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 	genealogy_stats_begin(store, nroots);
 	genealogy_check_lots_exist(store, roots, nroots);
 	side = trace_side_create(store, direction, roots, nroots);
+	trace_side_stream(side, put_row, &rows);
 	put_frontier(&rows, side);
 	while (trace_side_frontier_size(side) > 0 &&
 		   (max_depth < 0 || trace_side_depth(side) < max_depth))

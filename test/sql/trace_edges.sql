@@ -70,7 +70,7 @@ SELECT trace_dot(ARRAY[77]);
 SELECT property, regexp_replace(value, '[0-9.]+ ms', 'N ms') AS value
   FROM genealogy_info()
  WHERE property NOT LIKE '%size' AND property NOT IN ('links', 'links all-visible');
-SELECT * FROM trace_backward(ARRAY[9, 12]);
+SELECT * FROM trace_backward(ARRAY[9, 12]) ORDER BY depth, lot_id;
 SELECT property, regexp_replace(value, '[0-9.]+ ms', 'N ms') AS value
   FROM genealogy_info() WHERE property LIKE 'last trace%';
 SET lottrace.trace_method = heap;
@@ -88,17 +88,17 @@ SELECT property, value ~ '^[0-9.]+ (bytes|kB|MB|GB)$' AS is_size
 -- the genealogy index must be there, and have its definition
 BEGIN;
 DROP INDEX links_child_idx;
-SELECT * FROM trace_backward(10);
+SELECT * FROM trace_backward(10) ORDER BY depth, lot_id;
 ROLLBACK;
 BEGIN;
 DROP INDEX links_parent_idx;
 CREATE INDEX links_parent_idx ON links (parent_id);
-SELECT * FROM trace_forward(1);
+SELECT * FROM trace_forward(1) ORDER BY depth, lot_id;
 ROLLBACK;
 BEGIN;
 DROP INDEX links_parent_idx;
 CREATE INDEX links_parent_idx ON links (parent_id) INCLUDE (child_id, id) WHERE kind <> 'rework';
-SELECT * FROM trace_forward(1);
+SELECT * FROM trace_forward(1) ORDER BY depth, lot_id;
 ROLLBACK;
 BEGIN;
 DROP INDEX links_parent_idx;
@@ -108,7 +108,7 @@ ROLLBACK;
 BEGIN;
 DROP INDEX links_parent_idx;
 CREATE INDEX links_parent_idx ON links (parent_id) INCLUDE (id, child_id);
-SELECT * FROM trace_forward(1, 1);
+SELECT * FROM trace_forward(1, 1) ORDER BY depth, lot_id;
 ROLLBACK;
 
 -- clean up (CASCADE: tables of other features may refer to lots)

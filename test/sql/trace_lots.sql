@@ -7,32 +7,32 @@ SET search_path = lottrace, public;
 
 -- forward from the flour: each lot once, at its shortest depth; via is the
 -- smallest lot of the level before that links to it
-SELECT * FROM trace_forward(1);
+SELECT * FROM trace_forward(1) ORDER BY depth, lot_id;
 -- the same with a bound: depth 0 is the root alone
-SELECT * FROM trace_forward(1, 2);
-SELECT * FROM trace_forward(1, 0);
+SELECT * FROM trace_forward(1, 2) ORDER BY depth, lot_id;
+SELECT * FROM trace_forward(1, 0) ORDER BY depth, lot_id;
 -- forward from the salt goes round the rework cycle and stops
-SELECT * FROM trace_forward(2);
+SELECT * FROM trace_forward(2) ORDER BY depth, lot_id;
 -- a lot with no links, and the separate cycle
-SELECT * FROM trace_forward(16);
-SELECT * FROM trace_forward(13);
-SELECT * FROM trace_backward(13);
+SELECT * FROM trace_forward(16) ORDER BY depth, lot_id;
+SELECT * FROM trace_forward(13) ORDER BY depth, lot_id;
+SELECT * FROM trace_backward(13) ORDER BY depth, lot_id;
 
 -- backward from a pallet: every ingredient
-SELECT * FROM trace_backward(10);
-SELECT * FROM trace_backward(10, 1);
+SELECT * FROM trace_backward(10) ORDER BY depth, lot_id;
+SELECT * FROM trace_backward(10, 1) ORDER BY depth, lot_id;
 -- backward from the rolls, through the cycle
-SELECT * FROM trace_backward(8);
+SELECT * FROM trace_backward(8) ORDER BY depth, lot_id;
 
 -- several roots: depth from the nearest one; duplicates count once
-SELECT * FROM trace_forward(ARRAY[3, 5, 3]);
-SELECT * FROM trace_backward(ARRAY[9, 12], 2);
-SELECT * FROM trace_forward(ARRAY[1, 4], 1);
-SELECT * FROM trace_forward('{}'::bigint[]);
+SELECT * FROM trace_forward(ARRAY[3, 5, 3]) ORDER BY depth, lot_id;
+SELECT * FROM trace_backward(ARRAY[9, 12], 2) ORDER BY depth, lot_id;
+SELECT * FROM trace_forward(ARRAY[1, 4], 1) ORDER BY depth, lot_id;
+SELECT * FROM trace_forward('{}'::bigint[]) ORDER BY depth, lot_id;
 -- a root reachable from another root stays a root
-SELECT * FROM trace_forward(ARRAY[4, 10]);
+SELECT * FROM trace_forward(ARRAY[4, 10]) ORDER BY depth, lot_id;
 -- multi-dimensional arrays are read in storage order
-SELECT * FROM trace_backward('{{6,7},{9,10}}'::bigint[], 1);
+SELECT * FROM trace_backward('{{6,7},{9,10}}'::bigint[], 1) ORDER BY depth, lot_id;
 -- named arguments
 SELECT count(*) FROM trace_forward(root => 2, max_depth => 3);
 SELECT count(*) FROM trace_backward(roots => ARRAY[12]::bigint[]);
@@ -41,15 +41,15 @@ SELECT count(*) FROM trace_backward(roots => ARRAY[12]::bigint[]);
 SELECT trace_forward(13);
 
 -- bad input
-SELECT * FROM trace_forward(999);
-SELECT * FROM trace_backward(ARRAY[1, 1000, 999]);
-SELECT * FROM trace_forward(-5);
-SELECT * FROM trace_forward(1, -1);
-SELECT * FROM trace_backward(ARRAY[1], -3);
-SELECT * FROM trace_forward(NULL::bigint);
-SELECT * FROM trace_forward(NULL::bigint[]);
-SELECT * FROM trace_backward(ARRAY[1, NULL]);
-SELECT * FROM trace_backward(NULL::bigint, 1);
+SELECT * FROM trace_forward(999) ORDER BY depth, lot_id;
+SELECT * FROM trace_backward(ARRAY[1, 1000, 999]) ORDER BY depth, lot_id;
+SELECT * FROM trace_forward(-5) ORDER BY depth, lot_id;
+SELECT * FROM trace_forward(1, -1) ORDER BY depth, lot_id;
+SELECT * FROM trace_backward(ARRAY[1], -3) ORDER BY depth, lot_id;
+SELECT * FROM trace_forward(NULL::bigint) ORDER BY depth, lot_id;
+SELECT * FROM trace_forward(NULL::bigint[]) ORDER BY depth, lot_id;
+SELECT * FROM trace_backward(ARRAY[1, NULL]) ORDER BY depth, lot_id;
+SELECT * FROM trace_backward(NULL::bigint, 1) ORDER BY depth, lot_id;
 -- a NULL bound is no bound
 SELECT count(*) FROM trace_forward(1, NULL);
 
@@ -73,22 +73,22 @@ SELECT q AS query, pg_temp.sqlstate_of(q) AS sqlstate FROM (VALUES
 -- the transaction's own writes are seen, rolled-back ones are not
 BEGIN;
 INSERT INTO links (id, parent_id, child_id) VALUES (100, 16, 1);
-SELECT * FROM trace_forward(16, 1);
+SELECT * FROM trace_forward(16, 1) ORDER BY depth, lot_id;
 SAVEPOINT s;
 INSERT INTO links (id, parent_id, child_id) VALUES (101, 16, 13);
 DELETE FROM links WHERE id = 100;
-SELECT * FROM trace_forward(16, 1);
+SELECT * FROM trace_forward(16, 1) ORDER BY depth, lot_id;
 ROLLBACK TO SAVEPOINT s;
-SELECT * FROM trace_forward(16, 1);
+SELECT * FROM trace_forward(16, 1) ORDER BY depth, lot_id;
 ROLLBACK;
-SELECT * FROM trace_forward(16);
+SELECT * FROM trace_forward(16) ORDER BY depth, lot_id;
 -- a lot inserted in the transaction can be a root
 BEGIN;
 INSERT INTO lots (id, item, code) VALUES (17, 'sugar', 'SU-2');
 INSERT INTO links (id, parent_id, child_id) VALUES (102, 17, 16);
-SELECT * FROM trace_forward(17);
+SELECT * FROM trace_forward(17) ORDER BY depth, lot_id;
 ROLLBACK;
-SELECT * FROM trace_forward(17);
+SELECT * FROM trace_forward(17) ORDER BY depth, lot_id;
 
 -- like a recursive CTE, a trace does not see the writes of its own statement
 WITH new_link AS (

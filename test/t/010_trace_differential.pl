@@ -351,15 +351,13 @@ sub run_all
 		    SELECT array_agg(id ORDER BY id) FROM r))");
 	is($cte_bad, '0', "$phase: reachable lots agree with recursive CTEs");
 
-	# rows come by depth, then lot id
+	# rows come by depth
 	my $unordered = $node->safe_psql('postgres', "
 		SELECT count(*) FROM (VALUES $values) q(n, roots),
-		  LATERAL (SELECT t.depth, t.lot_id,
-		                  lag(t.depth) OVER (ORDER BY o) AS prev_depth,
-		                  lag(t.lot_id) OVER (ORDER BY o) AS prev_lot
+		  LATERAL (SELECT t.depth, lag(t.depth) OVER (ORDER BY o) AS prev_depth
 		             FROM lottrace.trace_forward(q.roots) WITH ORDINALITY t(lot_id, depth, via_id, o)) x
-		 WHERE (x.prev_depth, x.prev_lot) > (x.depth, x.lot_id)");
-	is($unordered, '0', "$phase: rows in order of depth, then lot id");
+		 WHERE x.prev_depth > x.depth");
+	is($unordered, '0', "$phase: rows in order of depth");
 }
 
 run_all('before vacuum');
@@ -417,9 +415,10 @@ SQL
 
 # A wide genealogy traced with little memory: levels of a hundred thousand
 # lots, each reached from several lots of the level before, with work_mem at
-# its minimum.  Their lists go to temporary files and the frontier is handed
-# out in many pieces; lots, depths and vias (the smallest parent one level
-# up) must be those of the definition, with every read method.
+# its minimum.  Read in no order (heap, sql), their lists go to temporary
+# files and the frontier is handed out in many pieces; lots, depths and vias
+# (the smallest parent one level up) must be those of the definition, with
+# every read method.
 $node->safe_psql('large', <<'SQL');
 INSERT INTO lottrace.lots (id, item, code)
 SELECT g, 'wide', 'W' || g FROM generate_series(2000001, 2200000) g;
@@ -466,7 +465,16 @@ SQL
 	my ($rows, $extra, $missing, $spilled) = split / /, $result;
 	is("$extra $missing", '0 0', "wide genealogy, work_mem 64kB, $method: lots, depths and vias as defined ($rows rows)");
 	cmp_ok($rows, '>', 200000, "wide genealogy, work_mem 64kB, $method: far-away and negative lots reached");
-	cmp_ok($spilled, '>=', 1, "wide genealogy, work_mem 64kB, $method: levels went through temporary files");
+	# levels read in no order list their candidates; through the index, rows
+	# are written as lots are reached
+	if ($method eq 'heap' || $method eq 'sql')
+	{
+		cmp_ok($spilled, '>=', 1, "wide genealogy, work_mem 64kB, $method: levels went through temporary files");
+	}
+	else
+	{
+		is($spilled, '0', "wide genealogy, work_mem 64kB, $method: nothing listed");
+	}
 }
 is($node->safe_psql('large', <<'SQL'), '0', 'wide genealogy, work_mem 64kB: is_descendant agrees with recursive CTEs');
 SET work_mem = '64kB';
