@@ -890,11 +890,12 @@ read_links_of_keys(GenealogyStore *store, LinkReadMethod method, TraceDirection 
 
 bool
 genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
-					 LotSet *keys, int64 from, bool details, LotSet *skip,
+					 LotSet *keys, int64 nkeys, int64 from, bool details, LotSet *skip,
 					 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	LotSetWalk	walk;
 	int64	   *chunk;
+	int64		chunk_size = Max(Min(nkeys, KEY_CHUNK), 1);
 	int64		n;
 	bool		stopped = false;
 
@@ -903,9 +904,9 @@ genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirectio
 		return read_links_heap(store, direction, keys, from, details, skip, visit, arg, stats);
 
 	/* the keys in order, a piece at a time */
-	chunk = palloc(KEY_CHUNK * sizeof(int64));
+	chunk = palloc(chunk_size * sizeof(int64));
 	lotset_walk_begin(keys, &walk, from);
-	while (!stopped && (n = lotset_walk_ids(&walk, chunk, KEY_CHUNK)) > 0)
+	while (!stopped && (n = lotset_walk_ids(&walk, chunk, chunk_size)) > 0)
 		stopped = read_links_of_keys(store, method, direction, chunk, n, details,
 									 skip, visit, arg, stats);
 	lotset_walk_end(&walk);

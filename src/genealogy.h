@@ -110,8 +110,8 @@ extern LinkReadMethod genealogy_choose_method(GenealogyStore *store, int64 nkeys
 											  bool details);
 
 /*
- * Read every visible link whose near end is one of the keys, from "from"
- * up, calling "visit" for each; stops early when the visitor says so (and
+ * Read every visible link whose near end is one of the keys (about nkeys
+ * of them), from "from" up, calling "visit" for each; stops early when the visitor says so (and
  * then returns true).  Links whose far end is in "skip" (if not NULL) are
  * passed over without a look at their visibility: a search has no use for
  * links to lots it has reached.
@@ -119,8 +119,8 @@ extern LinkReadMethod genealogy_choose_method(GenealogyStore *store, int64 nkeys
  * other methods in no particular order.
  */
 extern bool genealogy_read_links(GenealogyStore *store, LinkReadMethod method,
-								 TraceDirection direction, LotSet *keys, int64 from,
-								 bool details, LotSet *skip,
+								 TraceDirection direction, LotSet *keys, int64 nkeys,
+								 int64 from, bool details, LotSet *skip,
 								 GenealogyLinkVisitor visit, void *arg,
 								 TraceLevelStats *stats);
 

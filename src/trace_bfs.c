@@ -327,10 +327,6 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	MemoryContextReset(next_cxt);
 	spool_reset(&side->lots);
 	spool_reset(&side->runs);
-	/* where the flat set begins, or around the frontier (ids go both ways) */
-	side->lots_base = (side->visited->flat_words > 0)
-		? lotset_word_id(side->visited->flat_base, 0)
-		: (int64) ((uint64) lotset_first(side->frontier) - (UINT64CONST(1) << 31));
 	method = genealogy_choose_method(side->store, side->nfrontier, details);
 	c.side = side;
 	/* a big level lies where the lots reached do */
@@ -352,11 +348,18 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	 */
 	c.stream = c.ordered && side->sink != NULL;
 	c.list = !c.ordered && side->sink != NULL;
+	if (c.list)
+	{
+		/* where the flat set begins, or around the frontier (ids go both ways) */
+		side->lots_base = (side->visited->flat_words > 0)
+			? lotset_word_id(side->visited->flat_base, 0)
+			: (int64) ((uint64) lotset_first(side->frontier) - (UINT64CONST(1) << 31));
+	}
 
 	/* the readers allocate in the level's context, freed with it */
 	old = MemoryContextSwitchTo(next_cxt);
 	stopped = genealogy_read_links(side->store, method, side->direction, side->frontier,
-								   PG_INT64_MIN, details,
+								   side->nfrontier, PG_INT64_MIN, details,
 								   /* without a visitor of its own, links to lots
 									* reached are of no use: not even their
 									* visibility need be checked */

@@ -152,7 +152,8 @@ search_turn(GenealogyStore *store, SearchSide *self, SearchSide *other, int64 bu
 		stats->new_lots = -self->nnext;
 		old = MemoryContextSwitchTo(self->level_cxt[self->cur]);
 		stopped = genealogy_read_links(store, method, self->direction, self->queue,
-									   self->resume, false, NULL, search_link, turn, stats);
+									   self->nqueue, self->resume, false, NULL, search_link,
+									   turn, stats);
 		MemoryContextSwitchTo(old);
 		stats->new_lots += self->nnext;
 		genealogy_stats_level_done(store, stats);
