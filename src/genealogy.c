@@ -793,9 +793,9 @@ read_links_heap(GenealogyStore *store, TraceDirection direction,
 }
 
 /*
- * The SQL method, for row-level security: one query per level, so the
- * caller's policies on links and lots apply.  A link counts only when the
- * lot at its far end is visible too.
+ * The SQL method, for row-level security: one query per piece of a level
+ * (KEY_CHUNK lots), not per lot, under the caller's policies on links and
+ * lots.  A link counts only when the lot at its far end is visible too.
  */
 static bool
 read_links_sql(GenealogyStore *store, TraceDirection direction,
