@@ -16,10 +16,7 @@ spool_init(Spool *spool, Size memory_limit)
 	memset(spool, 0, offsetof(Spool, buffer));
 	spool->cxt = CurrentMemoryContext;
 	spool->memlimit = Max(memory_limit, SPOOL_FIRST_BYTES);
-	spool->nbuffer = 0;
-	spool->reading = false;
-	spool->read = spool->read_end = NULL;
-	spool->file_next = 0;
+	spool_reset(spool);
 }
 
 /* empty again, keeping the memory (not the file) */
@@ -65,8 +62,10 @@ flush_buffer(Spool *spool)
 }
 
 void
-spool_put_slow(Spool *spool, const char *bytes, int n)
+spool_put_slow(Spool *spool, const void *data, int n)
 {
+	const char *bytes = data;
+
 	/* grow the memory part, doubling, up to its limit */
 	if (spool->file == NULL && spool->nbuffer == 0 && spool->memsize < spool->memlimit)
 	{
@@ -150,8 +149,10 @@ next_byte(Spool *spool, char *byte)
 }
 
 bool
-spool_get_slow(Spool *spool, char *bytes, int n)
+spool_get_slow(Spool *spool, void *data, int n)
 {
+	char	   *bytes = data;
+
 	for (int i = 0; i < n; i++)
 	{
 		if (!next_byte(spool, &bytes[i]))

@@ -47,9 +47,9 @@ typedef struct Spool
 extern void spool_init(Spool *spool, Size memory_limit);
 extern void spool_reset(Spool *spool);
 extern void spool_free(Spool *spool);
-extern void spool_put_slow(Spool *spool, const char *bytes, int n);
+extern void spool_put_slow(Spool *spool, const void *bytes, int n);
 extern void spool_rewind(Spool *spool);
-extern bool spool_get_slow(Spool *spool, char *bytes, int n);
+extern bool spool_get_slow(Spool *spool, void *bytes, int n);
 extern bool spool_get_varint_slow(Spool *spool, uint64 *value);
 
 /* bytes in the memory part (allocated) */
@@ -66,17 +66,56 @@ spool_file_bytes(const Spool *spool)
 	return spool->nfile + (spool->reading ? 0 : spool->nbuffer);
 }
 
+/* appends n bytes: in memory while there is room, else towards the file */
+static inline void
+spool_put(Spool *spool, const void *bytes, int n)
+{
+	Assert(!spool->reading);
+	if (spool->nmem + n <= spool->memroom)
+	{
+		memcpy(spool->mem + spool->nmem, bytes, n);
+		spool->nmem += n;
+	}
+	else
+		spool_put_slow(spool, bytes, n);
+}
+
+/* reads the next n bytes; false at the end */
+static inline bool
+spool_get(Spool *spool, void *bytes, int n)
+{
+	Assert(spool->reading);
+	if (spool->read_end - spool->read >= n)
+	{
+		memcpy(bytes, spool->read, n);
+		spool->read += n;
+		return true;
+	}
+	return spool_get_slow(spool, bytes, n);
+}
+
 static inline void
 spool_put_int64(Spool *spool, int64 value)
 {
-	Assert(!spool->reading);
-	if (spool->nmem + sizeof(int64) <= spool->memroom)
-	{
-		memcpy(spool->mem + spool->nmem, &value, sizeof(int64));
-		spool->nmem += sizeof(int64);
-	}
-	else
-		spool_put_slow(spool, (const char *) &value, sizeof(int64));
+	spool_put(spool, &value, sizeof(value));
+}
+
+static inline void
+spool_put_uint32(Spool *spool, uint32 value)
+{
+	spool_put(spool, &value, sizeof(value));
+}
+
+static inline bool
+spool_get_int64(Spool *spool, int64 *value)
+{
+	return spool_get(spool, value, sizeof(*value));
+}
+
+static inline bool
+spool_get_uint32(Spool *spool, uint32 *value)
+{
+	return spool_get(spool, value, sizeof(*value));
 }
 
 static inline void
@@ -91,54 +130,7 @@ spool_put_varint(Spool *spool, uint64 value)
 		value >>= 7;
 	}
 	bytes[n++] = (char) value;
-	Assert(!spool->reading);
-	if (spool->nmem + n <= spool->memroom)
-	{
-		memcpy(spool->mem + spool->nmem, bytes, n);
-		spool->nmem += n;
-	}
-	else
-		spool_put_slow(spool, bytes, n);
-}
-
-static inline void
-spool_put_uint32(Spool *spool, uint32 value)
-{
-	Assert(!spool->reading);
-	if (spool->nmem + sizeof(uint32) <= spool->memroom)
-	{
-		memcpy(spool->mem + spool->nmem, &value, sizeof(uint32));
-		spool->nmem += sizeof(uint32);
-	}
-	else
-		spool_put_slow(spool, (const char *) &value, sizeof(uint32));
-}
-
-static inline bool
-spool_get_uint32(Spool *spool, uint32 *value)
-{
-	Assert(spool->reading);
-	if (spool->read_end - spool->read >= (ptrdiff_t) sizeof(uint32))
-	{
-		memcpy(value, spool->read, sizeof(uint32));
-		spool->read += sizeof(uint32);
-		return true;
-	}
-	return spool_get_slow(spool, (char *) value, sizeof(uint32));
-}
-
-/* the next int64 since the last rewind; false at the end */
-static inline bool
-spool_get_int64(Spool *spool, int64 *value)
-{
-	Assert(spool->reading);
-	if (spool->read_end - spool->read >= (ptrdiff_t) sizeof(int64))
-	{
-		memcpy(value, spool->read, sizeof(int64));
-		spool->read += sizeof(int64);
-		return true;
-	}
-	return spool_get_slow(spool, (char *) value, sizeof(int64));
+	spool_put(spool, bytes, n);
 }
 
 static inline bool
