@@ -118,6 +118,8 @@ struct BtreeLinkReader
 
 	int			top;			/* highest level remembered, -1: none */
 	LevelPage	level[MAX_BTREE_LEVELS];
+	Buffer		ahead_buf;		/* the next leaf, pinned ahead (pin_ahead) */
+	BlockNumber ahead_blkno;
 
 	LeafEntry  *entries;
 	int			maxentries;
@@ -239,7 +241,13 @@ lock_page(BtreeLinkReader *r, int lvl, BlockNumber blkno, const KeyBound *low,
 		{
 			if (BufferIsValid(lp->buf))
 				ReleaseBuffer(lp->buf);
-			lp->buf = ReadBuffer(r->index, blkno);
+			if (lvl == 0 && BufferIsValid(r->ahead_buf) && r->ahead_blkno == blkno)
+			{
+				lp->buf = r->ahead_buf;
+				r->ahead_buf = InvalidBuffer;
+			}
+			else
+				lp->buf = ReadBuffer(r->index, blkno);
 			lp->blkno = blkno;
 			lp->low = *low;
 			LockBuffer(lp->buf, BUFFER_LOCK_SHARE);
@@ -288,6 +296,9 @@ release_levels(BtreeLinkReader *r)
 		r->level[i].buf = InvalidBuffer;
 	}
 	r->top = -1;
+	if (BufferIsValid(r->ahead_buf))
+		ReleaseBuffer(r->ahead_buf);
+	r->ahead_buf = InvalidBuffer;
 }
 
 static const KeyBound no_bound = {true, 0, false};
@@ -321,6 +332,84 @@ find_root(BtreeLinkReader *r, BlockNumber *root)
 	return true;
 }
 
+/* the offset of the pivot whose downlink leads to the key's entries */
+static OffsetNumber
+downlink_offset(BtreeLinkReader *r, Page page, int64 key)
+{
+	/* the first data item of an internal page is minus infinity */
+	OffsetNumber low = P_FIRSTDATAKEY(BTPageGetOpaque(page));
+	OffsetNumber high = PageGetMaxOffsetNumber(page);
+
+	while (low < high)
+	{
+		OffsetNumber mid = low + (high - low + 1) / 2;
+
+		if (pivot_at_most(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, mid)), key))
+			low = mid;
+		else
+			high = mid - 1;
+	}
+	return low;
+}
+
+/*
+ * Pin the leaf the reader is going to next and ask for the parts of it read
+ * first (header and line pointers, and the end, where a leaf built in order
+ * keeps its first tuples), so that they arrive while the entries of the
+ * current leaf are being handed over.  lock_page takes the pin over.  The
+ * bytes are not looked at until the page is locked.
+ */
+static void
+pin_ahead(BtreeLinkReader *r, BlockNumber blkno)
+{
+	char	   *page;
+
+	if (BufferIsValid(r->ahead_buf))
+	{
+		if (r->ahead_blkno == blkno)
+			return;
+		ReleaseBuffer(r->ahead_buf);
+	}
+	r->ahead_buf = ReadBuffer(r->index, blkno);
+	r->ahead_blkno = blkno;
+	page = (char *) BufferGetPage(r->ahead_buf);
+	for (int i = 0; i < 256; i += 64)
+		prefetch_read(page + i);
+	for (int i = BLCKSZ - 1024; i < BLCKSZ; i += 64)
+		prefetch_read(page + i);
+}
+
+/*
+ * The leaf a key's entries start on, when the remembered parent of the
+ * current leaf says so: InvalidBlockNumber otherwise (lock_leaf will find
+ * it, moving right past splits as need be).
+ */
+static BlockNumber
+peek_leaf(BtreeLinkReader *r, int64 key)
+{
+	LevelPage  *parent = &r->level[1];
+	BlockNumber blkno = InvalidBlockNumber;
+	Page		page;
+
+	if (r->top < 1 || !remembered_covers(parent, key))
+		return InvalidBlockNumber;
+	LockBuffer(parent->buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(parent->buf);
+	if (!P_IGNORE(BTPageGetOpaque(page)) && LOTTRACE_BTPO_LEVEL(BTPageGetOpaque(page)) == 1)
+	{
+		KeyBound	high;
+
+		if (P_RIGHTMOST(BTPageGetOpaque(page)))
+			high.none = true;
+		else
+			pivot_bound(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)), &high);
+		if (high.none || !bound_at_most(&high, key))
+			blkno = BTreeTupleGetDownLink((IndexTuple) PageGetItem(page, PageGetItemId(page, downlink_offset(r, page, key))));
+	}
+	LockBuffer(parent->buf, BUFFER_LOCK_UNLOCK);
+	return blkno;
+}
+
 /*
  * Lock the leaf where entries of the key start: from the deepest
  * remembered page that covers the key, follow downlinks (the last pivot at
@@ -352,26 +441,14 @@ lock_leaf(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
 	{
 		BTPageOpaque opaque;
 		OffsetNumber low;
-		OffsetNumber high;
 		IndexTuple	pivot;
 
 		page = lock_page(r, lvl, blkno, &low_bound, key, stats);
 		if (lvl == 0)
 			return page;
 
-		/* the first data item of an internal page is minus infinity */
 		opaque = BTPageGetOpaque(page);
-		low = P_FIRSTDATAKEY(opaque);
-		high = PageGetMaxOffsetNumber(page);
-		while (low < high)
-		{
-			OffsetNumber mid = low + (high - low + 1) / 2;
-
-			if (pivot_at_most(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, mid)), key))
-				low = mid;
-			else
-				high = mid - 1;
-		}
+		low = downlink_offset(r, page, key);
 		pivot = (IndexTuple) PageGetItem(page, PageGetItemId(page, low));
 		blkno = BTreeTupleGetDownLink(pivot);
 		/* the child's range starts at its pivot (minus infinity: the page's) */
@@ -573,6 +650,7 @@ btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumbe
 	r->top = -1;
 	for (int i = 0; i < MAX_BTREE_LEVELS; i++)
 		r->level[i].buf = InvalidBuffer;
+	r->ahead_buf = InvalidBuffer;
 	r->maxentries = 64;
 	r->entries = palloc(r->maxentries * sizeof(LeafEntry));
 	return r;
@@ -682,6 +760,15 @@ btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool detai
 		else if ((page = lock_leaf(r, keys[k], stats)) == NULL)
 			break;				/* empty index */
 		next = copy_entries(r, page, keys, nkeys, &k, skip, &nentries, stats);
+		if (next != P_NONE)
+			pin_ahead(r, next);
+		else if (k < nkeys && remembered_beyond(&r->level[0], keys[k]))
+		{
+			BlockNumber ahead = peek_leaf(r, keys[k]);
+
+			if (BlockNumberIsValid(ahead))
+				pin_ahead(r, ahead);
+		}
 
 		for (int i = 0; i < nentries; i++)
 		{
