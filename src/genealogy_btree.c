@@ -404,7 +404,11 @@ peek_leaf(BtreeLinkReader *r, int64 key)
 		else
 			pivot_bound(r, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)), &high);
 		if (high.none || !bound_at_most(&high, key))
-			blkno = BTreeTupleGetDownLink((IndexTuple) PageGetItem(page, PageGetItemId(page, downlink_offset(r, page, key))));
+		{
+			ItemId		pivot = PageGetItemId(page, downlink_offset(r, page, key));
+
+			blkno = BTreeTupleGetDownLink((IndexTuple) PageGetItem(page, pivot));
+		}
 	}
 	LockBuffer(parent->buf, BUFFER_LOCK_UNLOCK);
 	return blkno;
