@@ -215,8 +215,10 @@ typedef struct TracePiece
 
 /*
  * Hand out the frontier in order of id, a piece at a time: false once all
- * was handed out.  With "vias", the piece has them (except at depth 0, the
- * roots).  What it points to is valid until the next call.
+ * was handed out, or at once for a level whose lots went to the sink of
+ * trace_side_stream.  With "vias" (which needs that sink: it is what makes
+ * a level list them), the piece has them, except at depth 0, the roots.
+ * What it points to is valid until the next call.
  */
 extern bool trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece);
 

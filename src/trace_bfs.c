@@ -618,7 +618,9 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	p->out.vias = NULL;
 	if (vias && side->depth > 0)
 	{
-		Assert(side->sink != NULL);		/* else nothing was listed */
+		/* only a side with a sink lists what its vias are found from */
+		if (side->sink == NULL)
+			elog(ERROR, "vias of a trace level asked for without trace_side_stream");
 		piece_find_vias(side, p);
 		p->out.vias = p->vias;
 	}

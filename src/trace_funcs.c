@@ -124,45 +124,7 @@ lot_rows_begin(LotRowWriter *w, ReturnSetInfo *rsinfo)
 	}
 }
 
-static void
-put_frontier(LotRowWriter *w, TraceSide *side)
-{
-	TracePiece	piece;
-	int32		depth = trace_side_depth(side);
-
-	memcpy(w->fields[1], &depth, sizeof(int32));
-	while (trace_side_frontier_next(side, true, &piece))
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (piece.vias == NULL)
-		{
-			/* the roots */
-			Datum		values[3] = {0, Int32GetDatum(0), 0};
-			bool		nulls[3] = {false, false, true};
-
-			TRACE_PIECE_FOREACH(&piece, i, bits, rank)
-			{
-				if ((rank & 4095) == 0)
-					CHECK_FOR_INTERRUPTS();
-				values[0] = Int64GetDatum(TRACE_PIECE_LOT(&piece, i, bits));
-				tuplestore_putvalues(w->rsinfo->setResult, w->rsinfo->setDesc, values, nulls);
-			}
-			continue;
-		}
-		TRACE_PIECE_FOREACH(&piece, i, bits, rank)
-		{
-			int64		lot = TRACE_PIECE_LOT(&piece, i, bits);
-
-			if ((rank & 4095) == 0)
-				CHECK_FOR_INTERRUPTS();
-			memcpy(w->fields[0], &lot, sizeof(int64));
-			memcpy(w->fields[2], &piece.vias[rank], sizeof(int64));
-			tuplestore_puttuple(w->rsinfo->setResult, w->template);
-		}
-	}
-}
-
-/* a row as the search reaches its lot (trace_side_stream) */
+/* a row as the search reaches its lot (trace_side_stream), or from put_frontier */
 static void
 put_row(void *arg, int64 lot, int32 depth, int64 via)
 {
@@ -172,6 +134,37 @@ put_row(void *arg, int64 lot, int32 depth, int64 via)
 	memcpy(w->fields[1], &depth, sizeof(int32));
 	memcpy(w->fields[2], &via, sizeof(int64));
 	tuplestore_puttuple(w->rsinfo->setResult, w->template);
+}
+
+/*
+ * The rows of the frontier's lots that were not written as they were
+ * reached: the roots (no via), and the lots of levels read in no order.
+ */
+static void
+put_frontier(LotRowWriter *w, TraceSide *side)
+{
+	TracePiece	piece;
+	int32		depth = trace_side_depth(side);
+	Datum		values[3] = {0, Int32GetDatum(0), 0};
+	bool		nulls[3] = {false, false, true};
+
+	while (trace_side_frontier_next(side, true, &piece))
+	{
+		TRACE_PIECE_FOREACH(&piece, i, bits, rank)
+		{
+			int64		lot = TRACE_PIECE_LOT(&piece, i, bits);
+
+			if ((rank & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (piece.vias)
+				put_row(w, lot, depth, piece.vias[rank]);
+			else
+			{
+				values[0] = Int64GetDatum(lot);
+				tuplestore_putvalues(w->rsinfo->setResult, w->rsinfo->setDesc, values, nulls);
+			}
+		}
+	}
 }
 
 static Datum
