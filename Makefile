@@ -34,8 +34,14 @@ OBJS = \
 	src/genealogy_info.o \
 	src/lottrace.o
 
+# The SQL source, one file per feature; the install script of the current
+# version runs them in the order of their numbers.  Released install scripts
+# (sql/lottrace--0.1.0.sql) and upgrade scripts (sql/lottrace--A--B.sql) are
+# kept as they were released and never edited.
+SQL_SOURCES = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
+
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
@@ -55,15 +61,21 @@ PG_CONFIG ?= pg_config
 # The server headers are included as system headers: they do not build clean
 # under -Wextra (unused parameters in inline functions), our own code must.
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
-PG_CFLAGS = -Wall -Wextra -Werror
+# -Werror only where asked (make WERROR=1: the test and CI builds), so that a
+# packager's newer compiler with new warnings still builds a release.
+PG_CFLAGS = -Wall -Wextra $(if $(WERROR),-Werror)
 
 EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql results/ regression.* output_iso/ tmp_check/ tmp_check_iso/
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
-	cp $< $@
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) Makefile
+	{ echo '-- lottrace $(EXTVERSION) install script, assembled by the Makefile from'; \
+	  echo '-- $(SQL_SOURCES)'; \
+	  echo; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION lottrace" to load this file. \quit'; \
+	  for source in $(SQL_SOURCES); do echo; cat $$source; done; } > $@
 
 .PHONY: test demo bench deps
 deps:

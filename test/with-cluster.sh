@@ -18,7 +18,7 @@ flock 9
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
-make -s PG_CONFIG="$PG_CONFIG"
+make -s WERROR=1 PG_CONFIG="$PG_CONFIG"
 $sudo make -s install PG_CONFIG="$PG_CONFIG"
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,0 +1,127 @@
+--------------------------------------------------------------------------
+-- The lot-number type
+--------------------------------------------------------------------------
+
+CREATE TYPE lottrace.lot;
+
+CREATE FUNCTION lottrace.lot_in(cstring) RETURNS lottrace.lot
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION lottrace.lot_out(lottrace.lot) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION lottrace.lot_recv(internal) RETURNS lottrace.lot
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION lottrace.lot_send(lottrace.lot) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Stored like text: a short varlena header on disk and no alignment padding
+-- for codes of up to 126 bytes, which every lot code is.
+CREATE TYPE lottrace.lot (
+	INPUT = lottrace.lot_in,
+	OUTPUT = lottrace.lot_out,
+	RECEIVE = lottrace.lot_recv,
+	SEND = lottrace.lot_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended,
+	CATEGORY = 'S',
+	COLLATABLE = false
+);
+
+COMMENT ON TYPE lottrace.lot IS
+	'lot (batch) code: 1 to 64 GS1 CSET 82 characters, natural ordering';
+
+CREATE FUNCTION lottrace.lot(text) RETURNS lottrace.lot
+	AS 'MODULE_PATHNAME', 'lot_from_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot(text) IS
+	'validates a lot code (trims surrounding white space)';
+
+-- text -> lot validates, so it is never applied silently; lot -> text is
+-- free (same representation) and implicit, so every text function works.
+CREATE CAST (text AS lottrace.lot) WITH FUNCTION lottrace.lot(text) AS ASSIGNMENT;
+CREATE CAST (varchar AS lottrace.lot) WITH FUNCTION lottrace.lot(text) AS ASSIGNMENT;
+CREATE CAST (lottrace.lot AS text) WITHOUT FUNCTION AS IMPLICIT;
+CREATE CAST (lottrace.lot AS varchar) WITHOUT FUNCTION AS ASSIGNMENT;
+
+CREATE FUNCTION lottrace.lot_is_gs1(lottrace.lot) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot_is_gs1(lottrace.lot) IS
+	'true when the code fits GS1 AI (10), at most 20 characters';
+
+--------------------------------------------------------------------------
+-- Comparison: natural order, byte equality
+--------------------------------------------------------------------------
+
+CREATE FUNCTION lottrace.lot_cmp(lottrace.lot, lottrace.lot) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION lottrace.lot_eq(lottrace.lot, lottrace.lot) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION lottrace.lot_ne(lottrace.lot, lottrace.lot) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION lottrace.lot_lt(lottrace.lot, lottrace.lot) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION lottrace.lot_le(lottrace.lot, lottrace.lot) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION lottrace.lot_gt(lottrace.lot, lottrace.lot) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION lottrace.lot_ge(lottrace.lot, lottrace.lot) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION lottrace.lot_sortsupport(internal) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION lottrace.lot_hash(lottrace.lot) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION lottrace.lot_hash_extended(lottrace.lot, bigint) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+COMMENT ON FUNCTION lottrace.lot_cmp(lottrace.lot, lottrace.lot) IS
+	'natural order: digit runs by numeric value, then byte order';
+
+CREATE OPERATOR lottrace.= (
+	LEFTARG = lottrace.lot, RIGHTARG = lottrace.lot, FUNCTION = lottrace.lot_eq,
+	COMMUTATOR = OPERATOR(lottrace.=), NEGATOR = OPERATOR(lottrace.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES
+);
+CREATE OPERATOR lottrace.<> (
+	LEFTARG = lottrace.lot, RIGHTARG = lottrace.lot, FUNCTION = lottrace.lot_ne,
+	COMMUTATOR = OPERATOR(lottrace.<>), NEGATOR = OPERATOR(lottrace.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR lottrace.< (
+	LEFTARG = lottrace.lot, RIGHTARG = lottrace.lot, FUNCTION = lottrace.lot_lt,
+	COMMUTATOR = OPERATOR(lottrace.>), NEGATOR = OPERATOR(lottrace.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR lottrace.<= (
+	LEFTARG = lottrace.lot, RIGHTARG = lottrace.lot, FUNCTION = lottrace.lot_le,
+	COMMUTATOR = OPERATOR(lottrace.>=), NEGATOR = OPERATOR(lottrace.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR lottrace.> (
+	LEFTARG = lottrace.lot, RIGHTARG = lottrace.lot, FUNCTION = lottrace.lot_gt,
+	COMMUTATOR = OPERATOR(lottrace.<), NEGATOR = OPERATOR(lottrace.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+CREATE OPERATOR lottrace.>= (
+	LEFTARG = lottrace.lot, RIGHTARG = lottrace.lot, FUNCTION = lottrace.lot_ge,
+	COMMUTATOR = OPERATOR(lottrace.<=), NEGATOR = OPERATOR(lottrace.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+-- Equality is byte equality, so btree may deduplicate (btequalimage).
+CREATE OPERATOR CLASS lottrace.lot_ops
+	DEFAULT FOR TYPE lottrace.lot USING btree AS
+		OPERATOR 1 lottrace.<,
+		OPERATOR 2 lottrace.<=,
+		OPERATOR 3 lottrace.=,
+		OPERATOR 4 lottrace.>=,
+		OPERATOR 5 lottrace.>,
+		FUNCTION 1 lottrace.lot_cmp(lottrace.lot, lottrace.lot),
+		FUNCTION 2 lottrace.lot_sortsupport(internal),
+		FUNCTION 4 pg_catalog.btequalimage(oid);
+
+CREATE OPERATOR CLASS lottrace.lot_hash_ops
+	DEFAULT FOR TYPE lottrace.lot USING hash AS
+		OPERATOR 1 lottrace.=,
+		FUNCTION 1 lottrace.lot_hash(lottrace.lot),
+		FUNCTION 2 lottrace.lot_hash_extended(lottrace.lot, bigint);

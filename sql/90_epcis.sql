@@ -1,0 +1,502 @@
+--------------------------------------------------------------------------
+-- GS1 EPCIS 2.0 import and export
+--------------------------------------------------------------------------
+
+-- Imports are idempotent on the EPCIS eventID: every imported one is
+-- claimed here first (a concurrent import of the same event waits, then
+-- skips it), including TransformationEvents that only carry links.
+CREATE TABLE lottrace.epcis_imported (
+	event_id text PRIMARY KEY,
+	imported_at timestamptz NOT NULL DEFAULT now(),
+	lottrace_event_id bigint REFERENCES lottrace.events (id) ON DELETE SET NULL
+);
+COMMENT ON TABLE lottrace.epcis_imported IS
+	'EPCIS eventIDs already imported by epcis_import, and the event each became (if any)';
+SELECT pg_catalog.pg_extension_config_dump('lottrace.epcis_imported', '');
+
+-- The lot an EPC class id names: an LGTIN URN or a GS1 Digital Link URI with
+-- a GTIN and a lot.  Returns the lot's id, creating the lot if needed.
+CREATE FUNCTION lottrace.epcis_lot(epc text, context text) RETURNS bigint
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	lot_gtin text;
+	lot_code lottrace.lot;
+	result bigint;
+BEGIN
+	IF epc IS NULL THEN
+		RAISE EXCEPTION '%: an EPC id is missing', context USING ERRCODE = 'invalid_text_representation';
+	END IF;
+	BEGIN
+		IF epc LIKE 'urn:epc:class:lgtin:%' THEN
+			SELECT p.gtin, p.lot INTO lot_gtin, lot_code FROM lottrace.lgtin_parse(epc) p;
+		ELSIF epc ~ '^https?://' THEN
+			SELECT d.gtin, d.lot INTO lot_gtin, lot_code FROM lottrace.gs1_decode(epc) d;
+		ELSE
+			RAISE EXCEPTION 'it is neither an LGTIN URN nor a GS1 Digital Link URI'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+	EXCEPTION WHEN invalid_text_representation THEN
+		RAISE EXCEPTION '%: EPC id "%": %', context, epc, SQLERRM USING ERRCODE = 'invalid_text_representation';
+	END;
+	IF lot_gtin IS NULL OR lot_code IS NULL THEN
+		RAISE EXCEPTION '%: EPC id "%" names no lot', context, epc
+			USING ERRCODE = 'invalid_text_representation',
+				  HINT = 'lottrace traces lots: use an LGTIN URN or a Digital Link URI with AI (10).';
+	END IF;
+	INSERT INTO lottrace.lots (item, code) VALUES (lot_gtin, lot_code) ON CONFLICT (item, code) DO NOTHING;
+	SELECT l.id INTO result FROM lottrace.lots l WHERE l.item = lot_gtin AND l.code OPERATOR(lottrace.=) lot_code;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION lottrace.epcis_lot(text, text) IS
+	'internal to epcis_import: the lot an LGTIN URN or Digital Link URI names, created if new';
+
+-- The value of a CBV term with or without its URN or URI prefix.
+CREATE FUNCTION lottrace.epcis_term(value text) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT regexp_replace(value, '^(urn:epcglobal:cbv:[a-z]+:|https://ref\.gs1\.org/cbv/[A-Za-z]+-)', '')
+$$;
+COMMENT ON FUNCTION lottrace.epcis_term(text) IS
+	'internal to epcis_import: a CBV term without its URN or URI prefix';
+
+-- The lots of one EPCIS quantity list or EPC list, with their quantities.
+CREATE FUNCTION lottrace.epcis_list_lots(quantities jsonb, epcs jsonb, context text,
+										 OUT lot_id bigint, OUT quantity numeric, OUT uom text, OUT epc text)
+	RETURNS SETOF record
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	entry jsonb;
+	position int := 0;
+BEGIN
+	IF quantities IS NOT NULL AND jsonb_typeof(quantities) <> 'array' THEN
+		RAISE EXCEPTION '%: the quantity list is not an array', context USING ERRCODE = 'invalid_text_representation';
+	END IF;
+	IF epcs IS NOT NULL AND jsonb_typeof(epcs) <> 'array' THEN
+		RAISE EXCEPTION '%: the EPC list is not an array', context USING ERRCODE = 'invalid_text_representation';
+	END IF;
+	FOR entry IN SELECT value FROM jsonb_array_elements(coalesce(quantities, '[]')) LOOP
+		position := position + 1;
+		IF jsonb_typeof(entry) <> 'object' OR jsonb_typeof(entry -> 'epcClass') IS DISTINCT FROM 'string' THEN
+			RAISE EXCEPTION '%: quantity element % has no epcClass', context, position
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		IF entry ? 'quantity' AND jsonb_typeof(entry -> 'quantity') <> 'number' THEN
+			RAISE EXCEPTION '%: the quantity of % is not a number', context, entry ->> 'epcClass'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		epc := entry ->> 'epcClass';
+		lot_id := lottrace.epcis_lot(epc, context);
+		quantity := (entry ->> 'quantity')::numeric;
+		uom := entry ->> 'uom';
+		RETURN NEXT;
+	END LOOP;
+	FOR entry IN SELECT value FROM jsonb_array_elements(coalesce(epcs, '[]')) LOOP
+		IF jsonb_typeof(entry) <> 'string' THEN
+			RAISE EXCEPTION '%: an EPC list entry is not a string', context USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		epc := entry #>> '{}';
+		lot_id := lottrace.epcis_lot(epc, context);
+		quantity := 1;
+		uom := NULL;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION lottrace.epcis_list_lots(jsonb, jsonb, text) IS
+	'internal to epcis_import: the lots of a quantity list and an EPC list';
+
+CREATE FUNCTION lottrace.epcis_import(document jsonb) RETURNS integer
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	events jsonb := document #> '{epcisBody,eventList}';
+	master jsonb := document #> '{epcisHeader,epcisMasterData,vocabularyList}';
+	ev jsonb;
+	position int := 0;
+	imported int := 0;
+	context text;
+	event_type text;
+	epcis_id text;
+	biz_step text;
+	kind lottrace.event_kind;
+	occurred timestamptz;
+	new_event bigint;
+	location_id text;
+	partner_id text;
+	transaction jsonb;
+	links_only boolean;
+	claimed int;
+	input_ids bigint[];
+	input_quantities numeric[];
+	input_uoms text[];
+	output_ids bigint[];
+	output_quantities numeric[];
+	output_uoms text[];
+	vocabulary jsonb;
+	element jsonb;
+	attribute jsonb;
+	lot bigint;
+BEGIN
+	IF document IS NULL OR jsonb_typeof(document) <> 'object' THEN
+		RAISE EXCEPTION 'an EPCIS document is a JSON object' USING ERRCODE = 'invalid_text_representation';
+	END IF;
+	IF document ->> 'type' IS DISTINCT FROM 'EPCISDocument' THEN
+		RAISE EXCEPTION 'not an EPCIS document: "type" is %', coalesce('"' || (document ->> 'type') || '"', 'missing')
+			USING ERRCODE = 'invalid_text_representation';
+	END IF;
+	IF events IS NULL OR jsonb_typeof(events) <> 'array' THEN
+		RAISE EXCEPTION 'the EPCIS document has no epcisBody.eventList array'
+			USING ERRCODE = 'invalid_text_representation';
+	END IF;
+
+	-- Lot master data (EPCClass vocabulary): lots and their attributes.
+	IF master IS NOT NULL THEN
+		FOR vocabulary IN SELECT value FROM jsonb_array_elements(CASE jsonb_typeof(master) WHEN 'array' THEN master ELSE '[]' END) LOOP
+			CONTINUE WHEN lottrace.epcis_term(vocabulary ->> 'type') NOT IN ('urn:epcglobal:epcis:vtype:EPCClass', 'EPCClass');
+			FOR element IN SELECT value FROM jsonb_array_elements(coalesce(vocabulary -> 'vocabularyElementList', '[]')) LOOP
+				lot := lottrace.epcis_lot(element ->> 'id', 'master data');
+				FOR attribute IN SELECT value FROM jsonb_array_elements(coalesce(element -> 'attributes', '[]')) LOOP
+					CASE attribute ->> 'id'
+						WHEN 'urn:epcglobal:cbv:mda#itemExpirationDate' THEN
+							UPDATE lottrace.lots SET expires_at = (attribute ->> 'attribute')::date WHERE id = lot;
+						WHEN 'lottrace:producedAt' THEN
+							UPDATE lottrace.lots SET produced_at = (attribute ->> 'attribute')::timestamptz WHERE id = lot;
+						WHEN 'lottrace:quantity' THEN
+							UPDATE lottrace.lots SET quantity = (attribute ->> 'attribute')::numeric WHERE id = lot;
+						WHEN 'lottrace:uom' THEN
+							UPDATE lottrace.lots SET uom = attribute ->> 'attribute' WHERE id = lot;
+						WHEN 'lottrace:supplier' THEN
+							UPDATE lottrace.lots SET supplier = attribute ->> 'attribute' WHERE id = lot;
+						WHEN 'lottrace:tlcSource' THEN
+							UPDATE lottrace.lots SET tlc_source = attribute ->> 'attribute' WHERE id = lot;
+						ELSE
+							NULL;	-- other master data is not kept
+					END CASE;
+				END LOOP;
+			END LOOP;
+		END LOOP;
+	END IF;
+
+	FOR ev IN SELECT value FROM jsonb_array_elements(events) LOOP
+		position := position + 1;
+		context := format('EPCIS event %s', position);
+		IF jsonb_typeof(ev) <> 'object' THEN
+			RAISE EXCEPTION '%: not a JSON object', context USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		event_type := ev ->> 'type';
+		IF event_type IS NULL OR event_type NOT IN ('ObjectEvent', 'TransformationEvent') THEN
+			RAISE EXCEPTION '%: event type % is not supported', context, coalesce('"' || (ev ->> 'type') || '"', 'missing')
+				USING ERRCODE = 'invalid_text_representation',
+					  HINT = 'lottrace imports ObjectEvent and TransformationEvent.';
+		END IF;
+		BEGIN
+			occurred := (ev ->> 'eventTime')::timestamptz;
+		EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
+			RAISE EXCEPTION '%: eventTime "%" is not a date and time', context, ev ->> 'eventTime'
+				USING ERRCODE = 'invalid_text_representation';
+		END;
+		IF occurred IS NULL OR occurred IN ('infinity', '-infinity') THEN
+			RAISE EXCEPTION '%: eventTime is missing', context USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		-- without an eventID, the event's own content identifies it
+		epcis_id := coalesce(ev ->> 'eventID', 'lottrace:sha256:' || encode(sha256(convert_to(ev::text, 'UTF8')), 'hex'));
+		context := format('EPCIS event %s (%s)', position, epcis_id);
+		INSERT INTO lottrace.epcis_imported (event_id) VALUES (epcis_id) ON CONFLICT DO NOTHING;
+		GET DIAGNOSTICS claimed = ROW_COUNT;
+		CONTINUE WHEN claimed = 0;
+
+		biz_step := lottrace.epcis_term(ev ->> 'bizStep');
+		links_only := coalesce((ev ->> 'lottrace:linksOnly')::boolean, false);
+		IF ev ? 'lottrace:eventKind' THEN
+			BEGIN
+				kind := (ev ->> 'lottrace:eventKind')::lottrace.event_kind;
+			EXCEPTION WHEN invalid_text_representation THEN
+				RAISE EXCEPTION '%: lottrace:eventKind "%" is not an event kind', context, ev ->> 'lottrace:eventKind'
+					USING ERRCODE = 'invalid_text_representation';
+			END;
+		ELSIF event_type = 'TransformationEvent' THEN
+			kind := 'transform';
+		ELSE
+			IF ev ->> 'action' IS NULL OR ev ->> 'action' NOT IN ('ADD', 'OBSERVE') THEN
+				RAISE EXCEPTION '%: action % is not supported', context, coalesce('"' || (ev ->> 'action') || '"', 'missing')
+					USING ERRCODE = 'invalid_text_representation',
+						  HINT = 'lottrace imports ObjectEvents with action ADD or OBSERVE.';
+			END IF;
+			kind := CASE biz_step WHEN 'commissioning' THEN 'initial_pack' WHEN 'shipping' THEN 'ship'
+								  WHEN 'receiving' THEN 'receive' END;
+			IF kind IS NULL THEN
+				RAISE EXCEPTION '%: bizStep % is not supported', context, coalesce('"' || (ev ->> 'bizStep') || '"', 'missing')
+					USING ERRCODE = 'invalid_text_representation',
+						  HINT = 'lottrace imports ObjectEvents of bizStep commissioning, shipping and receiving.';
+			END IF;
+		END IF;
+
+		location_id := coalesce(ev #>> '{bizLocation,id}', ev #>> '{readPoint,id}');
+		partner_id := CASE kind
+			WHEN 'ship' THEN ev #>> '{destinationList,0,destination}'
+			WHEN 'receive' THEN ev #>> '{sourceList,0,source}'
+			WHEN 'first_receive' THEN ev #>> '{sourceList,0,source}'
+		END;
+		transaction := ev #> '{bizTransactionList,0}';
+
+		new_event := NULL;
+		IF NOT links_only THEN
+			INSERT INTO lottrace.events (kind, occurred_at, location, partner, reference_type, reference, attributes)
+			VALUES (kind, occurred, location_id, partner_id,
+					lottrace.epcis_term(transaction ->> 'type'), transaction ->> 'bizTransaction',
+					jsonb_strip_nulls(jsonb_build_object('epcis_event_id', epcis_id, 'epcis_type', event_type,
+														 'bizStep', biz_step, 'disposition', lottrace.epcis_term(ev ->> 'disposition'))))
+			RETURNING id INTO new_event;
+			UPDATE lottrace.epcis_imported i SET lottrace_event_id = new_event WHERE i.event_id = epcis_id;
+		END IF;
+
+		IF event_type = 'ObjectEvent' THEN
+			IF new_event IS NULL THEN
+				RAISE EXCEPTION '%: lottrace:linksOnly applies to TransformationEvents', context
+					USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			INSERT INTO lottrace.event_lots AS el (event_id, lot_id, role, quantity, uom)
+			SELECT new_event, l.lot_id, 'subject', sum(l.quantity), min(l.uom)
+			  FROM lottrace.epcis_list_lots(ev -> 'quantityList', ev -> 'epcList', context) l
+			 GROUP BY l.lot_id;
+			IF NOT FOUND THEN
+				RAISE EXCEPTION '%: the event names no lot', context USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			-- lot master data carried by a commissioning event
+			UPDATE lottrace.lots l SET expires_at = (ev #>> '{ilmd,cbvmda:itemExpirationDate}')::date
+			  FROM lottrace.event_lots el
+			 WHERE ev #>> '{ilmd,cbvmda:itemExpirationDate}' IS NOT NULL
+			   AND el.event_id = new_event AND l.id = el.lot_id;
+		ELSE
+			SELECT coalesce(array_agg(l.lot_id), '{}'), array_agg(l.quantity), array_agg(l.uom)
+			  INTO input_ids, input_quantities, input_uoms
+			  FROM lottrace.epcis_list_lots(ev -> 'inputQuantityList', ev -> 'inputEPCList', context || ', inputs') l;
+			SELECT coalesce(array_agg(l.lot_id), '{}'), array_agg(l.quantity), array_agg(l.uom)
+			  INTO output_ids, output_quantities, output_uoms
+			  FROM lottrace.epcis_list_lots(ev -> 'outputQuantityList', ev -> 'outputEPCList', context || ', outputs') l;
+			IF cardinality(input_ids) = 0 OR cardinality(output_ids) = 0 THEN
+				RAISE EXCEPTION '%: a TransformationEvent needs inputs and outputs', context
+					USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			IF new_event IS NOT NULL THEN
+				INSERT INTO lottrace.event_lots (event_id, lot_id, role, quantity, uom)
+				SELECT new_event, s.lot_id, s.role, sum(s.quantity), min(s.uom)
+				  FROM (SELECT 'input'::lottrace.event_lot_role AS role, u.*
+						  FROM unnest(input_ids, input_quantities, input_uoms) AS u(lot_id, quantity, uom)
+						UNION ALL
+						SELECT 'output', u.*
+						  FROM unnest(output_ids, output_quantities, output_uoms) AS u(lot_id, quantity, uom)) s
+				 GROUP BY s.lot_id, s.role;
+			END IF;
+
+			IF ev ? 'lottrace:links' THEN
+				-- the exact links, as lottrace exported them
+				IF jsonb_typeof(ev -> 'lottrace:links') <> 'array' THEN
+					RAISE EXCEPTION '%: lottrace:links is not an array', context USING ERRCODE = 'invalid_text_representation';
+				END IF;
+				INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
+				SELECT lottrace.epcis_lot(link ->> 'parent', context), lottrace.epcis_lot(link ->> 'child', context),
+					   (link ->> 'quantity')::numeric, link ->> 'uom',
+					   coalesce((link ->> 'kind')::lottrace.link_kind, 'consume'), new_event, occurred
+				  FROM jsonb_array_elements(ev -> 'lottrace:links') link;
+			ELSE
+				-- every input went into every output; the input quantity is
+				-- what was consumed when there is a single output
+				INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
+				SELECT i.lot_id, o.lot_id,
+					   CASE WHEN cardinality(output_ids) = 1 THEN i.quantity END,
+					   CASE WHEN cardinality(output_ids) = 1 THEN i.uom END,
+					   'consume', new_event, occurred
+				  FROM (SELECT u.lot_id, sum(u.quantity) AS quantity, min(u.uom) AS uom
+						  FROM unnest(input_ids, input_quantities, input_uoms) AS u(lot_id, quantity, uom)
+						 GROUP BY u.lot_id) i
+				 CROSS JOIN (SELECT DISTINCT u.lot_id FROM unnest(output_ids) AS u(lot_id)) o
+				 WHERE i.lot_id <> o.lot_id;
+			END IF;
+			UPDATE lottrace.lots l SET expires_at = (ev #>> '{ilmd,cbvmda:itemExpirationDate}')::date
+			 WHERE ev #>> '{ilmd,cbvmda:itemExpirationDate}' IS NOT NULL AND l.id = ANY (output_ids);
+		END IF;
+		imported := imported + 1;
+	END LOOP;
+	RETURN imported;
+END
+$$;
+COMMENT ON FUNCTION lottrace.epcis_import(jsonb) IS
+	'imports a GS1 EPCIS 2.0 JSON document: lots, events and links; idempotent on eventID; returns the number of events imported';
+
+-- An instant as EPCIS writes it: UTC, microseconds kept.
+CREATE FUNCTION lottrace.epcis_time(instant timestamptz) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT to_char(instant AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+COMMENT ON FUNCTION lottrace.epcis_time(timestamptz) IS
+	'internal to epcis_export: an instant in EPCIS form (UTC, microseconds)';
+
+CREATE FUNCTION lottrace.epcis_export(roots bigint[], direction text DEFAULT 'both') RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	link_ids bigint[];
+	lot_ids bigint[];
+	bad record;
+	master jsonb;
+	object_events jsonb;
+	transformations jsonb;
+	link_groups jsonb;
+	epc_of jsonb;
+BEGIN
+	IF epcis_export.direction IS NULL OR epcis_export.direction NOT IN ('forward', 'backward', 'both') THEN
+		RAISE EXCEPTION 'direction must be forward, backward or both, not %', coalesce(epcis_export.direction, 'null')
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF epcis_export.roots IS NULL OR cardinality(epcis_export.roots) = 0
+	   OR array_position(epcis_export.roots, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'roots must name at least one lot, and no null ones' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	-- the traced subgraph (trace_edges raises for a root that is not a lot)
+	link_ids := ARRAY(SELECT e.link_id FROM lottrace.trace_edges(epcis_export.roots, epcis_export.direction) e);
+	lot_ids := ARRAY(SELECT unnest(epcis_export.roots)
+					 UNION SELECT k.parent_id FROM lottrace.links k WHERE k.id = ANY (link_ids)
+					 UNION SELECT k.child_id FROM lottrace.links k WHERE k.id = ANY (link_ids));
+
+	SELECT l.item, l.code INTO bad
+	  FROM lottrace.lots l
+	 WHERE l.id = ANY (lot_ids)
+	   AND NOT (l.item ~ '^[0-9]{14}$' AND lottrace.gtin_valid(l.item) AND lottrace.lot_is_gs1(l.code))
+	 ORDER BY l.id LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'lot "%" of item "%" cannot be written as EPCIS', bad.code, bad.item
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'EPCIS names a lot by a GTIN-14 and a lot code of at most 20 characters.';
+	END IF;
+
+	-- each lot's EPC id: its Digital Link URI, which needs no company prefix length
+	SELECT jsonb_object_agg(l.id::text, lottrace.gs1_digital_link(l.item, l.code)) INTO epc_of
+	  FROM lottrace.lots l WHERE l.id = ANY (lot_ids);
+
+	-- lot master data
+	SELECT coalesce(jsonb_agg(jsonb_build_object('id', epc_of ->> l.id::text, 'attributes', a.attributes)
+							  ORDER BY l.item, l.code), '[]')
+	  INTO master
+	  FROM lottrace.lots l
+	 CROSS JOIN LATERAL (
+			SELECT coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'attribute', v.value) ORDER BY v.id), '[]') AS attributes
+			  FROM (VALUES ('urn:epcglobal:cbv:mda#itemExpirationDate', to_char(l.expires_at, 'YYYY-MM-DD')),
+						   ('lottrace:producedAt', lottrace.epcis_time(l.produced_at)),
+						   ('lottrace:quantity', l.quantity::text),
+						   ('lottrace:uom', l.uom),
+						   ('lottrace:supplier', l.supplier),
+						   ('lottrace:tlcSource', l.tlc_source)) AS v(id, value)
+			 WHERE v.value IS NOT NULL) a
+	 WHERE l.id = ANY (lot_ids);
+
+	-- events other than transformations, with the lots of the subgraph they name
+	SELECT coalesce(jsonb_agg(ev ORDER BY occurred_at, id), '[]') INTO object_events
+	  FROM (SELECT e.id, e.occurred_at,
+				   jsonb_strip_nulls(jsonb_build_object(
+					'type', 'ObjectEvent',
+					'eventID', coalesce((SELECT i.event_id FROM lottrace.epcis_imported i WHERE i.lottrace_event_id = e.id LIMIT 1),
+										'urn:lottrace:event:' || e.id),
+					'eventTime', lottrace.epcis_time(e.occurred_at),
+					'eventTimeZoneOffset', '+00:00',
+					'action', CASE e.kind WHEN 'initial_pack' THEN 'ADD' ELSE 'OBSERVE' END,
+					'bizStep', CASE e.kind WHEN 'initial_pack' THEN 'commissioning' WHEN 'ship' THEN 'shipping'
+										   WHEN 'receive' THEN 'receiving' WHEN 'first_receive' THEN 'receiving' END,
+					'lottrace:eventKind', e.kind,
+					'bizLocation', CASE WHEN e.location IS NOT NULL THEN jsonb_build_object('id', e.location) END,
+					'destinationList', CASE WHEN e.kind = 'ship' AND e.partner IS NOT NULL
+						THEN jsonb_build_array(jsonb_build_object('type', 'owning_party', 'destination', e.partner)) END,
+					'sourceList', CASE WHEN e.kind IN ('receive', 'first_receive') AND e.partner IS NOT NULL
+						THEN jsonb_build_array(jsonb_build_object('type', 'owning_party', 'source', e.partner)) END,
+					'bizTransactionList', CASE WHEN e.reference IS NOT NULL
+						THEN jsonb_build_array(jsonb_build_object('type', e.reference_type, 'bizTransaction', e.reference)) END,
+					'quantityList', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+											'epcClass', epc_of ->> el.lot_id::text, 'quantity', el.quantity,
+											'uom', el.uom)) ORDER BY el.lot_id)
+									   FROM lottrace.event_lots el
+									  WHERE el.event_id = e.id AND el.lot_id = ANY (lot_ids)))) AS ev
+			  FROM lottrace.events e
+			 WHERE e.kind <> 'transform'
+			   AND EXISTS (SELECT FROM lottrace.event_lots el WHERE el.event_id = e.id AND el.lot_id = ANY (lot_ids))) s;
+
+	-- transformations with inputs and outputs in the subgraph, with their links
+	SELECT coalesce(jsonb_agg(ev ORDER BY occurred_at, id), '[]') INTO transformations
+	  FROM (SELECT e.id, e.occurred_at,
+				   jsonb_strip_nulls(jsonb_build_object(
+					'type', 'TransformationEvent',
+					'eventID', coalesce((SELECT i.event_id FROM lottrace.epcis_imported i WHERE i.lottrace_event_id = e.id LIMIT 1),
+										'urn:lottrace:event:' || e.id),
+					'eventTime', lottrace.epcis_time(e.occurred_at),
+					'eventTimeZoneOffset', '+00:00',
+					'bizStep', 'transforming',
+					'bizLocation', CASE WHEN e.location IS NOT NULL THEN jsonb_build_object('id', e.location) END,
+					'bizTransactionList', CASE WHEN e.reference IS NOT NULL
+						THEN jsonb_build_array(jsonb_build_object('type', e.reference_type, 'bizTransaction', e.reference)) END,
+					'inputQuantityList', sides.inputs,
+					'outputQuantityList', sides.outputs,
+					'lottrace:links', (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+											'parent', epc_of ->> k.parent_id::text, 'child', epc_of ->> k.child_id::text,
+											'quantity', k.quantity, 'uom', k.uom, 'kind', k.kind)) ORDER BY k.id), '[]')
+										 FROM lottrace.links k
+										WHERE k.event_id = e.id AND k.id = ANY (link_ids)))) AS ev
+			  FROM lottrace.events e
+			 CROSS JOIN LATERAL (
+					SELECT jsonb_agg(q.entry ORDER BY q.lot_id) FILTER (WHERE q.role = 'input') AS inputs,
+						   jsonb_agg(q.entry ORDER BY q.lot_id) FILTER (WHERE q.role = 'output') AS outputs
+					  FROM (SELECT el.role, el.lot_id,
+								   jsonb_strip_nulls(jsonb_build_object('epcClass', epc_of ->> el.lot_id::text,
+																		'quantity', el.quantity, 'uom', el.uom)) AS entry
+							  FROM lottrace.event_lots el
+							 WHERE el.event_id = e.id AND el.lot_id = ANY (lot_ids)) q) sides
+			 WHERE e.kind = 'transform' AND sides.inputs IS NOT NULL AND sides.outputs IS NOT NULL) s;
+
+	-- links of the subgraph that no exported transformation carries: one
+	-- links-only TransformationEvent per child lot and time
+	SELECT coalesce(jsonb_agg(ev ORDER BY linked_at, child_id), '[]') INTO link_groups
+	  FROM (SELECT k.child_id, k.linked_at,
+				   jsonb_build_object(
+					'type', 'TransformationEvent',
+					'eventID', 'urn:lottrace:links:' || md5(string_agg(k.id::text, ',' ORDER BY k.id)),
+					'eventTime', lottrace.epcis_time(k.linked_at),
+					'eventTimeZoneOffset', '+00:00',
+					'bizStep', 'transforming',
+					'lottrace:linksOnly', true,
+					'inputQuantityList', jsonb_agg(DISTINCT jsonb_build_object('epcClass', epc_of ->> k.parent_id::text)),
+					'outputQuantityList', jsonb_build_array(jsonb_build_object('epcClass', epc_of ->> k.child_id::text)),
+					'lottrace:links', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+											'parent', epc_of ->> k.parent_id::text, 'child', epc_of ->> k.child_id::text,
+											'quantity', k.quantity, 'uom', k.uom, 'kind', k.kind)) ORDER BY k.id)) AS ev
+			  FROM lottrace.links k
+			 WHERE k.id = ANY (link_ids)
+			   AND NOT EXISTS (SELECT FROM lottrace.events e
+								WHERE e.id = k.event_id AND e.kind = 'transform'
+								  AND EXISTS (SELECT FROM lottrace.event_lots el
+											   WHERE el.event_id = e.id AND el.role = 'input' AND el.lot_id = ANY (lot_ids))
+								  AND EXISTS (SELECT FROM lottrace.event_lots el
+											   WHERE el.event_id = e.id AND el.role = 'output' AND el.lot_id = ANY (lot_ids)))
+			 GROUP BY k.child_id, k.linked_at) s;
+
+	RETURN jsonb_build_object(
+		'@context', jsonb_build_array('https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
+									  jsonb_build_object('lottrace', 'urn:lottrace:ns:')),
+		'type', 'EPCISDocument',
+		'schemaVersion', '2.0',
+		'creationDate', lottrace.epcis_time(now()),
+		'epcisHeader', jsonb_build_object('epcisMasterData', jsonb_build_object('vocabularyList', jsonb_build_array(
+			jsonb_build_object('type', 'urn:epcglobal:epcis:vtype:EPCClass', 'vocabularyElementList', master)))),
+		'epcisBody', jsonb_build_object('eventList', object_events || transformations || link_groups));
+END
+$$;
+COMMENT ON FUNCTION lottrace.epcis_export(bigint[], text) IS
+	'the traced subgraph as a GS1 EPCIS 2.0 JSON document (lots as Digital Link URIs) that epcis_import reads back';
