@@ -13,6 +13,8 @@
 
 #include "utils/date.h"
 
+#include "compat.h"
+
 #define GS1_MAX_AI_LENGTH		4
 #define GS1_MAX_COMPONENTS		5
 #define GS1_MAX_LINTERS			3
@@ -172,7 +174,7 @@ extern void gs1_fail_detail(Gs1Error *err, const char *fmt,...) pg_attribute_pri
 extern void gs1_fail_hint(Gs1Error *err, const char *fmt,...) pg_attribute_printf(2, 3);
 
 /* ereport(ERROR), SQLSTATE 22P02: "invalid <subject>: <message>". */
-extern void gs1_raise(const Gs1Error *err, const char *subject) pg_attribute_noreturn();
+pg_noreturn extern void gs1_raise(const Gs1Error *err, const char *subject);
 
 typedef enum Gs1Form
 {

@@ -319,7 +319,8 @@ lgtin_urn(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
 }
 
-pg_attribute_noreturn()
+pg_noreturn static void lgtin_error(const char *urn, const char *fmt,...) pg_attribute_printf(2, 3);
+
 static void
 lgtin_error(const char *urn, const char *fmt,...)
 {
