@@ -1,6 +1,6 @@
 # LottraceData: a database of every kind of lottrace row, and what of it
 # must survive a copy of the cluster, for the TAP tests that move a database
-# (012_dump_restore.pl: pg_dump and pg_restore; 013_pg_upgrade.pl: pg_upgrade).
+# (012_dump_restore.pl: pg_dump and pg_restore; 025_pg_upgrade.pl: pg_upgrade).
 package LottraceData;
 
 use strict;
@@ -72,7 +72,7 @@ sub contents
 		"SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'lottrace' ORDER BY 1");
 	$contents{indexes} = $node->safe_psql($db,
 		"SELECT indexrelid::regclass, pg_get_indexdef(indexrelid), indisvalid FROM pg_index
-		  WHERE indrelid = 'lottrace.links'::regclass ORDER BY 1::text");
+		  WHERE indrelid = 'lottrace.links'::regclass ORDER BY indexrelid::regclass::text");
 	$contents{traces} = $node->safe_psql($db,
 		"$settings SELECT r, t::text FROM generate_series(1, 3000, 37) r, lottrace.trace_forward(r) t
 		 UNION ALL
