@@ -44,7 +44,7 @@ prefix=$cache/postgresql-$version-${sum:0:12}
 stamp=$prefix/.lottrace-build-complete
 
 if [ ! -f "$stamp" ]; then
-	mkdir -p "$cache"
+	mkdir -p "$cache" || { echo "build-pg.sh: cannot create $cache: point LOTTRACE_CACHE at a writable directory" >&2; exit 2; }
 	# Two checkouts may ask for the same build at once: one builds, the
 	# other waits and then finds the stamp.
 	exec 8>"$cache/postgresql-$version.build.lock"
