@@ -66,3 +66,24 @@ CREATE OPERATOR lottrace.!~~* (
 	LEFTARG = lottrace.lot, RIGHTARG = text, FUNCTION = lottrace.lot_not_ilike,
 	NEGATOR = OPERATOR(lottrace.~~*), RESTRICT = matchingsel, JOIN = matchingjoinsel
 );
+
+-- min and max in natural order; without them max(code) would not resolve
+-- (with an implicit cast to text it took the text maximum: 'L9', not 'L10').
+CREATE FUNCTION lottrace.lot_smaller(lottrace.lot, lottrace.lot) RETURNS lottrace.lot
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot_smaller(lottrace.lot, lottrace.lot) IS
+	'the smaller of two lot codes in natural order (support of min)';
+CREATE FUNCTION lottrace.lot_larger(lottrace.lot, lottrace.lot) RETURNS lottrace.lot
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot_larger(lottrace.lot, lottrace.lot) IS
+	'the larger of two lot codes in natural order (support of max)';
+CREATE AGGREGATE lottrace.min(lottrace.lot) (
+	SFUNC = lottrace.lot_smaller, STYPE = lottrace.lot,
+	COMBINEFUNC = lottrace.lot_smaller, SORTOP = OPERATOR(lottrace.<), PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE lottrace.min(lottrace.lot) IS 'the first lot code in natural order';
+CREATE AGGREGATE lottrace.max(lottrace.lot) (
+	SFUNC = lottrace.lot_larger, STYPE = lottrace.lot,
+	COMBINEFUNC = lottrace.lot_larger, SORTOP = OPERATOR(lottrace.>), PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE lottrace.max(lottrace.lot) IS 'the last lot code in natural order';
