@@ -97,7 +97,7 @@ sub contents
 		recall_scope_changes => "SELECT s::text FROM lottrace.recall_scope_changes s",
 		allocate => "SELECT a::text FROM lottrace.allocate('item-5', 40) a",
 		fsma204 => "SELECT f::text FROM lottrace.fsma204_sortable('2024-01-01', '2024-12-31') f",
-		epcis => "SELECT (lottrace.epcis_export(ARRAY[(SELECT id FROM lottrace.lots WHERE code = 'FL-1')])
+		epcis => "SELECT (lottrace.epcis_export(ARRAY[(SELECT id FROM lottrace.lots WHERE code OPERATOR(lottrace.=) 'FL-1')])
 					- 'creationDate')::text",
 		lot_id => "SELECT lottrace.lot_id('item-3', 'L3')",
 		lot_next => "SELECT lottrace.lot_next('YYMMDD-NNN', '2024-03-05')");
