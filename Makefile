@@ -14,6 +14,7 @@ OBJS = \
 	src/check_character.o \
 	src/lot_io.o \
 	src/lot_compare.o \
+	src/lot_text.o \
 	src/lot_template.o \
 	src/lot_template_funcs.o \
 	src/lot_next.o \
