@@ -20,10 +20,10 @@
 #include "gs1.h"
 #include "lot.h"
 
-PG_FUNCTION_INFO_V1(gs1_element_string);
-PG_FUNCTION_INFO_V1(gs1_digital_link);
-PG_FUNCTION_INFO_V1(lgtin_urn);
-PG_FUNCTION_INFO_V1(lgtin_parse);
+PG_FUNCTION_INFO_V1(lottrace_gs1_element_string);
+PG_FUNCTION_INFO_V1(lottrace_gs1_digital_link);
+PG_FUNCTION_INFO_V1(lottrace_lgtin_urn);
+PG_FUNCTION_INFO_V1(lottrace_lgtin_parse);
 
 #define LGTIN_PREFIX "urn:epc:class:lgtin:"
 #define MIN_COMPANY_PREFIX_LENGTH 6
@@ -118,7 +118,7 @@ append_bracketed_value(StringInfo buf, const char *value, int len)
  * fixed-length AIs first as GS1 recommends.
  */
 Datum
-gs1_element_string(PG_FUNCTION_ARGS)
+lottrace_gs1_element_string(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	StringInfoData buf;
@@ -220,7 +220,7 @@ append_base(StringInfo buf, text *base)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid Digital Link base URI \"%s\": %s",
-						text_to_cstring(base), reason)));
+						gs1_echo(VARDATA_ANY(base), VARSIZE_ANY_EXHDR(base)), reason)));
 	appendBinaryStringInfo(buf, p, len);
 }
 
@@ -229,7 +229,7 @@ append_base(StringInfo buf, text *base)
  * {base}/01/{gtin}[/10/{lot}][/21/{serial}][?17={yymmdd}]
  */
 Datum
-gs1_digital_link(PG_FUNCTION_ARGS)
+lottrace_gs1_digital_link(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	StringInfoData buf;
@@ -282,7 +282,7 @@ epc_escaped(unsigned char c)
  * urn:epc:class:lgtin:{company prefix}.{indicator}{item reference}.{lot}
  */
 Datum
-lgtin_urn(PG_FUNCTION_ARGS)
+lottrace_lgtin_urn(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	text	   *lot = PG_GETARG_LOT_PP(1);
@@ -331,13 +331,13 @@ lgtin_error(const char *urn, const char *fmt,...)
 	va_end(args);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid LGTIN URN \"%s\": %s", urn, reason),
+			 errmsg("invalid LGTIN URN \"%s\": %s", gs1_echo(urn, strlen(urn)), reason),
 			 errhint("An LGTIN URN looks like urn:epc:class:lgtin:0614141.077777.987.")));
 }
 
 /* lgtin_parse(urn) → (gtin text, lot lot) */
 Datum
-lgtin_parse(PG_FUNCTION_ARGS)
+lottrace_lgtin_parse(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	char	   *urn = text_to_cstring(arg);

@@ -17,12 +17,12 @@
 #include "gs1.h"
 #include "lot.h"
 
-PG_FUNCTION_INFO_V1(gs1_parse);
-PG_FUNCTION_INFO_V1(gs1_decode);
-PG_FUNCTION_INFO_V1(gs1_decode_at);
-PG_FUNCTION_INFO_V1(gs1_valid);
-PG_FUNCTION_INFO_V1(gtin_valid);
-PG_FUNCTION_INFO_V1(gtin_normalize);
+PG_FUNCTION_INFO_V1(lottrace_gs1_parse);
+PG_FUNCTION_INFO_V1(lottrace_gs1_decode);
+PG_FUNCTION_INFO_V1(lottrace_gs1_decode_at);
+PG_FUNCTION_INFO_V1(lottrace_gs1_valid);
+PG_FUNCTION_INFO_V1(lottrace_gtin_valid);
+PG_FUNCTION_INFO_V1(lottrace_gtin_normalize);
 
 /* lottrace.gs1_data, in column order */
 enum
@@ -82,7 +82,7 @@ elements_to_jsonb(const Gs1Message *msg)
 }
 
 Datum
-gs1_parse(PG_FUNCTION_ARGS)
+lottrace_gs1_parse(PG_FUNCTION_ARGS)
 {
 	text	   *data = PG_GETARG_TEXT_PP(0);
 	Gs1Message *msg = palloc(sizeof(Gs1Message));
@@ -92,7 +92,7 @@ gs1_parse(PG_FUNCTION_ARGS)
 }
 
 Datum
-gs1_valid(PG_FUNCTION_ARGS)
+lottrace_gs1_valid(PG_FUNCTION_ARGS)
 {
 	text	   *data = PG_GETARG_TEXT_PP(0);
 	Gs1Message *msg = palloc(sizeof(Gs1Message));
@@ -266,14 +266,14 @@ year_of(DateADT date)
 
 /* gs1_decode(data text): two-digit years seen from today */
 Datum
-gs1_decode(PG_FUNCTION_ARGS)
+lottrace_gs1_decode(PG_FUNCTION_ARGS)
 {
 	return decode(fcinfo, PG_GETARG_TEXT_PP(0), year_of(GetSQLCurrentDate()));
 }
 
 /* gs1_decode(data text, reference date): seen from the given date */
 Datum
-gs1_decode_at(PG_FUNCTION_ARGS)
+lottrace_gs1_decode_at(PG_FUNCTION_ARGS)
 {
 	DateADT		reference = PG_GETARG_DATEADT(1);
 
@@ -299,7 +299,7 @@ gs1_normalize_gtin_text(text *gtin, char *gtin14, Gs1Error *err)
 }
 
 Datum
-gtin_valid(PG_FUNCTION_ARGS)
+lottrace_gtin_valid(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	Gs1Error	err;
@@ -308,7 +308,7 @@ gtin_valid(PG_FUNCTION_ARGS)
 }
 
 Datum
-gtin_normalize(PG_FUNCTION_ARGS)
+lottrace_gtin_normalize(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	Gs1Error	err;
