@@ -89,42 +89,8 @@ CREATE AGGREGATE lottrace.max(lottrace.lot) (
 COMMENT ON AGGREGATE lottrace.max(lottrace.lot) IS 'the last lot code in natural order';
 
 --------------------------------------------------------------------------
--- GS1: C entry points renamed lottrace_<function>; gs1_lint
+-- GS1: gs1_lint
 --------------------------------------------------------------------------
-
-CREATE OR REPLACE FUNCTION lottrace.gs1_parse(data text) RETURNS jsonb
-	AS 'MODULE_PATHNAME', 'lottrace_gs1_parse' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION lottrace.gs1_decode(data text) RETURNS lottrace.gs1_data
-	AS 'MODULE_PATHNAME', 'lottrace_gs1_decode' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION lottrace.gs1_decode(data text, reference date) RETURNS lottrace.gs1_data
-	AS 'MODULE_PATHNAME', 'lottrace_gs1_decode_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION lottrace.gs1_valid(data text) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'lottrace_gs1_valid' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION lottrace.gtin_valid(gtin text) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'lottrace_gtin_valid' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION lottrace.gtin_normalize(gtin text) RETURNS text
-	AS 'MODULE_PATHNAME', 'lottrace_gtin_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION lottrace.gs1_element_string(
-	gtin text,
-	lot lottrace.lot DEFAULT NULL,
-	expiry date DEFAULT NULL,
-	serial text DEFAULT NULL)
-	RETURNS text
-	AS 'MODULE_PATHNAME', 'lottrace_gs1_element_string' LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION lottrace.gs1_digital_link(
-	gtin text,
-	lot lottrace.lot DEFAULT NULL,
-	serial text DEFAULT NULL,
-	expiry date DEFAULT NULL,
-	base text DEFAULT 'https://id.gs1.org')
-	RETURNS text
-	AS 'MODULE_PATHNAME', 'lottrace_gs1_digital_link' LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION lottrace.lgtin_urn(gtin text, lot lottrace.lot, company_prefix_length integer)
-	RETURNS text
-	AS 'MODULE_PATHNAME', 'lottrace_lgtin_urn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION lottrace.lgtin_parse(urn text, OUT gtin text, OUT lot lottrace.lot)
-	RETURNS record
-	AS 'MODULE_PATHNAME', 'lottrace_lgtin_parse' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION lottrace.gs1_lint(data text)
 	RETURNS TABLE ("position" integer, ai text, problem text, message text, alternative text)

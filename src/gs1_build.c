@@ -20,10 +20,16 @@
 #include "gs1.h"
 #include "lot.h"
 
-PG_FUNCTION_INFO_V1(lottrace_gs1_element_string);
-PG_FUNCTION_INFO_V1(lottrace_gs1_digital_link);
-PG_FUNCTION_INFO_V1(lottrace_lgtin_urn);
-PG_FUNCTION_INFO_V1(lottrace_lgtin_parse);
+/*
+ * The entry points keep the names of their SQL functions, as the released
+ * 0.1.0 install script links them (AS 'MODULE_PATHNAME'): CREATE EXTENSION
+ * lottrace VERSION '0.1.0', and an installation not yet updated, look them
+ * up by those names in this library.
+ */
+PG_FUNCTION_INFO_V1(gs1_element_string);
+PG_FUNCTION_INFO_V1(gs1_digital_link);
+PG_FUNCTION_INFO_V1(lgtin_urn);
+PG_FUNCTION_INFO_V1(lgtin_parse);
 
 #define LGTIN_PREFIX "urn:epc:class:lgtin:"
 #define MIN_COMPANY_PREFIX_LENGTH 6
@@ -118,7 +124,7 @@ append_bracketed_value(StringInfo buf, const char *value, int len)
  * fixed-length AIs first as GS1 recommends.
  */
 Datum
-lottrace_gs1_element_string(PG_FUNCTION_ARGS)
+gs1_element_string(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	StringInfoData buf;
@@ -229,7 +235,7 @@ append_base(StringInfo buf, text *base)
  * {base}/01/{gtin}[/10/{lot}][/21/{serial}][?17={yymmdd}]
  */
 Datum
-lottrace_gs1_digital_link(PG_FUNCTION_ARGS)
+gs1_digital_link(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	StringInfoData buf;
@@ -282,7 +288,7 @@ epc_escaped(unsigned char c)
  * urn:epc:class:lgtin:{company prefix}.{indicator}{item reference}.{lot}
  */
 Datum
-lottrace_lgtin_urn(PG_FUNCTION_ARGS)
+lgtin_urn(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	text	   *lot = PG_GETARG_LOT_PP(1);
@@ -337,7 +343,7 @@ lgtin_error(const char *urn, const char *fmt,...)
 
 /* lgtin_parse(urn) → (gtin text, lot lot) */
 Datum
-lottrace_lgtin_parse(PG_FUNCTION_ARGS)
+lgtin_parse(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	char	   *urn = text_to_cstring(arg);

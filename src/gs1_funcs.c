@@ -17,12 +17,18 @@
 #include "gs1.h"
 #include "lot.h"
 
-PG_FUNCTION_INFO_V1(lottrace_gs1_parse);
-PG_FUNCTION_INFO_V1(lottrace_gs1_decode);
-PG_FUNCTION_INFO_V1(lottrace_gs1_decode_at);
-PG_FUNCTION_INFO_V1(lottrace_gs1_valid);
-PG_FUNCTION_INFO_V1(lottrace_gtin_valid);
-PG_FUNCTION_INFO_V1(lottrace_gtin_normalize);
+/*
+ * The entry points keep the names of their SQL functions, as the released
+ * 0.1.0 install script links them (AS 'MODULE_PATHNAME'): CREATE EXTENSION
+ * lottrace VERSION '0.1.0', and an installation not yet updated, look them
+ * up by those names in this library.
+ */
+PG_FUNCTION_INFO_V1(gs1_parse);
+PG_FUNCTION_INFO_V1(gs1_decode);
+PG_FUNCTION_INFO_V1(gs1_decode_at);
+PG_FUNCTION_INFO_V1(gs1_valid);
+PG_FUNCTION_INFO_V1(gtin_valid);
+PG_FUNCTION_INFO_V1(gtin_normalize);
 
 /* lottrace.gs1_data, in column order */
 enum
@@ -82,7 +88,7 @@ elements_to_jsonb(const Gs1Message *msg)
 }
 
 Datum
-lottrace_gs1_parse(PG_FUNCTION_ARGS)
+gs1_parse(PG_FUNCTION_ARGS)
 {
 	text	   *data = PG_GETARG_TEXT_PP(0);
 	Gs1Message *msg = palloc(sizeof(Gs1Message));
@@ -92,7 +98,7 @@ lottrace_gs1_parse(PG_FUNCTION_ARGS)
 }
 
 Datum
-lottrace_gs1_valid(PG_FUNCTION_ARGS)
+gs1_valid(PG_FUNCTION_ARGS)
 {
 	text	   *data = PG_GETARG_TEXT_PP(0);
 	Gs1Message *msg = palloc(sizeof(Gs1Message));
@@ -266,14 +272,14 @@ year_of(DateADT date)
 
 /* gs1_decode(data text): two-digit years seen from today */
 Datum
-lottrace_gs1_decode(PG_FUNCTION_ARGS)
+gs1_decode(PG_FUNCTION_ARGS)
 {
 	return decode(fcinfo, PG_GETARG_TEXT_PP(0), year_of(GetSQLCurrentDate()));
 }
 
 /* gs1_decode(data text, reference date): seen from the given date */
 Datum
-lottrace_gs1_decode_at(PG_FUNCTION_ARGS)
+gs1_decode_at(PG_FUNCTION_ARGS)
 {
 	DateADT		reference = PG_GETARG_DATEADT(1);
 
@@ -299,7 +305,7 @@ gs1_normalize_gtin_text(text *gtin, char *gtin14, Gs1Error *err)
 }
 
 Datum
-lottrace_gtin_valid(PG_FUNCTION_ARGS)
+gtin_valid(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	Gs1Error	err;
@@ -308,7 +314,7 @@ lottrace_gtin_valid(PG_FUNCTION_ARGS)
 }
 
 Datum
-lottrace_gtin_normalize(PG_FUNCTION_ARGS)
+gtin_normalize(PG_FUNCTION_ARGS)
 {
 	char		gtin14[GTIN_LENGTH + 1];
 	Gs1Error	err;
