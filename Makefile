@@ -34,6 +34,7 @@ OBJS = \
 	src/trace_funcs.o \
 	src/trace_dot.o \
 	src/genealogy_info.o \
+	src/drop_guard.o \
 	src/lottrace.o
 
 # The SQL source, one file per feature; the install script of the current
