@@ -24,6 +24,7 @@ OBJS = \
 	src/gs1_parse.o \
 	src/gs1_funcs.o \
 	src/gs1_build.o \
+	src/gs1_lint.o \
 	src/genealogy.o \
 	src/genealogy_btree.o \
 	src/lotset.o \

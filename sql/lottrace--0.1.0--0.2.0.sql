@@ -310,3 +310,13 @@ CREATE EVENT TRIGGER lottrace_drop_guard ON ddl_command_start
 ALTER EVENT TRIGGER lottrace_drop_guard ENABLE ALWAYS;
 COMMENT ON EVENT TRIGGER lottrace_drop_guard IS
 	'lottrace: refuses DROP EXTENSION lottrace while its tables hold data (see lottrace.allow_drop_with_data)';
+
+--------------------------------------------------------------------------
+-- GS1: gs1_lint
+--------------------------------------------------------------------------
+
+CREATE FUNCTION lottrace.gs1_lint(data text)
+	RETURNS TABLE ("position" integer, ai text, problem text, message text, alternative text)
+	AS 'MODULE_PATHNAME', 'lottrace_gs1_lint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION lottrace.gs1_lint(text) IS
+	'suspicious places in valid raw GS1 data (a group separator probably lost, or written as text) with the other reading; raises like gs1_parse on invalid data';
