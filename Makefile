@@ -25,6 +25,7 @@ OBJS = \
 	src/gs1_build.o \
 	src/genealogy.o \
 	src/genealogy_btree.o \
+	src/genealogy_shape.o \
 	src/lotset.o \
 	src/spool.o \
 	src/trace_bfs.o \

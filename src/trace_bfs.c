@@ -36,9 +36,9 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
-#include "genealogy.h"
 #include "lotset.h"
 #include "spool.h"
+#include "trace.h"
 
 /*
  * A piece of the frontier being handed out (TracePiece), with what finding
@@ -106,63 +106,49 @@ typedef struct LevelCollector
 	bool		list;			/* candidates go to the lists */
 } LevelCollector;
 
-static int
-int64_cmp(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
-int64
-trace_sort_unique(int64 *ids, int64 n)
-{
-	int64		out = 0;
-
-	if (n < 2)
-		return n;
-	qsort(ids, n, sizeof(int64), int64_cmp);
-	for (int64 i = 0; i < n; i++)
-		if (out == 0 || ids[out - 1] != ids[i])
-			ids[out++] = ids[i];
-	return out;
-}
-
 Size
 trace_memory_limit(void)
 {
 	return (Size) work_mem * 1024;
 }
 
-int64 *
+/*
+ * The elements go straight from the array into a set, which sorts and
+ * removes duplicates as it goes (no copy, no sort of an array as long as
+ * the argument), checking for interrupts every ROOTS_PER_CHECK of them: an
+ * array of millions of roots is cancellable from the start.
+ */
+#define ROOTS_PER_CHECK 65536
+
+LotSet *
 trace_roots_from_array(ArrayType *roots, int64 *nroots)
 {
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	int64	   *ids;
+	int			n = ArrayGetNItems(ARR_NDIM(roots), ARR_DIMS(roots));
+	const int64 *elems = (const int64 *) ARR_DATA_PTR(roots);
+	LotSet	   *set = lotset_create_in(CurrentMemoryContext, (uint32) Min(n, 1 << 20));
+	int64		count = 0;
 
 	if (ARR_ELEMTYPE(roots) != INT8OID)
 		elog(ERROR, "roots must be a bigint array");
-	deconstruct_array(roots, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-					  &elems, &nulls, &n);
-	ids = palloc(Max(n, 1) * sizeof(int64));
+	/* an int8 array without nulls is its elements, one after another */
+	if (array_contains_nulls(roots))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("root lot ids must not be null")));
 	for (int i = 0; i < n; i++)
 	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("root lot ids must not be null")));
-		ids[i] = DatumGetInt64(elems[i]);
+		if ((i % ROOTS_PER_CHECK) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (lotset_add(set, elems[i]))
+			count++;
 	}
-	*nroots = trace_sort_unique(ids, n);
-	return ids;
+	*nroots = count;
+	return set;
 }
 
 TraceSide *
 trace_side_create(GenealogyStore *store, TraceDirection direction,
-				  const int64 *roots, int64 nroots)
+				  LotSet *roots, int64 nroots)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace trace",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -177,10 +163,21 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	side->memory_limit = trace_memory_limit();
 	side->visited = lotset_create_in(cxt, (uint32) Min(nroots * 16, 1 << 20));
 	side->frontier = lotset_create_in(side->level_cxt[0], (uint32) Min(nroots, 1 << 20));
-	for (int64 i = 0; i < nroots; i++)
 	{
-		lotset_add(side->visited, roots[i]);
-		lotset_add(side->frontier, roots[i]);
+		LotSetWalk	walk;
+		uint64		word;
+		uint64		bits;
+		int64		words = 0;
+
+		lotset_walk_begin(roots, &walk, PG_INT64_MIN);
+		while (lotset_walk_next_word(&walk, &word, &bits))
+		{
+			if ((++words % (ROOTS_PER_CHECK / 64)) == 0)
+				CHECK_FOR_INTERRUPTS();
+			lotset_add_word(side->visited, word, bits);
+			lotset_add_word(side->frontier, word, bits);
+		}
+		lotset_walk_end(&walk);
 	}
 	side->nfrontier = nroots;
 	side->reached = nroots;
@@ -327,7 +324,7 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 	MemoryContextReset(next_cxt);
 	spool_reset(&side->lots);
 	spool_reset(&side->runs);
-	method = genealogy_choose_method(side->store, side->nfrontier, details);
+	method = genealogy_choose_method(side->store, side->direction, side->nfrontier, details);
 	c.side = side;
 	/* a big level lies where the lots reached do */
 	if ((uint64) side->nfrontier * 16 >= side->visited->flat_words && side->visited->flat_words > 0)
@@ -654,7 +651,7 @@ walk_link(void *arg, const GenealogyLink *link)
 }
 
 int64
-trace_walk(GenealogyStore *store, TraceWay way, const int64 *roots, int64 nroots,
+trace_walk(GenealogyStore *store, TraceWay way, LotSet *roots, int64 nroots,
 		   int32 max_depth, TraceLinkCallback on_link, TraceLotsCallback on_lots, void *arg)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace links",

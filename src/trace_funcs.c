@@ -17,7 +17,8 @@
 #include "utils/tuplestore.h"
 
 #include "compat.h"
-#include "genealogy.h"
+#include "lotset.h"
+#include "trace.h"
 
 PG_FUNCTION_INFO_V1(trace_forward_one);
 PG_FUNCTION_INFO_V1(trace_forward_many);
@@ -42,7 +43,7 @@ trace_max_depth_arg(FunctionCallInfo fcinfo, int argno)
 	return max_depth;
 }
 
-int64 *
+LotSet *
 trace_roots_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots)
 {
 	if (PG_ARGISNULL(argno))
@@ -52,16 +53,16 @@ trace_roots_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots)
 	return trace_roots_from_array(PG_GETARG_ARRAYTYPE_P(argno), nroots);
 }
 
-static int64 *
+static LotSet *
 trace_root_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots)
 {
-	int64	   *root = palloc(sizeof(int64));
+	LotSet	   *root = lotset_create_in(CurrentMemoryContext, 1);
 
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("root lot id must not be null")));
-	*root = PG_GETARG_INT64(argno);
+	lotset_add(root, PG_GETARG_INT64(argno));
 	*nroots = 1;
 	return root;
 }
@@ -169,7 +170,7 @@ put_frontier(LotRowWriter *w, TraceSide *side)
 
 static Datum
 trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection direction,
-		   int64 *roots, int64 nroots)
+		   LotSet *roots, int64 nroots)
 {
 	int32		max_depth = trace_max_depth_arg(fcinfo, 1);
 	ReturnSetInfo *rsinfo;
@@ -181,9 +182,10 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	lot_rows_begin(&rows, rsinfo);
 
-	store = genealogy_open(function, false);
+	store = genealogy_open(function, false,
+						   direction == TRACE_FORWARD ? TRACE_WAY_FORWARD : TRACE_WAY_BACKWARD);
 	genealogy_stats_begin(store, nroots);
-	genealogy_check_lots_exist(store, roots, nroots);
+	genealogy_check_lots_exist(store, roots);
 	side = trace_side_create(store, direction, roots, nroots);
 	trace_side_stream(side, put_row, &rows);
 	put_frontier(&rows, side);
@@ -204,7 +206,7 @@ Datum
 trace_forward_one(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_root_arg(fcinfo, 0, &nroots);
+	LotSet	   *roots = trace_root_arg(fcinfo, 0, &nroots);
 
 	return trace_lots(fcinfo, "trace_forward", TRACE_FORWARD, roots, nroots);
 }
@@ -214,7 +216,7 @@ Datum
 trace_forward_many(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
+	LotSet	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
 
 	return trace_lots(fcinfo, "trace_forward", TRACE_FORWARD, roots, nroots);
 }
@@ -224,7 +226,7 @@ Datum
 trace_backward_one(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_root_arg(fcinfo, 0, &nroots);
+	LotSet	   *roots = trace_root_arg(fcinfo, 0, &nroots);
 
 	return trace_lots(fcinfo, "trace_backward", TRACE_BACKWARD, roots, nroots);
 }
@@ -234,7 +236,7 @@ Datum
 trace_backward_many(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
+	LotSet	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
 
 	return trace_lots(fcinfo, "trace_backward", TRACE_BACKWARD, roots, nroots);
 }
@@ -264,7 +266,7 @@ Datum
 trace_edges(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
+	LotSet	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
 	TraceWay	way = trace_direction_arg(fcinfo, 1);
 	int32		max_depth = trace_max_depth_arg(fcinfo, 2);
 	ReturnSetInfo *rsinfo;
@@ -274,9 +276,9 @@ trace_edges(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	store = genealogy_open("trace_edges", true);
+	store = genealogy_open("trace_edges", true, way);
 	genealogy_stats_begin(store, nroots);
-	genealogy_check_lots_exist(store, roots, nroots);
+	genealogy_check_lots_exist(store, roots);
 	reached = trace_walk(store, way, roots, nroots, max_depth, put_link, NULL, rsinfo);
 	genealogy_stats_end(store, reached);
 	genealogy_close(store);
@@ -289,13 +291,15 @@ is_descendant(PG_FUNCTION_ARGS)
 {
 	int64		lot = PG_GETARG_INT64(0);
 	int64		ancestor = PG_GETARG_INT64(1);
-	int64		ids[2] = {Min(lot, ancestor), Max(lot, ancestor)};
+	LotSet	   *ids = lotset_create_in(CurrentMemoryContext, 2);
 	GenealogyStore *store;
 	bool		result;
 
-	store = genealogy_open("is_descendant", false);
+	lotset_add(ids, lot);
+	lotset_add(ids, ancestor);
+	store = genealogy_open("is_descendant", false, TRACE_WAY_BOTH);
 	genealogy_stats_begin(store, 2);
-	genealogy_check_lots_exist(store, ids, lot == ancestor ? 1 : 2);
+	genealogy_check_lots_exist(store, ids);
 	result = trace_is_descendant(store, lot, ancestor);
 	genealogy_close(store);
 	PG_RETURN_BOOL(result);

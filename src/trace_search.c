@@ -25,8 +25,8 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#include "genealogy.h"
 #include "lotset.h"
+#include "trace.h"
 
 #define SEARCH_MIN_TURN 64
 
@@ -140,7 +140,7 @@ search_turn(GenealogyStore *store, SearchSide *self, SearchSide *other, int64 bu
 		if (budget <= 0)
 			return true;
 
-		method = genealogy_choose_method(store, self->nqueue, false);
+		method = genealogy_choose_method(store, self->direction, self->nqueue, false);
 		turn->self = self;
 		turn->other = other;
 		turn->budgeted = (method == LINK_READ_INDEX);
