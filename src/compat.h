@@ -67,4 +67,12 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 #define BTPageGetOpaque(page) ((BTPageOpaque) PageGetSpecialPointer(page))
 #endif
 
+/*
+ * qsort_interruptible (a sort that checks for interrupts) arrived in 15;
+ * before, sorts of a lot set's scattered words cannot be cancelled.
+ */
+#if PG_VERSION_NUM < 150000
+#define qsort_interruptible(base, nel, elsize, cmp, arg) qsort_arg(base, nel, elsize, cmp, arg)
+#endif
+
 #endif							/* LOTTRACE_COMPAT_H */

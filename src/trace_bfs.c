@@ -370,9 +370,15 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 		uint64		word;
 		uint64		bits;
 
+		int64		words = 0;
+
 		lotset_walk_begin(c.level, &walk, PG_INT64_MIN);
 		while (lotset_walk_next_word(&walk, &word, &bits))
+		{
+			if ((++words & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			lotset_add_word(side->visited, word, bits);
+		}
 		lotset_walk_end(&walk);
 	}
 
@@ -464,6 +470,8 @@ piece_capacity(TraceSide *side, int64 *maxlots, int64 *maxwords)
 	{
 		int64		n = pg_popcount64(bits);
 
+		if ((nwords & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (nwords > 0 && (Size) (nlots + n) * sizeof(int64) + (Size) (nwords + 1) * 40 > left)
 			break;
 		nlots += n;
@@ -484,6 +492,8 @@ piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxwords)
 	p->out.nwords = 0;
 	while (p->out.nwords < maxwords && lotset_walk_next_word(&side->walk, &word, &bits))
 	{
+		if ((p->out.nwords & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
 		p->words[p->out.nwords] = word;
 		p->bits[p->out.nwords] = bits;
 		p->ranks[p->out.nwords] = p->out.nlots;
@@ -513,7 +523,11 @@ piece_index_words(TraceSide *side, FrontierPiece *p)
 	}
 	memset(p->slots, 0xff, span * sizeof(int32));
 	for (int64 i = 0; i < p->out.nwords; i++)
+	{
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
 		p->slots[p->words[i] - p->words[0]] = (int32) i;
+	}
 }
 
 /* where the lot is in the piece, -1 if it is not */
@@ -558,7 +572,11 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 	uint64		length;
 
 	for (int64 i = 0; i < p->out.nlots; i++)
+	{
+		if ((i & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
 		p->vias[i] = PG_INT64_MAX;
+	}
 	piece_index_words(side, p);
 	spool_rewind(&side->lots);
 	spool_rewind(&side->runs);
@@ -571,6 +589,9 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 			int64		lot;
 			int64		rank;
 
+			/* a run may be a popular lot's millions of children */
+			if ((j & 65535) == 65535)
+				CHECK_FOR_INTERRUPTS();
 			if (!get_lot(side, &lot))
 				elog(ERROR, "list of lots of a trace level ended early");
 			rank = piece_rank(p, lot);
