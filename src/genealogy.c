@@ -33,7 +33,7 @@
  *			policies.
  *
  * The choice is made per level from the table's statistics (see
- * genealogy_choose_method); genealogy_info() shows what each level did.
+ * lottrace_genealogy_choose_method); genealogy_info() shows what each level did.
  */
 #include "postgres.h"
 
@@ -88,7 +88,7 @@
 /* keys handed to the readers at a time (128 kB) */
 #define KEY_CHUNK			16384
 
-const char *const genealogy_index_names[2] = {"links_parent_idx", "links_child_idx"};
+const char *const lottrace_genealogy_index_names[2] = {"links_parent_idx", "links_child_idx"};
 static const char *const near_columns[2] = {"parent_id", "child_id"};
 
 struct GenealogyStore
@@ -161,7 +161,7 @@ static const struct config_enum_entry trace_method_options[] = {
 static int	trace_method = TRACE_METHOD_AUTO;
 
 void
-genealogy_init(void)
+lottrace_genealogy_init(void)
 {
 	DefineCustomEnumVariable("lottrace.trace_method",
 							 "How traces read the links of each level.",
@@ -196,7 +196,7 @@ check_select(Relation rel, const char *const *columns, int ncolumns)
 
 /*
  * A column of links the readers read: an error (55000) when its type is
- * not what they take it for (genealogy_links_column_problem).
+ * not what they take it for (lottrace_genealogy_links_column_problem).
  */
 static AttrNumber
 links_column(GenealogyStore *store, const char *name)
@@ -207,7 +207,7 @@ links_column(GenealogyStore *store, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of lottrace.links does not exist", name)));
-	problem = genealogy_links_column_problem(store->links, name);
+	problem = lottrace_genealogy_links_column_problem(store->links, name);
 	if (problem)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -228,7 +228,7 @@ links_column(GenealogyStore *store, const char *name)
 static void
 open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 {
-	const char *name = genealogy_index_names[direction];
+	const char *name = lottrace_genealogy_index_names[direction];
 	Oid			indexoid = get_relname_relid(name, RelationGetNamespace(store->links));
 	Relation	index;
 	const char *problem;
@@ -240,8 +240,8 @@ open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id);",
 						 name, near_columns[direction], near_columns[1 - direction])));
 	index = index_open(indexoid, AccessShareLock);
-	problem = genealogy_index_problem(store->links, index, direction,
-									  &store->index_far[direction], &store->index_id[direction]);
+	problem = lottrace_genealogy_index_problem(store->links, index, direction,
+											   &store->index_far[direction], &store->index_id[direction]);
 	if (problem)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -250,7 +250,7 @@ open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id);",
 						 name, near_columns[direction], near_columns[1 - direction])));
 
-	problem = genealogy_index_unready(index);
+	problem = lottrace_genealogy_index_unready(index);
 	if (problem)
 	{
 		store->index_sql[direction] = true;
@@ -272,7 +272,7 @@ open_lots_pkey(GenealogyStore *store)
 	RelationGetIndexList(store->lots);
 	if (OidIsValid(store->lots->rd_pkindex))
 		store->lots_pkey = index_open(store->lots->rd_pkindex, AccessShareLock);
-	problem = genealogy_lots_pkey_problem(store->lots, store->lots_pkey);
+	problem = lottrace_genealogy_lots_pkey_problem(store->lots, store->lots_pkey);
 	if (problem)
 	{
 		store->lots_sql = true;
@@ -292,7 +292,7 @@ estimated_tuples(Relation rel, double tuples_per_page)
 }
 
 GenealogyStore *
-genealogy_open(const char *function, bool details, TraceWay way)
+lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 {
 	static const char *const links_columns[] = {"id", "parent_id", "child_id", "quantity", "kind"};
 	static const char *const lots_columns[] = {"id"};
@@ -366,19 +366,19 @@ genealogy_open(const char *function, bool details, TraceWay way)
 }
 
 void
-genealogy_close(GenealogyStore *store)
+lottrace_genealogy_close(GenealogyStore *store)
 {
 	for (int d = 0; d < 2; d++)
 	{
 		if (store->btree[d])
-			btree_reader_free(store->btree[d]);
+			lottrace_btree_reader_free(store->btree[d]);
 		if (store->scan[d])
 			index_endscan(store->scan[d]);
 		if (store->index[d])
 			index_close(store->index[d], NoLock);
 	}
 	if (store->lots_btree)
-		btree_reader_free(store->lots_btree);
+		lottrace_btree_reader_free(store->lots_btree);
 	if (store->pkey_scan)
 		index_endscan(store->pkey_scan);
 	if (store->lots_pkey)
@@ -399,7 +399,7 @@ genealogy_close(GenealogyStore *store)
 	pfree(store);
 }
 
-/* SPI, connected on first use and kept until genealogy_close */
+/* SPI, connected on first use and kept until lottrace_genealogy_close */
 static void
 connect_spi(GenealogyStore *store)
 {
@@ -540,8 +540,8 @@ first_missing_lot_direct(GenealogyStore *store, const int64 *ids, int64 nids, in
 		MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
 		store->lots_btree_tried = true;
-		store->lots_btree = btree_reader_create(store->lots, store->lots_pkey, 0, 0,
-												store->snapshot, store->lots_slot);
+		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0,
+														 store->snapshot, store->lots_slot);
 		MemoryContextSwitchTo(old);
 	}
 	if (store->lots_btree)
@@ -554,8 +554,8 @@ first_missing_lot_direct(GenealogyStore *store, const int64 *ids, int64 nids, in
 		f.ids = ids;
 		f.pos = 0;
 		f.found = palloc0(Max(nids, 1) * sizeof(bool));
-		btree_reader_read(store->lots_btree, ids, nids, false, NULL, mark_found, &f,
-						  NULL, NULL, &stats);
+		lottrace_btree_reader_read(store->lots_btree, ids, nids, false, NULL, mark_found, &f,
+								   NULL, NULL, &stats);
 		MemoryContextSwitchTo(old);
 		for (int64 i = 0; i < nids && !found_missing; i++)
 			if (!f.found[i])
@@ -586,7 +586,7 @@ first_missing_lot_direct(GenealogyStore *store, const int64 *ids, int64 nids, in
  * leaf).  The first chunk with a missing lot has the smallest one.
  */
 void
-genealogy_check_lots_exist(GenealogyStore *store, LotSet *ids)
+lottrace_genealogy_check_lots_exist(GenealogyStore *store, LotSet *ids)
 {
 	LotSetWalk	walk;
 	int64	   *chunk = palloc(KEY_CHUNK * sizeof(int64));
@@ -594,8 +594,8 @@ genealogy_check_lots_exist(GenealogyStore *store, LotSet *ids)
 	int64		missing = 0;
 	bool		found_missing = false;
 
-	lotset_walk_begin(ids, &walk, PG_INT64_MIN);
-	while (!found_missing && (n = lotset_walk_ids(&walk, chunk, KEY_CHUNK)) > 0)
+	lottrace_lotset_walk_begin(ids, &walk, PG_INT64_MIN);
+	while (!found_missing && (n = lottrace_lotset_walk_ids(&walk, chunk, KEY_CHUNK)) > 0)
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (store->use_sql || store->lots_sql)
@@ -603,15 +603,15 @@ genealogy_check_lots_exist(GenealogyStore *store, LotSet *ids)
 		else
 			found_missing = first_missing_lot_direct(store, chunk, n, &missing);
 	}
-	lotset_walk_end(&walk);
+	lottrace_lotset_walk_end(&walk);
 	pfree(chunk);
 	if (found_missing)
 		missing_lot_error(missing);
 }
 
 LinkReadMethod
-genealogy_choose_method(GenealogyStore *store, TraceDirection direction, int64 nkeys,
-						bool details)
+lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction, int64 nkeys,
+								 bool details)
 {
 	double		links = nkeys * store->tuples_per_key;
 	double		heap_share = details ? 1.0 : 1.0 - store->all_visible;
@@ -676,10 +676,10 @@ links_btree_reader(GenealogyStore *store, TraceDirection direction)
 		MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
 		store->btree_tried[direction] = true;
-		store->btree[direction] = btree_reader_create(store->links, store->index[direction],
-													  store->index_far[direction],
-													  store->index_id[direction],
-													  store->snapshot, store->links_slot);
+		store->btree[direction] = lottrace_btree_reader_create(store->links, store->index[direction],
+															   store->index_far[direction],
+															   store->index_id[direction],
+															   store->snapshot, store->links_slot);
 		MemoryContextSwitchTo(old);
 	}
 	return store->btree[direction];
@@ -917,8 +917,8 @@ read_links_of_keys(GenealogyStore *store, LinkReadMethod method, TraceDirection 
 		BtreeLinkReader *reader = links_btree_reader(store, direction);
 
 		if (reader)
-			return btree_reader_read(reader, keys, nkeys, details, skip, visit, arg,
-									 read_details_callback, store, stats);
+			return lottrace_btree_reader_read(reader, keys, nkeys, details, skip, visit, arg,
+											  read_details_callback, store, stats);
 	}
 	if (method == LINK_READ_SQL)
 		return read_links_sql(store, direction, keys, nkeys, details, skip, visit, arg, stats);
@@ -927,9 +927,9 @@ read_links_of_keys(GenealogyStore *store, LinkReadMethod method, TraceDirection 
 }
 
 bool
-genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
-					 LotSet *keys, int64 nkeys, int64 from, bool details, LotSet *skip,
-					 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
+lottrace_genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
+							  LotSet *keys, int64 nkeys, int64 from, bool details, LotSet *skip,
+							  GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	LotSetWalk	walk;
 	int64	   *chunk;
@@ -943,11 +943,11 @@ genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirectio
 
 	/* the keys in order, a piece at a time */
 	chunk = palloc(chunk_size * sizeof(int64));
-	lotset_walk_begin(keys, &walk, from);
-	while (!stopped && (n = lotset_walk_ids(&walk, chunk, chunk_size)) > 0)
+	lottrace_lotset_walk_begin(keys, &walk, from);
+	while (!stopped && (n = lottrace_lotset_walk_ids(&walk, chunk, chunk_size)) > 0)
 		stopped = read_links_of_keys(store, method, direction, chunk, n, details,
 									 skip, visit, arg, stats);
-	lotset_walk_end(&walk);
+	lottrace_lotset_walk_end(&walk);
 	pfree(chunk);
 	return stopped;
 }
@@ -980,7 +980,7 @@ genealogy_path(GenealogyStore *store, char *path, size_t size)
 }
 
 void
-genealogy_stats_begin(GenealogyStore *store, int64 nroots)
+lottrace_genealogy_stats_begin(GenealogyStore *store, int64 nroots)
 {
 	memset(&last_trace, 0, sizeof(last_trace));
 	strlcpy(last_trace.function, store->function, sizeof(last_trace.function));
@@ -990,7 +990,7 @@ genealogy_stats_begin(GenealogyStore *store, int64 nroots)
 }
 
 TraceLevelStats *
-genealogy_stats_level(GenealogyStore *store, TraceDirection direction, int32 depth)
+lottrace_genealogy_stats_level(GenealogyStore *store, TraceDirection direction, int32 depth)
 {
 	TraceLevelStats *level;
 
@@ -1010,7 +1010,7 @@ genealogy_stats_level(GenealogyStore *store, TraceDirection direction, int32 dep
 }
 
 void
-genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level)
+lottrace_genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level)
 {
 	instr_time	now;
 
@@ -1035,7 +1035,7 @@ genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level)
 }
 
 void
-genealogy_stats_end(GenealogyStore *store, int64 lots)
+lottrace_genealogy_stats_end(GenealogyStore *store, int64 lots)
 {
 	instr_time	now;
 
@@ -1050,7 +1050,7 @@ genealogy_stats_end(GenealogyStore *store, int64 lots)
 }
 
 const TraceStats *
-genealogy_last_trace(void)
+lottrace_genealogy_last_trace(void)
 {
 	return &last_trace;
 }

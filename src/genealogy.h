@@ -50,7 +50,7 @@ typedef enum TraceWay
 } TraceWay;
 
 /* the genealogy index of each direction, by name, in the schema of links */
-extern const char *const genealogy_index_names[2];
+extern const char *const lottrace_genealogy_index_names[2];
 
 /* How the links of one level were read. */
 typedef enum LinkReadMethod
@@ -96,7 +96,7 @@ typedef struct TraceLevelStats
 typedef struct GenealogyStore GenealogyStore;
 
 /* defines the setting lottrace.trace_method; called from _PG_init */
-extern void genealogy_init(void);
+extern void lottrace_genealogy_init(void);
 
 /*
  * Open the store for a call of "function" that traces the way given:
@@ -107,23 +107,23 @@ extern void genealogy_init(void);
  * used yet sends that direction to SQL.  Decides between direct reads and
  * SQL (row-level security).  Allocates in the current memory context.
  */
-extern GenealogyStore *genealogy_open(const char *function, bool details, TraceWay way);
-extern void genealogy_close(GenealogyStore *store);
+extern GenealogyStore *lottrace_genealogy_open(const char *function, bool details, TraceWay way);
+extern void lottrace_genealogy_close(GenealogyStore *store);
 
 /*
  * Raise P0002 naming the smallest lot id of the set that is not in
  * lottrace.lots as the caller sees it.  Reads the set in pieces, checking
  * for interrupts between them.
  */
-extern void genealogy_check_lots_exist(GenealogyStore *store, LotSet *ids);
+extern void lottrace_genealogy_check_lots_exist(GenealogyStore *store, LotSet *ids);
 
 /*
  * Choose how to read the links of a frontier of nkeys lots in a direction,
  * the near ends (parents going forward, children going backward).
  * "details" means quantity and kind will be wanted.
  */
-extern LinkReadMethod genealogy_choose_method(GenealogyStore *store, TraceDirection direction,
-											  int64 nkeys, bool details);
+extern LinkReadMethod lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction,
+													   int64 nkeys, bool details);
 
 /*
  * Read every visible link whose near end is one of the keys (about nkeys
@@ -134,11 +134,11 @@ extern LinkReadMethod genealogy_choose_method(GenealogyStore *store, TraceDirect
  * LINK_READ_INDEX delivers links in ascending order of their near end, the
  * other methods in no particular order.
  */
-extern bool genealogy_read_links(GenealogyStore *store, LinkReadMethod method,
-								 TraceDirection direction, LotSet *keys, int64 nkeys,
-								 int64 from, bool details, LotSet *skip,
-								 GenealogyLinkVisitor visit, void *arg,
-								 TraceLevelStats *stats);
+extern bool lottrace_genealogy_read_links(GenealogyStore *store, LinkReadMethod method,
+										  TraceDirection direction, LotSet *keys, int64 nkeys,
+										  int64 from, bool details, LotSet *skip,
+										  GenealogyLinkVisitor visit, void *arg,
+										  TraceLevelStats *stats);
 
 /* Statistics of the last trace of this backend, for genealogy_info(). */
 #define TRACE_STATS_MAX_LEVELS 64
@@ -158,12 +158,12 @@ typedef struct TraceStats
 	int64		more_levels;
 } TraceStats;
 
-extern void genealogy_stats_begin(GenealogyStore *store, int64 nroots);
-extern TraceLevelStats *genealogy_stats_level(GenealogyStore *store,
-											  TraceDirection direction, int32 depth);
-extern void genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level);
-extern void genealogy_stats_end(GenealogyStore *store, int64 lots);
-extern const TraceStats *genealogy_last_trace(void);
+extern void lottrace_genealogy_stats_begin(GenealogyStore *store, int64 nroots);
+extern TraceLevelStats *lottrace_genealogy_stats_level(GenealogyStore *store,
+													   TraceDirection direction, int32 depth);
+extern void lottrace_genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level);
+extern void lottrace_genealogy_stats_end(GenealogyStore *store, int64 lots);
+extern const TraceStats *lottrace_genealogy_last_trace(void);
 
 /* ---- genealogy_shape.c ---- */
 
@@ -172,7 +172,7 @@ extern const TraceStats *genealogy_last_trace(void);
  * NULL: id, parent_id and child_id must be bigint NOT NULL, quantity
  * numeric, kind lottrace.link_kind.
  */
-extern const char *genealogy_links_column_problem(Relation links, const char *column);
+extern const char *lottrace_genealogy_links_column_problem(Relation links, const char *column);
 
 /*
  * What is wrong with the definition of a genealogy index for the readers
@@ -180,11 +180,11 @@ extern const char *genealogy_links_column_problem(Relation links, const char *co
  * ascending, no predicate or expression, with the far end and the link id
  * among its INCLUDE columns, whose positions in the index tuple are
  * returned.  Whether it may be used yet is another question
- * (genealogy_index_unready).
+ * (lottrace_genealogy_index_unready).
  */
-extern const char *genealogy_index_problem(Relation links, Relation index,
-										   TraceDirection direction,
-										   AttrNumber *far_col, AttrNumber *id_col);
+extern const char *lottrace_genealogy_index_problem(Relation links, Relation index,
+													TraceDirection direction,
+													AttrNumber *far_col, AttrNumber *id_col);
 
 /*
  * Why an index whose definition is right may not be read by this
@@ -192,12 +192,12 @@ extern const char *genealogy_index_problem(Relation links, Relation index,
  * dropped concurrently, a failed build), or built over broken HOT chains
  * too recently for the snapshot.
  */
-extern const char *genealogy_index_unready(Relation index);
+extern const char *lottrace_genealogy_index_unready(Relation index);
 
 /*
  * What keeps the primary key of lots from being probed directly with int8
  * keys (a phrase), or NULL; the check that roots exist then uses SQL.
  */
-extern const char *genealogy_lots_pkey_problem(Relation lots, Relation pkey);
+extern const char *lottrace_genealogy_lots_pkey_problem(Relation lots, Relation pkey);
 
 #endif							/* LOTTRACE_GENEALOGY_H */

@@ -50,12 +50,12 @@ size_pretty(int64 bytes)
 /*
  * A genealogy index: its definition, size, and whether traces read it
  * directly, through SQL (not ready yet), or raise an error (a definition
- * the readers cannot read), as genealogy_open decides.
+ * the readers cannot read), as lottrace_genealogy_open decides.
  */
 static void
 put_index(ReturnSetInfo *rsinfo, Relation links, TraceDirection direction)
 {
-	const char *name = genealogy_index_names[direction];
+	const char *name = lottrace_genealogy_index_names[direction];
 	Oid			indexoid = get_relname_relid(name, RelationGetNamespace(links));
 	char		property[64];
 	Relation	index;
@@ -76,8 +76,8 @@ put_index(ReturnSetInfo *rsinfo, Relation links, TraceDirection direction)
 	snprintf(property, sizeof(property), "%s index size", direction_names[direction]);
 	put_row(rsinfo, property,
 			size_pretty((int64) RelationGetNumberOfBlocks(index) * BLCKSZ));
-	problem = genealogy_index_problem(links, index, direction, &far_col, &id_col);
-	unready = problem ? NULL : genealogy_index_unready(index);
+	problem = lottrace_genealogy_index_problem(links, index, direction, &far_col, &id_col);
+	unready = problem ? NULL : lottrace_genealogy_index_unready(index);
 	index_close(index, AccessShareLock);
 
 	snprintf(property, sizeof(property), "%s index state", direction_names[direction]);
@@ -110,7 +110,7 @@ put_lots_pkey(ReturnSetInfo *rsinfo)
 	RelationGetIndexList(lots);
 	if (OidIsValid(lots->rd_pkindex))
 		pkey = index_open(lots->rd_pkindex, AccessShareLock);
-	problem = genealogy_lots_pkey_problem(lots, pkey);
+	problem = lottrace_genealogy_lots_pkey_problem(lots, pkey);
 	put_row(rsinfo, "lots primary key",
 			problem ? psprintf("%s: roots are checked with SQL", problem)
 			: psprintf("%s: roots are checked by probing it", RelationGetRelationName(pkey)));
@@ -129,7 +129,7 @@ put_links_columns(ReturnSetInfo *rsinfo, Relation links)
 	initStringInfo(&buf);
 	for (size_t i = 0; i < lengthof(columns); i++)
 	{
-		const char *problem = genealogy_links_column_problem(links, columns[i]);
+		const char *problem = lottrace_genealogy_links_column_problem(links, columns[i]);
 
 		if (problem)
 			appendStringInfo(&buf, "%s%s", buf.len > 0 ? " " : "", problem);
@@ -166,7 +166,7 @@ genealogy_info(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo;
 	Oid			links_oid;
 	Relation	links;
-	const TraceStats *last = genealogy_last_trace();
+	const TraceStats *last = lottrace_genealogy_last_trace();
 	BlockNumber pages;
 
 	InitMaterializedSRF(fcinfo, 0);

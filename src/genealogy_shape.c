@@ -46,7 +46,7 @@ link_kind_type(Relation links)
 }
 
 const char *
-genealogy_links_column_problem(Relation links, const char *column)
+lottrace_genealogy_links_column_problem(Relation links, const char *column)
 {
 	AttrNumber	attnum = get_attnum(RelationGetRelid(links), column);
 	Form_pg_attribute att;
@@ -90,8 +90,8 @@ opclass_name(Relation index)
 }
 
 const char *
-genealogy_index_problem(Relation links, Relation index, TraceDirection direction,
-						AttrNumber *far_col, AttrNumber *id_col)
+lottrace_genealogy_index_problem(Relation links, Relation index, TraceDirection direction,
+								 AttrNumber *far_col, AttrNumber *id_col)
 {
 	Form_pg_index form = index->rd_index;
 	AttrNumber	near = get_attnum(RelationGetRelid(links), near_columns[direction]);
@@ -147,7 +147,7 @@ genealogy_index_problem(Relation links, Relation index, TraceDirection direction
 }
 
 const char *
-genealogy_index_unready(Relation index)
+lottrace_genealogy_index_unready(Relation index)
 {
 	Form_pg_index form = index->rd_index;
 
@@ -166,7 +166,7 @@ genealogy_index_unready(Relation index)
 }
 
 const char *
-genealogy_lots_pkey_problem(Relation lots, Relation pkey)
+lottrace_genealogy_lots_pkey_problem(Relation lots, Relation pkey)
 {
 	Form_pg_index form;
 	const char *unready;
@@ -184,7 +184,7 @@ genealogy_lots_pkey_problem(Relation lots, Relation pkey)
 		pkey->rd_indoption[0] != 0)
 		return psprintf("lottrace.lots.id is %s, not bigint",
 						format_type_be(TupleDescAttr(RelationGetDescr(pkey), 0)->atttypid));
-	if ((unready = genealogy_index_unready(pkey)) != NULL)
+	if ((unready = lottrace_genealogy_index_unready(pkey)) != NULL)
 		return psprintf("the primary key of lottrace.lots %s", unready);
 	return NULL;
 }

@@ -24,7 +24,7 @@
 #include "lotset.h"
 
 void
-lotset_densify(LotSet *set)
+lottrace_lotset_densify(LotSet *set)
 {
 	lotset_iterator it;
 	LotSetEntry *entry;
@@ -91,7 +91,7 @@ lotset_densify(LotSet *set)
 }
 
 LotSet *
-lotset_create_spanning(MemoryContext cxt, const LotSet *model)
+lottrace_lotset_create_spanning(MemoryContext cxt, const LotSet *model)
 {
 	LotSet	   *set = lotset_create_in(cxt, 1024);
 
@@ -115,7 +115,7 @@ entry_word_cmp(const void *a, const void *b, void *arg pg_attribute_unused())
 }
 
 void
-lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from)
+lottrace_lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from)
 {
 	uint64		from_word = lotset_word(from);
 	lotset_iterator it;
@@ -144,13 +144,13 @@ lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from)
 	walk->pending_bits = 0;
 
 	/* ids below "from" in its own word */
-	if (lotset_walk_next_word(walk, &walk->pending_word, &walk->pending_bits) &&
+	if (lottrace_lotset_walk_next_word(walk, &walk->pending_word, &walk->pending_bits) &&
 		walk->pending_word == from_word)
 		walk->pending_bits &= ~((UINT64CONST(1) << (((uint64) from) & 63)) - 1);
 }
 
 bool
-lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits)
+lottrace_lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits)
 {
 	LotSet	   *set = walk->set;
 
@@ -181,13 +181,13 @@ lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits)
 }
 
 int64
-lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max)
+lottrace_lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max)
 {
 	int64		n = 0;
 	uint64		word;
 	uint64		bits;
 
-	while (n < max && lotset_walk_next_word(walk, &word, &bits))
+	while (n < max && lottrace_lotset_walk_next_word(walk, &word, &bits))
 	{
 		while (bits && n < max)
 		{
@@ -202,7 +202,7 @@ lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max)
 }
 
 void
-lotset_walk_end(LotSetWalk *walk)
+lottrace_lotset_walk_end(LotSetWalk *walk)
 {
 	if (walk->hash_words)
 		pfree(walk->hash_words);
@@ -210,13 +210,13 @@ lotset_walk_end(LotSetWalk *walk)
 }
 
 int64
-lotset_first(LotSet *set)
+lottrace_lotset_first(LotSet *set)
 {
 	LotSetWalk	walk;
 	int64		id = 0;
 
-	lotset_walk_begin(set, &walk, PG_INT64_MIN);
-	lotset_walk_ids(&walk, &id, 1);
-	lotset_walk_end(&walk);
+	lottrace_lotset_walk_begin(set, &walk, PG_INT64_MIN);
+	lottrace_lotset_walk_ids(&walk, &id, 1);
+	lottrace_lotset_walk_end(&walk);
 	return id;
 }

@@ -92,13 +92,13 @@ typedef struct LotSet
 #define LOTSET_DENSITY 8
 
 /* lotset.c: moves the dense part of the hash into the flat array */
-extern void lotset_densify(LotSet *set);
+extern void lottrace_lotset_densify(LotSet *set);
 
 /*
  * An empty set whose flat array spans that of "model", for ids expected to
  * lie mostly there (they then never go through the hash).
  */
-extern LotSet *lotset_create_spanning(MemoryContext cxt, const LotSet *model);
+extern LotSet *lottrace_lotset_create_spanning(MemoryContext cxt, const LotSet *model);
 
 static inline LotSet *
 lotset_create_in(MemoryContext cxt, uint32 expected_ids)
@@ -144,7 +144,7 @@ lotset_add(LotSet *set, int64 id)
 			{
 				entry->bits = mask;
 				set->last = NULL;
-				lotset_densify(set);
+				lottrace_lotset_densify(set);
 				return true;
 			}
 		}
@@ -206,15 +206,15 @@ typedef struct LotSetWalk
 } LotSetWalk;
 
 /* begins a walk over the ids of the set that are at least "from" */
-extern void lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from);
+extern void lottrace_lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from);
 /* the next word with ids in it; false at the end */
-extern bool lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits);
+extern bool lottrace_lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits);
 /* the next ids, at most max of them; returns how many (0 at the end) */
-extern int64 lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max);
-extern void lotset_walk_end(LotSetWalk *walk);
+extern int64 lottrace_lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max);
+extern void lottrace_lotset_walk_end(LotSetWalk *walk);
 
 /* the smallest id of a set that is not empty */
-extern int64 lotset_first(LotSet *set);
+extern int64 lottrace_lotset_first(LotSet *set);
 
 /* number of ids in the set */
 static inline int64

@@ -16,5 +16,5 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
-	genealogy_init();
+	lottrace_genealogy_init();
 }

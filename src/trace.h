@@ -25,39 +25,39 @@ typedef struct TraceSide TraceSide;
  * Memory a search may use for itself, besides its sets of lots (a bit or so
  * per lot): work_mem.  Its lists of lots go to temporary files beyond that.
  */
-extern Size trace_memory_limit(void);
+extern Size lottrace_trace_memory_limit(void);
 
 /*
  * Start a breadth-first search from the roots (nroots of them, known to
  * exist), which become depth 0.
  */
-extern TraceSide *trace_side_create(GenealogyStore *store, TraceDirection direction,
-									LotSet *roots, int64 nroots);
-extern void trace_side_free(TraceSide *side);
+extern TraceSide *lottrace_trace_side_create(GenealogyStore *store, TraceDirection direction,
+											 LotSet *roots, int64 nroots);
+extern void lottrace_trace_side_free(TraceSide *side);
 
 /*
  * Expand the frontier by one level.  Every link read is passed to "visit"
  * (if not NULL) first; it may stop the search by returning true, and then
  * this returns true.  Afterwards the lots reached for the first time are the
- * new frontier, at depth trace_side_depth().  The frontier's lots must have
+ * new frontier, at depth lottrace_trace_side_depth().  The frontier's lots must have
  * been handed out (if wanted) before.
  */
-extern bool trace_side_expand(TraceSide *side, bool details,
-							  GenealogyLinkVisitor visit, void *arg);
+extern bool lottrace_trace_side_expand(TraceSide *side, bool details,
+									   GenealogyLinkVisitor visit, void *arg);
 
 /*
  * Have the lots of a level handed to "sink" as they are reached, with
  * their depth and via, when the order links are read in settles the via at
- * once (through the index); trace_side_frontier_next then has nothing to
+ * once (through the index); lottrace_trace_side_frontier_next then has nothing to
  * hand out for that level.  Levels read otherwise still go through
- * trace_side_frontier_next.
+ * lottrace_trace_side_frontier_next.
  */
 typedef void (*TraceRowSink) (void *arg, int64 lot, int32 depth, int64 via);
-extern void trace_side_stream(TraceSide *side, TraceRowSink sink, void *arg);
+extern void lottrace_trace_side_stream(TraceSide *side, TraceRowSink sink, void *arg);
 
-extern int32 trace_side_depth(TraceSide *side);
-extern int64 trace_side_frontier_size(TraceSide *side);
-extern int64 trace_side_reached_count(TraceSide *side);
+extern int32 lottrace_trace_side_depth(TraceSide *side);
+extern int64 lottrace_trace_side_frontier_size(TraceSide *side);
+extern int64 lottrace_trace_side_reached_count(TraceSide *side);
 
 /*
  * A piece of a frontier: its lots as words of a lot set (word numbers and
@@ -84,17 +84,17 @@ typedef struct TracePiece
 /*
  * Hand out the frontier in order of id, a piece at a time: false once all
  * was handed out, or at once for a level whose lots went to the sink of
- * trace_side_stream.  With "vias" (which needs that sink: it is what makes
+ * lottrace_trace_side_stream.  With "vias" (which needs that sink: it is what makes
  * a level list them), the piece has them, except at depth 0, the roots.
  * What it points to is valid until the next call.
  */
-extern bool trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece);
+extern bool lottrace_trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece);
 
 /*
  * The set of the ids of an int8[] argument, and how many distinct ones;
  * NULL elements raise 22004.  Interruptible at any size.
  */
-extern LotSet *trace_roots_from_array(ArrayType *roots, int64 *nroots);
+extern LotSet *lottrace_trace_roots_from_array(ArrayType *roots, int64 *nroots);
 
 /* a link of the traced subgraph, with the depth of its near end */
 typedef void (*TraceLinkCallback) (void *arg, const GenealogyLink *link,
@@ -110,25 +110,25 @@ typedef void (*TraceLotsCallback) (void *arg, TraceSide *side);
  * again); details (quantity, kind) are read when on_link is given.  Returns
  * the number of lots reached, summed over the directions.
  */
-extern int64 trace_walk(GenealogyStore *store, TraceWay way,
-						LotSet *roots, int64 nroots, int32 max_depth,
-						TraceLinkCallback on_link, TraceLotsCallback on_lots,
-						void *arg);
+extern int64 lottrace_trace_walk(GenealogyStore *store, TraceWay way,
+								 LotSet *roots, int64 nroots, int32 max_depth,
+								 TraceLinkCallback on_link, TraceLotsCallback on_lots,
+								 void *arg);
 
 /* ---- trace_search.c ---- */
 
 /* true when a path of one or more links leads from ancestor to lot */
-extern bool trace_is_descendant(GenealogyStore *store, int64 lot, int64 ancestor);
+extern bool lottrace_trace_is_descendant(GenealogyStore *store, int64 lot, int64 ancestor);
 
 /* ---- trace_funcs.c: arguments shared by the SQL functions ---- */
 
 /* max_depth: NULL is -1 (no bound), negative raises 22023 */
-extern int32 trace_max_depth_arg(FunctionCallInfo fcinfo, int argno);
+extern int32 lottrace_trace_max_depth_arg(FunctionCallInfo fcinfo, int argno);
 
-/* roots bigint[]: their set (trace_roots_from_array); NULL raises 22004 */
-extern LotSet *trace_roots_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots);
+/* roots bigint[]: their set (lottrace_trace_roots_from_array); NULL raises 22004 */
+extern LotSet *lottrace_trace_roots_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots);
 
 /* direction text: forward, backward or both (22023 otherwise) */
-extern TraceWay trace_direction_arg(FunctionCallInfo fcinfo, int argno);
+extern TraceWay lottrace_trace_direction_arg(FunctionCallInfo fcinfo, int argno);
 
 #endif							/* LOTTRACE_TRACE_H */

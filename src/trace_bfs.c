@@ -12,7 +12,7 @@
  *
  * Vias.  Links read through the index come in ascending order of their near
  * end, so the first link to reach a lot comes from its smallest via: a
- * caller that wants vias (trace_side_stream) gets each lot then, as it is
+ * caller that wants vias (lottrace_trace_side_stream) gets each lot then, as it is
  * reached.  The other read methods (a scan, SQL) come in no order: the
  * candidates of such a level are listed, and the frontier is handed out
  * afterwards in id order with the smallest via of each lot.
@@ -107,7 +107,7 @@ typedef struct LevelCollector
 } LevelCollector;
 
 Size
-trace_memory_limit(void)
+lottrace_trace_memory_limit(void)
 {
 	return (Size) work_mem * 1024;
 }
@@ -121,7 +121,7 @@ trace_memory_limit(void)
 #define ROOTS_PER_CHECK 65536
 
 LotSet *
-trace_roots_from_array(ArrayType *roots, int64 *nroots)
+lottrace_trace_roots_from_array(ArrayType *roots, int64 *nroots)
 {
 	int			n = ArrayGetNItems(ARR_NDIM(roots), ARR_DIMS(roots));
 	const int64 *elems = (const int64 *) ARR_DATA_PTR(roots);
@@ -147,8 +147,8 @@ trace_roots_from_array(ArrayType *roots, int64 *nroots)
 }
 
 TraceSide *
-trace_side_create(GenealogyStore *store, TraceDirection direction,
-				  LotSet *roots, int64 nroots)
+lottrace_trace_side_create(GenealogyStore *store, TraceDirection direction,
+						   LotSet *roots, int64 nroots)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace trace",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -160,7 +160,7 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	side->cxt = cxt;
 	side->level_cxt[0] = AllocSetContextCreate(cxt, "lottrace level", ALLOCSET_DEFAULT_SIZES);
 	side->level_cxt[1] = AllocSetContextCreate(cxt, "lottrace level", ALLOCSET_DEFAULT_SIZES);
-	side->memory_limit = trace_memory_limit();
+	side->memory_limit = lottrace_trace_memory_limit();
 	side->visited = lotset_create_in(cxt, (uint32) Min(nroots * 16, 1 << 20));
 	side->frontier = lotset_create_in(side->level_cxt[0], (uint32) Min(nroots, 1 << 20));
 	{
@@ -169,15 +169,15 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 		uint64		bits;
 		int64		words = 0;
 
-		lotset_walk_begin(roots, &walk, PG_INT64_MIN);
-		while (lotset_walk_next_word(&walk, &word, &bits))
+		lottrace_lotset_walk_begin(roots, &walk, PG_INT64_MIN);
+		while (lottrace_lotset_walk_next_word(&walk, &word, &bits))
 		{
 			if ((++words % (ROOTS_PER_CHECK / 64)) == 0)
 				CHECK_FOR_INTERRUPTS();
 			lotset_add_word(side->visited, word, bits);
 			lotset_add_word(side->frontier, word, bits);
 		}
-		lotset_walk_end(&walk);
+		lottrace_lotset_walk_end(&walk);
 	}
 	side->nfrontier = nroots;
 	side->reached = nroots;
@@ -189,19 +189,19 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	 * work_mem is one piece).  Reading the rest of a list from its file
 	 * costs less than another pass over it.
 	 */
-	spool_init(&side->lots, side->memory_limit / 8);
-	spool_init(&side->runs, side->memory_limit / 16);
+	lottrace_spool_init(&side->lots, side->memory_limit / 8);
+	lottrace_spool_init(&side->runs, side->memory_limit / 16);
 	MemoryContextSwitchTo(old);
 	return side;
 }
 
 void
-trace_side_free(TraceSide *side)
+lottrace_trace_side_free(TraceSide *side)
 {
 	if (side->handing)
-		lotset_walk_end(&side->walk);
-	spool_free(&side->lots);
-	spool_free(&side->runs);
+		lottrace_lotset_walk_end(&side->walk);
+	lottrace_spool_free(&side->lots);
+	lottrace_spool_free(&side->runs);
 	MemoryContextDelete(side->cxt);
 }
 
@@ -304,7 +304,7 @@ collect_link(void *arg, const GenealogyLink *link)
 }
 
 bool
-trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, void *arg)
+lottrace_trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, void *arg)
 {
 	LevelCollector c;
 	MemoryContext next_cxt = side->level_cxt[1 - side->cur];
@@ -315,20 +315,20 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 
 	CHECK_FOR_INTERRUPTS();
 	if (side->handing)
-		lotset_walk_end(&side->walk);
+		lottrace_lotset_walk_end(&side->walk);
 	side->handing = false;
 	side->handed = false;
-	stats = genealogy_stats_level(side->store, side->direction, side->depth);
+	stats = lottrace_genealogy_stats_level(side->store, side->direction, side->depth);
 	stats->frontier = side->nfrontier;
 
 	MemoryContextReset(next_cxt);
-	spool_reset(&side->lots);
-	spool_reset(&side->runs);
-	method = genealogy_choose_method(side->store, side->direction, side->nfrontier, details);
+	lottrace_spool_reset(&side->lots);
+	lottrace_spool_reset(&side->runs);
+	method = lottrace_genealogy_choose_method(side->store, side->direction, side->nfrontier, details);
 	c.side = side;
 	/* a big level lies where the lots reached do */
 	if ((uint64) side->nfrontier * 16 >= side->visited->flat_words && side->visited->flat_words > 0)
-		c.level = lotset_create_spanning(next_cxt, side->visited);
+		c.level = lottrace_lotset_create_spanning(next_cxt, side->visited);
 	else
 		c.level = lotset_create_in(next_cxt, (uint32) Min(side->nfrontier * 4, 1 << 20));
 	c.nlevel = 0;
@@ -350,18 +350,18 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 		/* where the flat set begins, or around the frontier (ids go both ways) */
 		side->lots_base = (side->visited->flat_words > 0)
 			? lotset_word_id(side->visited->flat_base, 0)
-			: (int64) ((uint64) lotset_first(side->frontier) - (UINT64CONST(1) << 31));
+			: (int64) ((uint64) lottrace_lotset_first(side->frontier) - (UINT64CONST(1) << 31));
 	}
 
 	/* the readers allocate in the level's context, freed with it */
 	old = MemoryContextSwitchTo(next_cxt);
-	stopped = genealogy_read_links(side->store, method, side->direction, side->frontier,
-								   side->nfrontier, PG_INT64_MIN, details,
-								   /* without a visitor of its own, links to lots
-									* reached are of no use: not even their
-									* visibility need be checked */
-								   (visit == NULL) ? side->visited : NULL,
-								   collect_link, &c, stats);
+	stopped = lottrace_genealogy_read_links(side->store, method, side->direction, side->frontier,
+											side->nfrontier, PG_INT64_MIN, details,
+											/* without a visitor of its own, links to lots
+											* reached are of no use: not even their
+											* visibility need be checked */
+											(visit == NULL) ? side->visited : NULL,
+											collect_link, &c, stats);
 	MemoryContextSwitchTo(old);
 	end_run(&c);
 	if (!c.ordered)
@@ -372,14 +372,14 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 
 		int64		words = 0;
 
-		lotset_walk_begin(c.level, &walk, PG_INT64_MIN);
-		while (lotset_walk_next_word(&walk, &word, &bits))
+		lottrace_lotset_walk_begin(c.level, &walk, PG_INT64_MIN);
+		while (lottrace_lotset_walk_next_word(&walk, &word, &bits))
 		{
 			if ((++words & 4095) == 0)
 				CHECK_FOR_INTERRUPTS();
 			lotset_add_word(side->visited, word, bits);
 		}
-		lotset_walk_end(&walk);
+		lottrace_lotset_walk_end(&walk);
 	}
 
 	/* the new level becomes the frontier; the old one's set goes */
@@ -393,31 +393,31 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 
 	stats->new_lots = c.nlevel;
 	stats->spilled = spool_file_bytes(&side->lots) + spool_file_bytes(&side->runs);
-	genealogy_stats_level_done(side->store, stats);
+	lottrace_genealogy_stats_level_done(side->store, stats);
 	return stopped;
 }
 
 void
-trace_side_stream(TraceSide *side, TraceRowSink sink, void *arg)
+lottrace_trace_side_stream(TraceSide *side, TraceRowSink sink, void *arg)
 {
 	side->sink = sink;
 	side->sink_arg = arg;
 }
 
 int32
-trace_side_depth(TraceSide *side)
+lottrace_trace_side_depth(TraceSide *side)
 {
 	return side->depth;
 }
 
 int64
-trace_side_frontier_size(TraceSide *side)
+lottrace_trace_side_frontier_size(TraceSide *side)
 {
 	return side->nfrontier;
 }
 
 int64
-trace_side_reached_count(TraceSide *side)
+lottrace_trace_side_reached_count(TraceSide *side)
 {
 	return side->reached;
 }
@@ -466,7 +466,7 @@ piece_capacity(TraceSide *side, int64 *maxlots, int64 *maxwords)
 	int64		nlots = 0;
 	int64		nwords = 0;
 
-	while (lotset_walk_next_word(&ahead, &word, &bits))
+	while (lottrace_lotset_walk_next_word(&ahead, &word, &bits))
 	{
 		int64		n = pg_popcount64(bits);
 
@@ -490,7 +490,7 @@ piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxwords)
 
 	p->out.nlots = 0;
 	p->out.nwords = 0;
-	while (p->out.nwords < maxwords && lotset_walk_next_word(&side->walk, &word, &bits))
+	while (p->out.nwords < maxwords && lottrace_lotset_walk_next_word(&side->walk, &word, &bits))
 	{
 		if ((p->out.nwords & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -578,8 +578,8 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 		p->vias[i] = PG_INT64_MAX;
 	}
 	piece_index_words(side, p);
-	spool_rewind(&side->lots);
-	spool_rewind(&side->runs);
+	lottrace_spool_rewind(&side->lots);
+	lottrace_spool_rewind(&side->runs);
 	while (spool_get_varint(&side->runs, &delta) && spool_get_varint(&side->runs, &length))
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -604,7 +604,7 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 }
 
 bool
-trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
+lottrace_trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 {
 	FrontierPiece *p = &side->piece;
 	int64		maxlots;
@@ -616,7 +616,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	{
 		MemoryContext old = MemoryContextSwitchTo(side->level_cxt[side->cur]);
 
-		lotset_walk_begin(side->frontier, &side->walk, PG_INT64_MIN);
+		lottrace_lotset_walk_begin(side->frontier, &side->walk, PG_INT64_MIN);
 		MemoryContextSwitchTo(old);
 		side->handing = true;
 	}
@@ -625,7 +625,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	piece_take_words(side, p, maxwords);
 	if (p->out.nlots == 0)
 	{
-		lotset_walk_end(&side->walk);
+		lottrace_lotset_walk_end(&side->walk);
 		side->handing = false;
 		side->handed = true;
 		return false;
@@ -638,7 +638,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	{
 		/* only a side with a sink lists what its vias are found from */
 		if (side->sink == NULL)
-			elog(ERROR, "vias of a trace level asked for without trace_side_stream");
+			elog(ERROR, "vias of a trace level asked for without lottrace_trace_side_stream");
 		piece_find_vias(side, p);
 		p->out.vias = p->vias;
 	}
@@ -646,7 +646,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	return true;
 }
 
-/* trace_walk: hands links over with their depth, skipping repeats */
+/* lottrace_trace_walk: hands links over with their depth, skipping repeats */
 typedef struct LinkWalk
 {
 	TraceLinkCallback on_link;
@@ -672,8 +672,8 @@ walk_link(void *arg, const GenealogyLink *link)
 }
 
 int64
-trace_walk(GenealogyStore *store, TraceWay way, LotSet *roots, int64 nroots,
-		   int32 max_depth, TraceLinkCallback on_link, TraceLotsCallback on_lots, void *arg)
+lottrace_trace_walk(GenealogyStore *store, TraceWay way, LotSet *roots, int64 nroots,
+					int32 max_depth, TraceLinkCallback on_link, TraceLotsCallback on_lots, void *arg)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace links",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -693,18 +693,18 @@ trace_walk(GenealogyStore *store, TraceWay way, LotSet *roots, int64 nroots,
 		walk.direction = (TraceDirection) d;
 		walk.record = (way == TRACE_WAY_BOTH && d == TRACE_FORWARD);
 		walk.skip_seen = (way == TRACE_WAY_BOTH && d == TRACE_BACKWARD);
-		side = trace_side_create(store, walk.direction, roots, nroots);
+		side = lottrace_trace_side_create(store, walk.direction, roots, nroots);
 		if (on_lots)
 			on_lots(arg, side);
 		while (side->nfrontier > 0 && (max_depth < 0 || side->depth < max_depth))
 		{
 			walk.depth = side->depth;
-			trace_side_expand(side, on_link != NULL, on_link ? walk_link : NULL, &walk);
+			lottrace_trace_side_expand(side, on_link != NULL, on_link ? walk_link : NULL, &walk);
 			if (on_lots)
 				on_lots(arg, side);
 		}
 		reached += side->reached;
-		trace_side_free(side);
+		lottrace_trace_side_free(side);
 	}
 	MemoryContextDelete(cxt);
 	return reached;

@@ -47,7 +47,7 @@ add_lots(void *arg, TraceSide *side)
 	DotGraph   *graph = (DotGraph *) arg;
 	TracePiece	piece;
 
-	while (trace_side_frontier_next(side, false, &piece))
+	while (lottrace_trace_side_frontier_next(side, false, &piece))
 	{
 		CHECK_FOR_INTERRUPTS();
 		TRACE_PIECE_FOREACH(&piece, i, bits, rank)
@@ -138,10 +138,10 @@ append_nodes(StringInfo buf, DotGraph *graph, LotSet *roots)
 	LotSetWalk	walk;
 
 	/* the set hands its lots out in id order */
-	lotset_walk_begin(graph->nodes, &walk, PG_INT64_MIN);
-	if (lotset_walk_ids(&walk, nodes, graph->nnodes) != graph->nnodes)
+	lottrace_lotset_walk_begin(graph->nodes, &walk, PG_INT64_MIN);
+	if (lottrace_lotset_walk_ids(&walk, nodes, graph->nnodes) != graph->nnodes)
 		elog(ERROR, "lots of the graph miscounted");
-	lotset_walk_end(&walk);
+	lottrace_lotset_walk_end(&walk);
 	for (int64 i = 0; i < graph->nnodes; i++)
 		elems[i] = Int64GetDatum(nodes[i]);
 	arg = PointerGetDatum(construct_array(elems, (int) graph->nnodes, INT8OID, sizeof(int64),
@@ -202,9 +202,9 @@ Datum
 trace_dot(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	LotSet	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
-	TraceWay	way = trace_direction_arg(fcinfo, 1);
-	int32		max_depth = trace_max_depth_arg(fcinfo, 2);
+	LotSet	   *roots = lottrace_trace_roots_arg(fcinfo, 0, &nroots);
+	TraceWay	way = lottrace_trace_direction_arg(fcinfo, 1);
+	int32		max_depth = lottrace_trace_max_depth_arg(fcinfo, 2);
 	GenealogyStore *store;
 	DotGraph	graph;
 	StringInfoData buf;
@@ -220,12 +220,12 @@ trace_dot(PG_FUNCTION_ARGS)
 	graph.edges = palloc(graph.maxedges * sizeof(DotEdge));
 	graph.nedges = 0;
 
-	store = genealogy_open("trace_dot", true, way);
-	genealogy_stats_begin(store, nroots);
-	genealogy_check_lots_exist(store, roots);
-	reached = trace_walk(store, way, roots, nroots, max_depth, add_link, add_lots, &graph);
-	genealogy_stats_end(store, reached);
-	genealogy_close(store);
+	store = lottrace_genealogy_open("trace_dot", true, way);
+	lottrace_genealogy_stats_begin(store, nroots);
+	lottrace_genealogy_check_lots_exist(store, roots);
+	reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, add_link, add_lots, &graph);
+	lottrace_genealogy_stats_end(store, reached);
+	lottrace_genealogy_close(store);
 
 	qsort(graph.edges, graph.nedges, sizeof(DotEdge), edge_cmp);
 
