@@ -9,7 +9,10 @@
  * INCLUDE (parent_id, id).  PostgreSQL maintains them on every write, so
  * they are right after rollbacks, in subtransactions and after a crash
  * without any code of ours; we only read them, with the calling
- * statement's snapshot.
+ * statement's snapshot.  A call opens only the index of each direction it
+ * traces, and checks its definition and the columns it reads against what
+ * the readers assume (genealogy_shape.c): a definition they cannot read is
+ * an error, an index not ready yet sends its direction (only) to SQL.
  *
  * A frontier (a set of lots, one level of a search) is read in one of these
  * ways, the methods that read keys taking them in order, KEY_CHUNK at a
