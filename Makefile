@@ -27,6 +27,7 @@ OBJS = \
 	src/gs1_lint.o \
 	src/genealogy.o \
 	src/genealogy_btree.o \
+	src/genealogy_shape.o \
 	src/lotset.o \
 	src/spool.o \
 	src/trace_bfs.o \

@@ -97,6 +97,14 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 #endif
 
 /*
+ * qsort_interruptible (a sort that checks for interrupts) arrived in 15;
+ * before, sorts of a lot set's scattered words cannot be cancelled.
+ */
+#if PG_VERSION_NUM < 150000
+#define qsort_interruptible(base, nel, elsize, cmp, arg) qsort_arg(base, nel, elsize, cmp, arg)
+#endif
+
+/*
  * Reserving the prefix of the extension's settings: 15 makes a new
  * placeholder under a reserved prefix an error; before, the same call only
  * warns about the placeholders that exist when it runs.
