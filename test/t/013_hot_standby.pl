@@ -113,7 +113,8 @@ CREATE FUNCTION chk.levels_forward(roots bigint[], max_depth int)
 	 GROUP BY d.id, d.depth $$;
 -- a popular raw lot, ordinary ones, intermediates, finished lots
 CREATE TABLE chk.root_sets (roots bigint[] NOT NULL, popular boolean NOT NULL DEFAULT false);
-INSERT INTO chk.root_sets VALUES ('{1}', true), ('{5}'), ('{12345}'), ('{30000}'), ('{64000}'), ('{99999}'),
+INSERT INTO chk.root_sets VALUES ('{1}', true);
+INSERT INTO chk.root_sets (roots) VALUES ('{5}'), ('{12345}'), ('{30000}'), ('{64000}'), ('{99999}'),
 	('{85000}'), ('{20001,40001,60001,80001}');
 CREATE TABLE chk.pairs (lot bigint NOT NULL, ancestor bigint NOT NULL);
 INSERT INTO chk.pairs
