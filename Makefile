@@ -14,6 +14,7 @@ OBJS = \
 	src/check_character.o \
 	src/lot_io.o \
 	src/lot_compare.o \
+	src/lot_text.o \
 	src/lot_template.o \
 	src/lot_template_funcs.o \
 	src/lot_next.o \
@@ -42,7 +43,7 @@ SQL_SOURCES = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
-DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md
+DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/upgrading.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
