@@ -32,7 +32,6 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(usleep);
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
@@ -277,14 +276,14 @@ for my $call (sort keys %read_only)
 	like($err, qr/ERROR:  25006: cannot execute $read_only{$call} in a read-only transaction/,
 		"on the standby, $call: read-only error");
 }
-is($standby->safe_psql('postgres', 'SELECT count(*) FROM lottrace.recalls'), '1',
-	'the standby wrote nothing');
 
 # ---- 3. a snapshot older than the primary's deletions -------------------------
 
 # Links of lot 7 on a heap page with room to spare, so that reading them on
 # the primary does not prune the page (which would be a conflict replay
-# waits on) but only marks their index entries dead.
+# waits on) but only marks their index entries dead.  A reader that skipped
+# entries so marked, as the index AM does outside recovery, would lose
+# them here.
 diag 'hot standby: a repeatable read transaction on the standby';
 $primary->safe_psql('postgres', <<'SQL');
 DO $$
