@@ -24,6 +24,7 @@ OBJS = \
 	src/gs1_parse.o \
 	src/gs1_funcs.o \
 	src/gs1_build.o \
+	src/gs1_lint.o \
 	src/genealogy.o \
 	src/genealogy_btree.o \
 	src/lotset.o \
@@ -33,6 +34,7 @@ OBJS = \
 	src/trace_funcs.o \
 	src/trace_dot.o \
 	src/genealogy_info.o \
+	src/drop_guard.o \
 	src/lottrace.o
 
 # The SQL source, one file per feature; the install script of the current
