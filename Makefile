@@ -4,6 +4,10 @@
 #   make test                install what is missing, then run every suite
 #   make demo                install what is missing, then a scripted demo
 #   make bench               performance workloads against plain SQL
+#   make test SANITIZE=1     every suite against an AddressSanitizer and
+#                            UndefinedBehaviorSanitizer build; fails on any report
+#   make fuzz                the fuzz suites with 100,000 inputs per parser,
+#                            sanitized build (SANITIZE=0 for a plain one)
 
 EXTENSION = lottrace
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" lottrace.control)
@@ -65,7 +69,18 @@ PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
 # packager's newer compiler with new warnings still builds a release.
 PG_CFLAGS = -Wall -Wextra $(if $(WERROR),-Werror)
 
-EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql results/ regression.* output_iso/ tmp_check/ tmp_check_iso/
+# make SANITIZE=1: instrument the library with AddressSanitizer and
+# UndefinedBehaviorSanitizer (gcc's runtimes; the server itself is not
+# instrumented, so test/with-cluster.sh preloads them).  Every undefined
+# behaviour report is fatal, like a memory error.
+ifneq ($(filter-out 0,$(SANITIZE)),)
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OBJS += src/sanitizer.o
+PG_CFLAGS += $(SANITIZE_FLAGS)
+SHLIB_LINK += $(SANITIZE_FLAGS)
+endif
+
+EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql src/.build-flags results/ regression.* output_iso/ tmp_check/ tmp_check_iso/
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -77,12 +92,22 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION lottrace" to load this file. \quit'; \
 	  for source in $(SQL_SOURCES); do echo; cat $$source; done; } > $@
 
-.PHONY: test demo bench deps
+# The objects are rebuilt when the sanitizer flags change: the stamp is
+# rewritten (and so newer than the objects) only when they differ from the
+# last build's.
+$(OBJS): src/.build-flags
+src/.build-flags: FORCE
+	@echo '$(SANITIZE_FLAGS)' | cmp -s - $@ || echo '$(SANITIZE_FLAGS)' > $@
+
+.PHONY: test fuzz demo bench deps FORCE
 deps:
 	./test/install-deps.sh
 
 test:
-	./test/run-tests.sh
+	SANITIZE='$(SANITIZE)' ./test/run-tests.sh
+
+fuzz:
+	SANITIZE='$(SANITIZE)' ./test/run-fuzz.sh
 
 demo:
 	./test/demo/run-demo.sh
