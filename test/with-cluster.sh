@@ -56,6 +56,10 @@ if [ -n "$sanitize" ]; then
 	printf "ASAN_OPTIONS = '%s'\nUBSAN_OPTIONS = '%s'\n" "$asan" "$ubsan" > "$reports/environment"
 	cluster_opts="-c --environment=$reports/environment $cluster_opts"
 	echo "sanitizers: reports go to $reports"
+	# UBSan next to ASan writes to stderr whatever its log_path: keep the
+	# pg_virtualenv server's log, which its cleanup removes
+	set -- bash -c 'status=0; "$@" || status=$?
+		cp "$PG_CLUSTER_CONF_ROOT"/../log/*.log "$0"/ 2>/dev/null; exit $status' "$reports" "$@"
 fi
 
 status=0
@@ -76,8 +80,12 @@ fi
 
 if [ -n "$sanitize" ]; then
 	found=$(find "$reports" -type f -name '*san.*' -size +0 | sort)
-	if [ -n "$found" ]; then
+	# and the server logs of the cluster and of the TAP tests' servers
+	pattern='runtime error:|AddressSanitizer|UndefinedBehaviorSanitizer'
+	logs=$(find "$reports" "$workdir/tmp_check/log" -name '*.log' 2>/dev/null | sort | xargs -r grep -l -E "$pattern" || true)
+	if [ -n "$found$logs" ]; then
 		for report in $found; do echo "=== $report"; head -n 80 "$report"; done
+		for log in $logs; do echo "=== $log"; grep -E -A 40 "$pattern" "$log" | head -n 80; done
 		echo "with-cluster: sanitizer reports were written (kept in $reports)"
 		[ $status -ne 0 ] || status=1
 	else
