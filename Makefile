@@ -18,6 +18,7 @@ OBJS = \
 	src/check_character.o \
 	src/lot_io.o \
 	src/lot_compare.o \
+	src/lot_text.o \
 	src/lot_template.o \
 	src/lot_template_funcs.o \
 	src/lot_next.o \
@@ -36,6 +37,7 @@ OBJS = \
 	src/trace_funcs.o \
 	src/trace_dot.o \
 	src/genealogy_info.o \
+	src/drop_guard.o \
 	src/lottrace.o
 
 # The SQL source, one file per feature; the install script of the current
@@ -46,7 +48,7 @@ SQL_SOURCES = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
-DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/testing.md
+DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/upgrading.md doc/testing.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))

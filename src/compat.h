@@ -67,4 +67,13 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 #define BTPageGetOpaque(page) ((BTPageOpaque) PageGetSpecialPointer(page))
 #endif
 
+/*
+ * Reserving the prefix of the extension's settings: 15 makes a new
+ * placeholder under a reserved prefix an error; before, the same call only
+ * warns about the placeholders that exist when it runs.
+ */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
 #endif							/* LOTTRACE_COMPAT_H */

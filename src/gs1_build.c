@@ -403,13 +403,13 @@ lgtin_parse(PG_FUNCTION_ARGS)
 
 			if (hi < 0 || lo < 0 || !epc_escaped(hi * 16 + lo))
 				lgtin_error(urn, "invalid escape \"%.*s\" in the lot at position %d",
-							(int) Min(3, end - s), s, char_position(urn, s));
+							(int) Min(3, end - s), s, lottrace_char_position(urn, s));
 			c = hi * 16 + lo;
 			s += 2;
 		}
 		else if (epc_escaped(c))
 			lgtin_error(urn, "character \"%c\" at position %d must be escaped as %%%02X",
-						c, char_position(urn, s), c);
+						c, lottrace_char_position(urn, s), c);
 		lot[lot_length++] = c;
 	}
 	if (lot_length == 0)

@@ -241,7 +241,7 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 			return report_symbology_identifier(msg, p, err);
 		if (!is_ascii_digit((unsigned char) *p))
 			return gs1_fail(err, "expected an AI at position %d, found %s",
-							gs1_position(msg, p), describe_char(p, end));
+							gs1_position(msg, p), lottrace_describe_char(p, end));
 		if (end - p < 2 || !is_ascii_digit((unsigned char) p[1]))
 			return gs1_fail(err, "incomplete AI at position %d", gs1_position(msg, p));
 		ai_length = gs1_ai_length(p);
@@ -257,7 +257,7 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 			{
 				if (!is_ascii_digit((unsigned char) p[i]))
 					return gs1_fail(err, "expected an AI at position %d, found %s",
-									gs1_position(msg, p + i), describe_char(p + i, end));
+									gs1_position(msg, p + i), lottrace_describe_char(p + i, end));
 			}
 			return gs1_fail(err, "unknown AI (%.*s) at position %d",
 							ai_length, p, gs1_position(msg, p));
@@ -683,7 +683,7 @@ parse_digital_link(Gs1Message *msg, const char *p, const char *end, Gs1Error *er
 	{
 		if (!is_uri_char((unsigned char) *s))
 			return gs1_fail(err, "invalid character %s at position %d of the URI",
-							describe_char(s, end), gs1_position(msg, s));
+							lottrace_describe_char(s, end), gs1_position(msg, s));
 	}
 
 	p += starts_with_ci(p, end, "https://") ? 8 : 7;
@@ -692,7 +692,7 @@ parse_digital_link(Gs1Message *msg, const char *p, const char *end, Gs1Error *er
 	{
 		if (strchr("_~@!$&'()*+,;=%", *p) != NULL)
 			return gs1_fail(err, "invalid character %s at position %d in the host of the URI",
-							describe_char(p, end), gs1_position(msg, p));
+							lottrace_describe_char(p, end), gs1_position(msg, p));
 		p++;
 	}
 	if (p == host)

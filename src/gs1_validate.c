@@ -76,7 +76,7 @@ gs1_raise(const Gs1Error *err, const char *subject)
 int
 gs1_position(const Gs1Message *msg, const char *p)
 {
-	return char_position(msg->input, p);
+	return lottrace_char_position(msg->input, p);
 }
 
 char *
@@ -197,11 +197,11 @@ check_cset(const Gs1Message *msg, const Gs1Element *el, Gs1Cset cset,
 			continue;
 		if (cset == GS1_CSET_N)
 			element_fail(el, err, "non-digit %s %s",
-						 describe_char(s + i, el->value + el->length),
+						 lottrace_describe_char(s + i, el->value + el->length),
 						 gs1_where(msg, el, offset + i));
 		else
 			element_fail(el, err, "invalid character %s %s",
-						 describe_char(s + i, el->value + el->length),
+						 lottrace_describe_char(s + i, el->value + el->length),
 						 gs1_where(msg, el, offset + i));
 		switch (cset)
 		{
@@ -293,7 +293,7 @@ lint_digits(const LintTarget *t, const char *s, int len)
 	{
 		if (!is_ascii_digit((unsigned char) s[i]))
 			return element_fail(t->el, t->err, "non-digit %s %s",
-								describe_char(s + i, t->el->value + t->el->length),
+								lottrace_describe_char(s + i, t->el->value + t->el->length),
 								gs1_where(t->msg, t->el, value_offset(t, s + i)));
 	}
 	return true;
@@ -367,7 +367,7 @@ lint_company_prefix(const LintTarget *t, const char *s, int len, int start)
 		if (!is_ascii_digit((unsigned char) s[i]))
 			return element_fail(t->el, t->err, "a GS1 Company Prefix starts with %d digits, not %s %s",
 								GS1_MIN_COMPANY_PREFIX,
-								describe_char(s + i, t->el->value + t->el->length),
+								lottrace_describe_char(s + i, t->el->value + t->el->length),
 								gs1_where(t->msg, t->el, value_offset(t, s + i)));
 	}
 	return true;
@@ -520,7 +520,7 @@ lint_iban(const LintTarget *t, const char *s, int len)
 			remainder = (remainder * 100 + (c - 'A' + 10)) % 97;
 		else
 			return element_fail(t->el, t->err, "invalid IBAN: character %s %s (only 0-9 and A-Z)",
-								describe_char(s + i, t->el->value + t->el->length),
+								lottrace_describe_char(s + i, t->el->value + t->el->length),
 								gs1_where(t->msg, t->el, value_offset(t, s + i)));
 	}
 	if (remainder != 1)
@@ -1249,7 +1249,7 @@ gs1_normalize_gtin(const char *str, int len, char *gtin14, Gs1Error *err)
 	{
 		if (!is_ascii_digit((unsigned char) str[i]))
 			return gs1_fail(err, "non-digit %s at position %d",
-							describe_char(str + i, str + len), char_position(str, str + i));
+							lottrace_describe_char(str + i, str + len), lottrace_char_position(str, str + i));
 	}
 	if (len != 8 && len != 12 && len != 13 && len != 14)
 	{

@@ -255,25 +255,27 @@ SQL
 SELECT try(id, 'parse', 'SELECT lottrace.gs1_parse($1)::text', input) FROM batch;
 SELECT try(id, 'valid', 'SELECT lottrace.gs1_valid($1)::text', input) FROM batch;
 SELECT try(id, 'decode', 'SELECT lottrace.gs1_decode($1, current_date)::text', input) FROM batch;
+-- (lots compared as text: lot equality is byte equality, and this session
+-- does not have lottrace on its search_path)
 -- element string -> decode: the same GTIN, lot, expiry and serial
 SELECT try(id, 'element_string', $$
-	SELECT (e.gtin, e.lot, e.expiry, e.serial) IS NOT DISTINCT FROM (d.gtin, d.lot, d.expiry, d.serial)
+	SELECT (e.gtin, e.lot::text, e.expiry, e.serial) IS NOT DISTINCT FROM (d.gtin, d.lot::text, d.expiry, d.serial)
 	  FROM lottrace.gs1_decode($1, current_date) d,
 	       LATERAL lottrace.gs1_decode(lottrace.gs1_element_string(d.gtin, d.lot, d.expiry, d.serial), current_date) e
 	 WHERE d.gtin IS NOT NULL$$, input)
   FROM batch WHERE lottrace.gs1_valid(input);
 -- Digital Link -> decode: the same fields
 SELECT try(id, 'digital_link', $$
-	SELECT (e.gtin, e.lot, e.expiry, e.serial) IS NOT DISTINCT FROM (d.gtin, d.lot, d.expiry, d.serial)
+	SELECT (e.gtin, e.lot::text, e.expiry, e.serial) IS NOT DISTINCT FROM (d.gtin, d.lot::text, d.expiry, d.serial)
 	  FROM lottrace.gs1_decode($1, current_date) d,
 	       LATERAL lottrace.gs1_decode(lottrace.gs1_digital_link(d.gtin, d.lot, d.serial, d.expiry), current_date) e
 	 WHERE d.gtin IS NOT NULL$$, input)
   FROM batch WHERE lottrace.gs1_valid(input);
 -- EPC class URI -> GTIN and lot
 SELECT try(id, 'lgtin', $$
-	SELECT (p.gtin, p.lot) IS NOT DISTINCT FROM (d.gtin, d.lot)
+	SELECT (p.gtin, p.lot::text) IS NOT DISTINCT FROM (d.gtin, d.lot::text)
 	  FROM lottrace.gs1_decode($1, current_date) d,
-	       LATERAL lottrace.lgtin_parse(lottrace.lgtin_urn(d.gtin, d.lot, 6 + length(d.lot) % 7)) p
+	       LATERAL lottrace.lgtin_parse(lottrace.lgtin_urn(d.gtin, d.lot, 6 + lottrace.length(d.lot) % 7)) p
 	 WHERE d.gtin IS NOT NULL AND d.lot IS NOT NULL$$, input)
   FROM batch WHERE lottrace.gs1_valid(input);
 SQL
