@@ -28,8 +28,10 @@ OBJS = \
 	src/gs1_parse.o \
 	src/gs1_funcs.o \
 	src/gs1_build.o \
+	src/gs1_lint.o \
 	src/genealogy.o \
 	src/genealogy_btree.o \
+	src/genealogy_shape.o \
 	src/lotset.o \
 	src/spool.o \
 	src/trace_bfs.o \
@@ -48,7 +50,7 @@ SQL_SOURCES = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
-DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/upgrading.md doc/testing.md
+DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/upgrading.md doc/standby.md doc/testing.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))

@@ -312,6 +312,16 @@ COMMENT ON EVENT TRIGGER lottrace_drop_guard IS
 	'lottrace: refuses DROP EXTENSION lottrace while its tables hold data (see lottrace.allow_drop_with_data)';
 
 --------------------------------------------------------------------------
+-- GS1: gs1_lint
+--------------------------------------------------------------------------
+
+CREATE FUNCTION lottrace.gs1_lint(data text)
+	RETURNS TABLE ("position" integer, ai text, problem text, message text, alternative text)
+	AS 'MODULE_PATHNAME', 'lottrace_gs1_lint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION lottrace.gs1_lint(text) IS
+	'suspicious places in valid raw GS1 data (a group separator probably lost, or written as text) with the other reading; raises like gs1_parse on invalid data';
+
+--------------------------------------------------------------------------
 -- epcis_import: an eventID longer than 1000 bytes is a malformed document
 -- (22P02), not an index row size error (found by test/t/003_epcis_fuzz.pl)
 --------------------------------------------------------------------------

@@ -9,7 +9,10 @@
  * INCLUDE (parent_id, id).  PostgreSQL maintains them on every write, so
  * they are right after rollbacks, in subtransactions and after a crash
  * without any code of ours; we only read them, with the calling
- * statement's snapshot.
+ * statement's snapshot.  A call opens only the index of each direction it
+ * traces, and checks its definition and the columns it reads against what
+ * the readers assume (genealogy_shape.c): a definition they cannot read is
+ * an error, an index not ready yet sends its direction (only) to SQL.
  *
  * A frontier (a set of lots, one level of a search) is read in one of these
  * ways, the methods that read keys taking them in order, KEY_CHUNK at a
@@ -33,7 +36,7 @@
  *			policies.
  *
  * The choice is made per level from the table's statistics (see
- * genealogy_choose_method); genealogy_info() shows what each level did.
+ * lottrace_genealogy_choose_method); genealogy_info() shows what each level did.
  */
 #include "postgres.h"
 
@@ -52,6 +55,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "portability/instr_time.h"
@@ -87,7 +91,7 @@
 /* keys handed to the readers at a time (128 kB) */
 #define KEY_CHUNK			16384
 
-static const char *const index_names[2] = {"links_parent_idx", "links_child_idx"};
+const char *const lottrace_genealogy_index_names[2] = {"links_parent_idx", "links_child_idx"};
 static const char *const near_columns[2] = {"parent_id", "child_id"};
 
 struct GenealogyStore
@@ -95,13 +99,17 @@ struct GenealogyStore
 	const char *function;
 	MemoryContext cxt;			/* lives as long as the store: scans, slots */
 	Snapshot	snapshot;
-	bool		use_sql;
+	bool		use_sql;		/* everything through SQL */
 	char		sql_reason[96];
+	bool		index_sql[2];	/* a direction through SQL, its index not ready */
+	char		index_sql_reason[2][96];
+	bool		lots_sql;		/* roots checked through SQL */
+	char		lots_sql_reason[96];
 
 	Relation	links;
 	Relation	lots;
 	Relation	lots_pkey;
-	Relation	index[2];		/* by TraceDirection */
+	Relation	index[2];		/* by TraceDirection; NULL if not traced */
 	AttrNumber	index_far[2];	/* far end's column in the index tuple */
 	AttrNumber	index_id[2];	/* link id's column in the index tuple */
 
@@ -156,7 +164,7 @@ static const struct config_enum_entry trace_method_options[] = {
 static int	trace_method = TRACE_METHOD_AUTO;
 
 void
-genealogy_init(void)
+lottrace_genealogy_init(void)
 {
 	DefineCustomEnumVariable("lottrace.trace_method",
 							 "How traces read the links of each level.",
@@ -189,42 +197,44 @@ check_select(Relation rel, const char *const *columns, int ncolumns)
 	}
 }
 
+/*
+ * A column of links the readers read: an error (55000) when its type is
+ * not what they take it for (lottrace_genealogy_links_column_problem).
+ */
 static AttrNumber
 links_column(GenealogyStore *store, const char *name)
 {
-	AttrNumber	attnum = get_attnum(RelationGetRelid(store->links), name);
+	const char *problem;
 
-	if (attnum == InvalidAttrNumber)
+	if (get_attnum(RelationGetRelid(store->links), name) == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of lottrace.links does not exist", name)));
-	return attnum;
-}
-
-static void
-index_shape_error(const char *name, TraceDirection direction)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("genealogy index lottrace.%s does not have the expected definition", name),
-			 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id);",
-					 name, near_columns[direction], near_columns[1 - direction])));
+	problem = lottrace_genealogy_links_column_problem(store->links, name);
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of lottrace.links does not have the expected definition", name),
+				 errdetail("%s", problem),
+				 errhint("Traces read links as created by the extension: id, parent_id and child_id "
+						 "bigint NOT NULL, quantity numeric, kind lottrace.link_kind.")));
+	return get_attnum(RelationGetRelid(store->links), name);
 }
 
 /*
- * Open one genealogy index and find its columns.  A missing or misshapen
- * index is an error; one that exists but may not be used by this snapshot
- * (invalid, or built over broken HOT chains too recently) sends the trace to
- * SQL instead, which stays correct.
+ * Open the genealogy index of a direction and find its columns.  A missing
+ * index (42704) or one whose definition the readers cannot read (55000,
+ * saying what is wrong) is an error; one that exists but may not be used
+ * by this snapshot yet sends that direction to SQL, which stays correct.
+ * The other direction is not concerned.
  */
 static void
 open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 {
-	const char *name = index_names[direction];
+	const char *name = lottrace_genealogy_index_names[direction];
 	Oid			indexoid = get_relname_relid(name, RelationGetNamespace(store->links));
 	Relation	index;
-	Form_pg_index form;
-	AttrNumber	far_col = store->col_near[1 - direction];
+	const char *problem;
 
 	if (!OidIsValid(indexoid))
 		ereport(ERROR,
@@ -233,43 +243,47 @@ open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id);",
 						 name, near_columns[direction], near_columns[1 - direction])));
 	index = index_open(indexoid, AccessShareLock);
-	form = index->rd_index;
-	if (form->indrelid != RelationGetRelid(store->links) ||
-		index->rd_rel->relam != BTREE_AM_OID ||
-		form->indnkeyatts != 1 ||
-		form->indkey.values[0] != store->col_near[direction] ||
-		!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
-		!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
-		index_shape_error(name, direction);
+	problem = lottrace_genealogy_index_problem(store->links, index, direction,
+											   &store->index_far[direction], &store->index_id[direction]);
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("genealogy index lottrace.%s does not have the expected definition", name),
+				 errdetail("%s", problem),
+				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id);",
+						 name, near_columns[direction], near_columns[1 - direction])));
 
-	store->index_far[direction] = InvalidAttrNumber;
-	store->index_id[direction] = InvalidAttrNumber;
-	for (int i = 1; i < form->indnatts; i++)
+	problem = lottrace_genealogy_index_unready(index);
+	if (problem)
 	{
-		if (form->indkey.values[i] == far_col)
-			store->index_far[direction] = i + 1;
-		else if (form->indkey.values[i] == store->col_id)
-			store->index_id[direction] = i + 1;
-	}
-	if (store->index_far[direction] == InvalidAttrNumber ||
-		store->index_id[direction] == InvalidAttrNumber)
-		index_shape_error(name, direction);
-
-	if (!form->indisvalid)
-	{
-		store->use_sql = true;
-		snprintf(store->sql_reason, sizeof(store->sql_reason),
-				 "sql: index %s is not valid", name);
-	}
-	else if (form->indcheckxmin &&
-			 !TransactionIdPrecedes(HeapTupleHeaderGetXmin(index->rd_indextuple->t_data),
-									TransactionXmin))
-	{
-		store->use_sql = true;
-		snprintf(store->sql_reason, sizeof(store->sql_reason),
-				 "sql: index %s is newer than the snapshot", name);
+		store->index_sql[direction] = true;
+		snprintf(store->index_sql_reason[direction], sizeof(store->index_sql_reason[direction]),
+				 "sql: index %s %s", name, problem);
 	}
 	store->index[direction] = index;
+}
+
+/*
+ * Open lots' primary key for the check that roots exist, when it can be
+ * probed with int8 keys; otherwise that check uses SQL.
+ */
+static void
+open_lots_pkey(GenealogyStore *store)
+{
+	const char *problem;
+
+	RelationGetIndexList(store->lots);
+	if (OidIsValid(store->lots->rd_pkindex))
+		store->lots_pkey = index_open(store->lots->rd_pkindex, AccessShareLock);
+	problem = lottrace_genealogy_lots_pkey_problem(store->lots, store->lots_pkey);
+	if (problem)
+	{
+		store->lots_sql = true;
+		snprintf(store->lots_sql_reason, sizeof(store->lots_sql_reason), "%s", problem);
+		if (store->lots_pkey)
+			index_close(store->lots_pkey, AccessShareLock);
+		store->lots_pkey = NULL;
+	}
 }
 
 static double
@@ -281,7 +295,7 @@ estimated_tuples(Relation rel, double tuples_per_page)
 }
 
 GenealogyStore *
-genealogy_open(const char *function, bool details)
+lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 {
 	static const char *const links_columns[] = {"id", "parent_id", "child_id", "quantity", "kind"};
 	static const char *const lots_columns[] = {"id"};
@@ -303,8 +317,11 @@ genealogy_open(const char *function, bool details)
 	store->col_id = links_column(store, "id");
 	store->col_near[TRACE_FORWARD] = links_column(store, "parent_id");
 	store->col_near[TRACE_BACKWARD] = links_column(store, "child_id");
-	store->col_quantity = links_column(store, "quantity");
-	store->col_kind = links_column(store, "kind");
+	if (details)
+	{
+		store->col_quantity = links_column(store, "quantity");
+		store->col_kind = links_column(store, "kind");
+	}
 
 	if (check_enable_rls(links_oid, InvalidOid, false) == RLS_ENABLED)
 	{
@@ -322,8 +339,10 @@ genealogy_open(const char *function, bool details)
 		strlcpy(store->sql_reason, "sql: lottrace.trace_method = sql", sizeof(store->sql_reason));
 	}
 
-	open_genealogy_index(store, TRACE_FORWARD);
-	open_genealogy_index(store, TRACE_BACKWARD);
+	if (way != TRACE_WAY_BACKWARD)
+		open_genealogy_index(store, TRACE_FORWARD);
+	if (way != TRACE_WAY_FORWARD)
+		open_genealogy_index(store, TRACE_BACKWARD);
 
 	store->snapshot = RegisterSnapshot(GetActiveSnapshot());
 	store->links_vmbuffer = InvalidBuffer;
@@ -331,15 +350,7 @@ genealogy_open(const char *function, bool details)
 
 	if (!store->use_sql)
 	{
-		Oid			pkey;
-
-		RelationGetIndexList(store->lots);
-		pkey = store->lots->rd_pkindex;
-		if (!OidIsValid(pkey))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("lottrace.lots has no primary key")));
-		store->lots_pkey = index_open(pkey, AccessShareLock);
+		open_lots_pkey(store);
 		store->links_slot = table_slot_create(store->links, NULL);
 		store->lots_slot = table_slot_create(store->lots, NULL);
 	}
@@ -358,18 +369,19 @@ genealogy_open(const char *function, bool details)
 }
 
 void
-genealogy_close(GenealogyStore *store)
+lottrace_genealogy_close(GenealogyStore *store)
 {
 	for (int d = 0; d < 2; d++)
 	{
 		if (store->btree[d])
-			btree_reader_free(store->btree[d]);
+			lottrace_btree_reader_free(store->btree[d]);
 		if (store->scan[d])
 			index_endscan(store->scan[d]);
-		index_close(store->index[d], NoLock);
+		if (store->index[d])
+			index_close(store->index[d], NoLock);
 	}
 	if (store->lots_btree)
-		btree_reader_free(store->lots_btree);
+		lottrace_btree_reader_free(store->lots_btree);
 	if (store->pkey_scan)
 		index_endscan(store->pkey_scan);
 	if (store->lots_pkey)
@@ -390,7 +402,7 @@ genealogy_close(GenealogyStore *store)
 	pfree(store);
 }
 
-/* SPI, connected on first use and kept until genealogy_close */
+/* SPI, connected on first use and kept until lottrace_genealogy_close */
 static void
 connect_spi(GenealogyStore *store)
 {
@@ -449,7 +461,7 @@ lot_exists_direct(GenealogyStore *store, int64 id)
 	/* the index AM keeps state across calls: see read_links_index */
 	if (store->pkey_scan == NULL)
 	{
-		store->pkey_scan = index_beginscan(store->lots, store->lots_pkey, store->snapshot, 1, 0);
+		store->pkey_scan = lottrace_index_beginscan(store->lots, store->lots_pkey, store->snapshot, 1, 0);
 		store->pkey_scan->xs_want_itup = true;
 	}
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(id));
@@ -491,96 +503,125 @@ mark_found(void *arg, const GenealogyLink *link)
 	return false;
 }
 
-void
-genealogy_check_lots_exist(GenealogyStore *store, const int64 *ids, int64 nids)
+/* the smallest of the sorted ids that is not a lot, if any, through SQL */
+static bool
+first_missing_lot_sql(GenealogyStore *store, const int64 *ids, int64 nids, int64 *missing)
 {
 	static SPIPlanPtr plan = NULL;
 	Datum		arg;
-	Portal		portal;
-	int64	   *found;
-	int64		nfound = 0;
+	bool		isnull;
+	Datum		first;
 
-	if (!store->use_sql)
-	{
-		if (!store->lots_btree_tried)
-		{
-			MemoryContext old = MemoryContextSwitchTo(store->cxt);
-
-			store->lots_btree_tried = true;
-			store->lots_btree = btree_reader_create(store->lots, store->lots_pkey, 0, 0,
-													store->snapshot, store->lots_slot);
-			MemoryContextSwitchTo(old);
-		}
-		if (store->lots_btree)
-		{
-			FoundLots	f;
-			TraceLevelStats stats;
-			MemoryContext old = MemoryContextSwitchTo(store->cxt);
-
-			memset(&stats, 0, sizeof(stats));
-			f.ids = ids;
-			f.pos = 0;
-			f.found = palloc_extended(Max(nids, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-			btree_reader_read(store->lots_btree, ids, nids, false, NULL, mark_found, &f,
-							  NULL, NULL, &stats);
-			MemoryContextSwitchTo(old);
-			for (int64 i = 0; i < nids; i++)
-				if (!f.found[i])
-					missing_lot_error(ids[i]);
-			pfree(f.found);
-			return;
-		}
-		for (int64 i = 0; i < nids; i++)
-		{
-			CHECK_FOR_INTERRUPTS();
-			if (!lot_exists_direct(store, ids[i]))
-				missing_lot_error(ids[i]);
-		}
-		return;
-	}
-
+	/*
+	 * The ids come back as the int8 they were passed as, whatever the type
+	 * of lots.id (this path is also taken when it is not bigint).
+	 */
 	connect_spi(store);
 	if (plan == NULL)
-		plan = prepare_kept("SELECT l.id FROM lottrace.lots l "
-							"WHERE l.id OPERATOR(pg_catalog.=) ANY ($1)");
+		plan = prepare_kept("SELECT pg_catalog.min(k.id) FROM pg_catalog.unnest($1) AS k(id) "
+							"WHERE NOT EXISTS (SELECT FROM lottrace.lots l "
+							"WHERE l.id OPERATOR(pg_catalog.=) k.id)");
 	arg = int8_array_datum(ids, nids);
-	found = palloc_extended(Max(nids, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	portal = SPI_cursor_open(NULL, plan, &arg, NULL, true);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 10000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed && nfound < nids; i++)
-		{
-			bool		isnull;
+	if (SPI_execute_plan(plan, &arg, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not check that lots exist");
+	first = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		*missing = DatumGetInt64(first);
+	SPI_freetuptable(SPI_tuptable);
+	pfree(DatumGetPointer(arg));
+	return !isnull;
+}
 
-			found[nfound++] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
-														  SPI_tuptable->tupdesc, 1, &isnull));
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	nfound = trace_sort_unique(found, nfound);
-	for (int64 i = 0, j = 0; i < nids; i++)
+/* the same through lots' primary key */
+static bool
+first_missing_lot_direct(GenealogyStore *store, const int64 *ids, int64 nids, int64 *missing)
+{
+	bool		found_missing = false;
+
+	if (!store->lots_btree_tried)
 	{
-		while (j < nfound && found[j] < ids[i])
-			j++;
-		if (j >= nfound || found[j] != ids[i])
-			missing_lot_error(ids[i]);
+		MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+		store->lots_btree_tried = true;
+		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0,
+														 store->snapshot, store->lots_slot);
+		MemoryContextSwitchTo(old);
 	}
-	pfree(found);
+	if (store->lots_btree)
+	{
+		FoundLots	f;
+		TraceLevelStats stats;
+		MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+		memset(&stats, 0, sizeof(stats));
+		f.ids = ids;
+		f.pos = 0;
+		f.found = palloc0(Max(nids, 1) * sizeof(bool));
+		lottrace_btree_reader_read(store->lots_btree, ids, nids, false, NULL, mark_found, &f,
+								   NULL, NULL, &stats);
+		MemoryContextSwitchTo(old);
+		for (int64 i = 0; i < nids && !found_missing; i++)
+			if (!f.found[i])
+			{
+				*missing = ids[i];
+				found_missing = true;
+			}
+		pfree(f.found);
+		return found_missing;
+	}
+	for (int64 i = 0; i < nids; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!lot_exists_direct(store, ids[i]))
+		{
+			*missing = ids[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The ids are taken from the set in order, KEY_CHUNK at a time: no array
+ * proportional to the roots is built, and the btree reader, which goes
+ * through all the keys a leaf covers under its lock, is never handed more
+ * than a chunk (keys beyond the last lot would all fall on the rightmost
+ * leaf).  The first chunk with a missing lot has the smallest one.
+ */
+void
+lottrace_genealogy_check_lots_exist(GenealogyStore *store, LotSet *ids)
+{
+	LotSetWalk	walk;
+	int64	   *chunk = palloc(KEY_CHUNK * sizeof(int64));
+	int64		n;
+	int64		missing = 0;
+	bool		found_missing = false;
+
+	lottrace_lotset_walk_begin(ids, &walk, PG_INT64_MIN);
+	while (!found_missing && (n = lottrace_lotset_walk_ids(&walk, chunk, KEY_CHUNK)) > 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (store->use_sql || store->lots_sql)
+			found_missing = first_missing_lot_sql(store, chunk, n, &missing);
+		else
+			found_missing = first_missing_lot_direct(store, chunk, n, &missing);
+	}
+	lottrace_lotset_walk_end(&walk);
+	pfree(chunk);
+	if (found_missing)
+		missing_lot_error(missing);
 }
 
 LinkReadMethod
-genealogy_choose_method(GenealogyStore *store, int64 nkeys, bool details)
+lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction, int64 nkeys,
+								 bool details)
 {
 	double		links = nkeys * store->tuples_per_key;
 	double		heap_share = details ? 1.0 : 1.0 - store->all_visible;
 	double		index_cost;
 	double		heap_cost;
 
-	if (store->use_sql)
+	if (store->use_sql || store->index_sql[direction])
 		return LINK_READ_SQL;
 	if (trace_method == TRACE_METHOD_INDEX || trace_method == TRACE_METHOD_INDEX_AM)
 		return LINK_READ_INDEX;
@@ -605,8 +646,8 @@ links_index_scan(GenealogyStore *store, TraceDirection direction)
 {
 	if (store->scan[direction] == NULL)
 	{
-		store->scan[direction] = index_beginscan(store->links, store->index[direction],
-												 store->snapshot, 2, 0);
+		store->scan[direction] = lottrace_index_beginscan(store->links, store->index[direction],
+														  store->snapshot, 2, 0);
 		store->scan[direction]->xs_want_itup = true;
 	}
 	return store->scan[direction];
@@ -638,10 +679,10 @@ links_btree_reader(GenealogyStore *store, TraceDirection direction)
 		MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
 		store->btree_tried[direction] = true;
-		store->btree[direction] = btree_reader_create(store->links, store->index[direction],
-													  store->index_far[direction],
-													  store->index_id[direction],
-													  store->snapshot, store->links_slot);
+		store->btree[direction] = lottrace_btree_reader_create(store->links, store->index[direction],
+															   store->index_far[direction],
+															   store->index_id[direction],
+															   store->snapshot, store->links_slot);
 		MemoryContextSwitchTo(old);
 	}
 	return store->btree[direction];
@@ -879,8 +920,8 @@ read_links_of_keys(GenealogyStore *store, LinkReadMethod method, TraceDirection 
 		BtreeLinkReader *reader = links_btree_reader(store, direction);
 
 		if (reader)
-			return btree_reader_read(reader, keys, nkeys, details, skip, visit, arg,
-									 read_details_callback, store, stats);
+			return lottrace_btree_reader_read(reader, keys, nkeys, details, skip, visit, arg,
+											  read_details_callback, store, stats);
 	}
 	if (method == LINK_READ_SQL)
 		return read_links_sql(store, direction, keys, nkeys, details, skip, visit, arg, stats);
@@ -889,9 +930,9 @@ read_links_of_keys(GenealogyStore *store, LinkReadMethod method, TraceDirection 
 }
 
 bool
-genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
-					 LotSet *keys, int64 nkeys, int64 from, bool details, LotSet *skip,
-					 GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
+lottrace_genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirection direction,
+							  LotSet *keys, int64 nkeys, int64 from, bool details, LotSet *skip,
+							  GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
 	LotSetWalk	walk;
 	int64	   *chunk;
@@ -905,27 +946,54 @@ genealogy_read_links(GenealogyStore *store, LinkReadMethod method, TraceDirectio
 
 	/* the keys in order, a piece at a time */
 	chunk = palloc(chunk_size * sizeof(int64));
-	lotset_walk_begin(keys, &walk, from);
-	while (!stopped && (n = lotset_walk_ids(&walk, chunk, chunk_size)) > 0)
+	lottrace_lotset_walk_begin(keys, &walk, from);
+	while (!stopped && (n = lottrace_lotset_walk_ids(&walk, chunk, chunk_size)) > 0)
 		stopped = read_links_of_keys(store, method, direction, chunk, n, details,
 									 skip, visit, arg, stats);
-	lotset_walk_end(&walk);
+	lottrace_lotset_walk_end(&walk);
 	pfree(chunk);
 	return stopped;
 }
 
+/*
+ * How the store is read, for genealogy_info(): "index" when everything is
+ * read directly, else where SQL is used and why.
+ */
+static void
+genealogy_path(GenealogyStore *store, char *path, size_t size)
+{
+	StringInfoData buf;
+
+	if (store->use_sql)
+	{
+		strlcpy(path, store->sql_reason, size);
+		return;
+	}
+	initStringInfo(&buf);
+	for (int d = 0; d < 2; d++)
+		if (store->index_sql[d])
+			appendStringInfo(&buf, "%s%s: %s", buf.len > 0 ? "; " : "",
+							 d == TRACE_FORWARD ? "forward" : "backward",
+							 store->index_sql_reason[d]);
+	if (store->lots_sql)
+		appendStringInfo(&buf, "%sroots checked with sql: %s", buf.len > 0 ? "; " : "",
+						 store->lots_sql_reason);
+	strlcpy(path, buf.len > 0 ? buf.data : "index", size);
+	pfree(buf.data);
+}
+
 void
-genealogy_stats_begin(GenealogyStore *store, int64 nroots)
+lottrace_genealogy_stats_begin(GenealogyStore *store, int64 nroots)
 {
 	memset(&last_trace, 0, sizeof(last_trace));
 	strlcpy(last_trace.function, store->function, sizeof(last_trace.function));
-	strlcpy(last_trace.path, store->use_sql ? store->sql_reason : "index", sizeof(last_trace.path));
+	genealogy_path(store, last_trace.path, sizeof(last_trace.path));
 	last_trace.roots = nroots;
 	INSTR_TIME_SET_CURRENT(store->trace_start);
 }
 
 TraceLevelStats *
-genealogy_stats_level(GenealogyStore *store, TraceDirection direction, int32 depth)
+lottrace_genealogy_stats_level(GenealogyStore *store, TraceDirection direction, int32 depth)
 {
 	TraceLevelStats *level;
 
@@ -945,7 +1013,7 @@ genealogy_stats_level(GenealogyStore *store, TraceDirection direction, int32 dep
 }
 
 void
-genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level)
+lottrace_genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level)
 {
 	instr_time	now;
 
@@ -970,7 +1038,7 @@ genealogy_stats_level_done(GenealogyStore *store, TraceLevelStats *level)
 }
 
 void
-genealogy_stats_end(GenealogyStore *store, int64 lots)
+lottrace_genealogy_stats_end(GenealogyStore *store, int64 lots)
 {
 	instr_time	now;
 
@@ -985,7 +1053,7 @@ genealogy_stats_end(GenealogyStore *store, int64 lots)
 }
 
 const TraceStats *
-genealogy_last_trace(void)
+lottrace_genealogy_last_trace(void)
 {
 	return &last_trace;
 }

@@ -613,8 +613,8 @@ find_fixed_offsets(BtreeLinkReader *r)
 }
 
 BtreeLinkReader *
-btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumber id_col,
-					Snapshot snapshot, TupleTableSlot *slot)
+lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumber id_col,
+							 Snapshot snapshot, TupleTableSlot *slot)
 {
 	BtreeLinkReader *r;
 	Buffer		buf;
@@ -661,7 +661,7 @@ btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumbe
 }
 
 void
-btree_reader_free(BtreeLinkReader *r)
+lottrace_btree_reader_free(BtreeLinkReader *r)
 {
 	release_levels(r);
 	table_index_fetch_end(r->fetch);
@@ -746,9 +746,9 @@ entry_visible(BtreeLinkReader *r, ItemPointer tid, bool details, TraceLevelStats
 }
 
 bool
-btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool details,
-				  LotSet *skip, GenealogyLinkVisitor visit, void *arg,
-				  BtreeDetailsReader read_details, void *details_arg, TraceLevelStats *stats)
+lottrace_btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, bool details,
+						   LotSet *skip, GenealogyLinkVisitor visit, void *arg,
+						   BtreeDetailsReader read_details, void *details_arg, TraceLevelStats *stats)
 {
 	int64		k = 0;
 	BlockNumber next = P_NONE;

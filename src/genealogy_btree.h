@@ -22,20 +22,20 @@ typedef void (*BtreeDetailsReader) (void *arg, GenealogyLink *link);
  * the current memory context; NULL when the index is not a version 4 btree
  * on one int8 key.  With far_col 0 only the keys are reported (existence).
  */
-extern BtreeLinkReader *btree_reader_create(Relation heap, Relation index,
-											AttrNumber far_col, AttrNumber id_col,
-											Snapshot snapshot, TupleTableSlot *slot);
-extern void btree_reader_free(BtreeLinkReader *reader);
+extern BtreeLinkReader *lottrace_btree_reader_create(Relation heap, Relation index,
+													 AttrNumber far_col, AttrNumber id_col,
+													 Snapshot snapshot, TupleTableSlot *slot);
+extern void lottrace_btree_reader_free(BtreeLinkReader *reader);
 
 /*
  * Visit every visible entry of the sorted, distinct keys whose far end is
  * not in "skip" (if given; looked up under the page lock), in key order;
  * returns true when the visitor stopped the read.
  */
-extern bool btree_reader_read(BtreeLinkReader *reader, const int64 *keys, int64 nkeys,
-							  bool details, LotSet *skip,
-							  GenealogyLinkVisitor visit, void *arg,
-							  BtreeDetailsReader read_details, void *details_arg,
-							  TraceLevelStats *stats);
+extern bool lottrace_btree_reader_read(BtreeLinkReader *reader, const int64 *keys, int64 nkeys,
+									   bool details, LotSet *skip,
+									   GenealogyLinkVisitor visit, void *arg,
+									   BtreeDetailsReader read_details, void *details_arg,
+									   TraceLevelStats *stats);
 
 #endif							/* LOTTRACE_GENEALOGY_BTREE_H */

@@ -5,6 +5,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
@@ -46,14 +47,22 @@ size_pretty(int64 bytes)
 															  Int64GetDatum(bytes))));
 }
 
+/*
+ * A genealogy index: its definition, size, and whether traces read it
+ * directly, through SQL (not ready yet), or raise an error (a definition
+ * the readers cannot read), as lottrace_genealogy_open decides.
+ */
 static void
-put_index(ReturnSetInfo *rsinfo, Oid namespace, TraceDirection direction, const char *name)
+put_index(ReturnSetInfo *rsinfo, Relation links, TraceDirection direction)
 {
-	Oid			indexoid = get_relname_relid(name, namespace);
+	const char *name = lottrace_genealogy_index_names[direction];
+	Oid			indexoid = get_relname_relid(name, RelationGetNamespace(links));
 	char		property[64];
 	Relation	index;
-	HeapTuple	tuple;
-	bool		valid;
+	AttrNumber	far_col;
+	AttrNumber	id_col;
+	const char *problem;
+	const char *unready;
 
 	snprintf(property, sizeof(property), "%s index", direction_names[direction]);
 	if (!OidIsValid(indexoid))
@@ -63,21 +72,71 @@ put_index(ReturnSetInfo *rsinfo, Oid namespace, TraceDirection direction, const 
 	}
 	put_row(rsinfo, property, pg_get_indexdef_string(indexoid));
 
-	index = relation_open(indexoid, AccessShareLock);
+	index = index_open(indexoid, AccessShareLock);
 	snprintf(property, sizeof(property), "%s index size", direction_names[direction]);
 	put_row(rsinfo, property,
 			size_pretty((int64) RelationGetNumberOfBlocks(index) * BLCKSZ));
-	relation_close(index, AccessShareLock);
+	problem = lottrace_genealogy_index_problem(links, index, direction, &far_col, &id_col);
+	unready = problem ? NULL : lottrace_genealogy_index_unready(index);
+	index_close(index, AccessShareLock);
 
-	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for index %u", indexoid);
-	valid = ((Form_pg_index) GETSTRUCT(tuple))->indisvalid;
-	ReleaseSysCache(tuple);
 	snprintf(property, sizeof(property), "%s index state", direction_names[direction]);
-	put_row(rsinfo, property,
-			valid ? "valid, maintained by PostgreSQL on every write (btree, WAL-logged)"
-			: "not valid: traces read links through SQL until it is rebuilt (REINDEX)");
+	if (problem)
+		put_row(rsinfo, property,
+				psprintf("not usable: %s %s traces raise an error until it is recreated "
+						 "as the extension defines it", problem,
+						 direction == TRACE_FORWARD ? "Forward" : "Backward"));
+	else if (unready)
+		put_row(rsinfo, property,
+				psprintf("%s: %s traces read links through SQL until it is rebuilt (REINDEX)",
+						 strcmp(unready, "is not valid") == 0 ? "not valid"
+						 : "newer than this transaction's snapshot",
+						 direction_names[direction]));
+	else
+		put_row(rsinfo, property,
+				"valid, maintained by PostgreSQL on every write (btree, WAL-logged)");
+}
+
+/* whether the check that roots exist probes lots' primary key or uses SQL */
+static void
+put_lots_pkey(ReturnSetInfo *rsinfo)
+{
+	Oid			lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1),
+											AccessShareLock, false);
+	Relation	lots = table_open(lots_oid, NoLock);
+	Relation	pkey = NULL;
+	const char *problem;
+
+	RelationGetIndexList(lots);
+	if (OidIsValid(lots->rd_pkindex))
+		pkey = index_open(lots->rd_pkindex, AccessShareLock);
+	problem = lottrace_genealogy_lots_pkey_problem(lots, pkey);
+	put_row(rsinfo, "lots primary key",
+			problem ? psprintf("%s: roots are checked with SQL", problem)
+			: psprintf("%s: roots are checked by probing it", RelationGetRelationName(pkey)));
+	if (pkey)
+		index_close(pkey, AccessShareLock);
+	table_close(lots, NoLock);
+}
+
+/* the columns of links that traces read */
+static void
+put_links_columns(ReturnSetInfo *rsinfo, Relation links)
+{
+	static const char *const columns[] = {"id", "parent_id", "child_id", "quantity", "kind"};
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (size_t i = 0; i < lengthof(columns); i++)
+	{
+		const char *problem = lottrace_genealogy_links_column_problem(links, columns[i]);
+
+		if (problem)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? " " : "", problem);
+	}
+	put_row(rsinfo, "links columns",
+			buf.len == 0 ? "as traces read them" :
+			psprintf("%s Traces that read them raise an error.", buf.data));
 }
 
 static void
@@ -107,7 +166,7 @@ genealogy_info(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo;
 	Oid			links_oid;
 	Relation	links;
-	const TraceStats *last = genealogy_last_trace();
+	const TraceStats *last = lottrace_genealogy_last_trace();
 	BlockNumber pages;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -115,8 +174,10 @@ genealogy_info(PG_FUNCTION_ARGS)
 
 	links_oid = RangeVarGetRelid(makeRangeVar("lottrace", "links", -1), AccessShareLock, false);
 	links = table_open(links_oid, NoLock);
-	put_index(rsinfo, RelationGetNamespace(links), TRACE_FORWARD, "links_parent_idx");
-	put_index(rsinfo, RelationGetNamespace(links), TRACE_BACKWARD, "links_child_idx");
+	put_index(rsinfo, links, TRACE_FORWARD);
+	put_index(rsinfo, links, TRACE_BACKWARD);
+	put_links_columns(rsinfo, links);
+	put_lots_pkey(rsinfo);
 
 	pages = RelationGetNumberOfBlocks(links);
 	put_row(rsinfo, "links",

@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/datetime.h"
 
 #include "charset.h"
@@ -71,6 +72,17 @@ gs1_raise(const Gs1Error *err, const char *subject)
 			 errmsg("invalid %s: %s", subject, err->message),
 			 err->detail[0] ? errdetail("%s", err->detail) : 0,
 			 err->hint[0] ? errhint("%s", err->hint) : 0));
+}
+
+char *
+gs1_echo(const char *s, int len)
+{
+	int			cut;
+
+	if (len <= GS1_ECHO_LENGTH)
+		return pnstrdup(s, len);
+	cut = pg_mbcliplen(s, len, GS1_ECHO_LENGTH);
+	return psprintf("%.*s...", cut, s);
 }
 
 int
@@ -1110,6 +1122,38 @@ describe_group(const char *group, int glen)
 	return buf.data;
 }
 
+/*
+ * A digital signature (8030) signs one instance of what it is printed
+ * with, so the keys whose serial component is optional, GDTI (253), GCN
+ * (255) and GRAI (8003), must carry it.  The dictionary cannot say so (its
+ * requisites name AIs, not components): this is the DIGSIG_SERIAL_KEY rule
+ * of the GS1 Barcode Syntax Engine.  Keys without a serial component of
+ * their own are covered by the dictionary: (01) and (8006) need (21) with
+ * (8030), (8010) needs (8011).
+ */
+static const char *const keys_serialised_for_digsig[] = {"253", "255", "8003"};
+
+static bool
+check_digsig_serials(const Gs1Message *msg, Gs1Error *err)
+{
+	if (gs1_find(msg, "8030") == NULL)
+		return true;
+	for (int i = 0; i < (int) lengthof(keys_serialised_for_digsig); i++)
+	{
+		const Gs1Element *el = gs1_find(msg, keys_serialised_for_digsig[i]);
+
+		/* the serial component is the optional last one */
+		if (el != NULL && el->length == el->ai->min_length)
+		{
+			element_fail(el, err, "the serial component is required with AI (8030)");
+			gs1_fail_detail(err, "A digital signature (8030) signs one instance: AI (%s) (%s) must carry its serial component after its first %d digits.",
+							el->ai->code, el->ai->row->title, el->ai->min_length);
+			return false;
+		}
+	}
+	return true;
+}
+
 bool
 gs1_validate_associations(Gs1Message *msg, Gs1Error *err)
 {
@@ -1188,7 +1232,7 @@ gs1_validate_associations(Gs1Message *msg, Gs1Error *err)
 			}
 		}
 	}
-	return true;
+	return check_digsig_serials(msg, err);
 }
 
 const Gs1Element *

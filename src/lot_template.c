@@ -47,8 +47,7 @@ is_date_field(LotField field)
 	return field <= LOT_FIELD_DAY_OF_YEAR;
 }
 
-pg_attribute_noreturn()
-static void
+pg_noreturn static void
 template_error(const char *tmpl, const char *at, const char *reason)
 {
 	ereport(ERROR,

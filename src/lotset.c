@@ -5,20 +5,26 @@
  * When the hash holds many words, and they are dense in their span (see
  * lotset_add), the span becomes a flat array of words: from then on a lookup
  * there is an array access.  The array covers the span, whatever part of
- * it an earlier array covered, and room to the right, where identity ids
- * grow; at one word in use in LOTSET_DENSITY it costs at most 64 bytes per
- * word in use, against 24 in the hash, and lookups many times faster.  Words
- * outside it stay in the hash, and when enough of those gather densely
- * again, the array is rebuilt over the new span.
+ * it an earlier array covered, and half as much again (and 1024 words) as
+ * room to the right, where identity ids grow.  At the least density that
+ * goes flat, one word in use in LOTSET_DENSITY of the span, that is at most
+ * 12 words (96 bytes) per word in use, against 27 to 53 in the hash; at
+ * full density 1.5 words (12 bytes) per 64 ids; lookups are many times
+ * faster either way.  The hash keeps the size of its table.  Words outside
+ * the array stay in the hash, and when enough of those gather densely
+ * again, the array is rebuilt over the new span (for a moment both arrays
+ * are allocated).
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "lotset.h"
 
 void
-lotset_densify(LotSet *set)
+lottrace_lotset_densify(LotSet *set)
 {
 	lotset_iterator it;
 	LotSetEntry *entry;
@@ -58,6 +64,7 @@ lotset_densify(LotSet *set)
 	lotset_start_iterate(set->hash, &it);
 	while ((entry = lotset_iterate(set->hash, &it)) != NULL)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (entry->word - base < words)
 			flat[entry->word - base] |= entry->bits;
 		else
@@ -70,6 +77,7 @@ lotset_densify(LotSet *set)
 	{
 		bool		found;
 
+		CHECK_FOR_INTERRUPTS();
 		lotset_insert(set->hash, outside[i].word, &found)->bits = outside[i].bits;
 		set->hash_lo = Min(set->hash_lo, outside[i].word);
 		set->hash_hi = Max(set->hash_hi, outside[i].word);
@@ -83,7 +91,7 @@ lotset_densify(LotSet *set)
 }
 
 LotSet *
-lotset_create_spanning(MemoryContext cxt, const LotSet *model)
+lottrace_lotset_create_spanning(MemoryContext cxt, const LotSet *model)
 {
 	LotSet	   *set = lotset_create_in(cxt, 1024);
 
@@ -98,7 +106,7 @@ lotset_create_spanning(MemoryContext cxt, const LotSet *model)
 }
 
 static int
-entry_word_cmp(const void *a, const void *b)
+entry_word_cmp(const void *a, const void *b, void *arg pg_attribute_unused())
 {
 	uint64		x = ((const LotSetEntry *) a)->word;
 	uint64		y = ((const LotSetEntry *) b)->word;
@@ -107,7 +115,7 @@ entry_word_cmp(const void *a, const void *b)
 }
 
 void
-lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from)
+lottrace_lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from)
 {
 	uint64		from_word = lotset_word(from);
 	lotset_iterator it;
@@ -123,21 +131,26 @@ lotset_walk_begin(LotSet *set, LotSetWalk *walk, int64 from)
 												  set->hash->members * sizeof(LotSetEntry));
 		lotset_start_iterate(set->hash, &it);
 		while ((entry = lotset_iterate(set->hash, &it)) != NULL)
+		{
+			CHECK_FOR_INTERRUPTS();
 			if (entry->word >= from_word && entry->bits != 0)
 				walk->hash_words[walk->nhash++] = *entry;
-		qsort(walk->hash_words, walk->nhash, sizeof(LotSetEntry), entry_word_cmp);
+		}
+		/* millions of words, when ids are scattered: may be cancelled */
+		qsort_interruptible(walk->hash_words, walk->nhash, sizeof(LotSetEntry),
+							entry_word_cmp, NULL);
 	}
 	walk->flat_next = (from_word > set->flat_base) ? Min(from_word - set->flat_base, set->flat_words) : 0;
 	walk->pending_bits = 0;
 
 	/* ids below "from" in its own word */
-	if (lotset_walk_next_word(walk, &walk->pending_word, &walk->pending_bits) &&
+	if (lottrace_lotset_walk_next_word(walk, &walk->pending_word, &walk->pending_bits) &&
 		walk->pending_word == from_word)
 		walk->pending_bits &= ~((UINT64CONST(1) << (((uint64) from) & 63)) - 1);
 }
 
 bool
-lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits)
+lottrace_lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits)
 {
 	LotSet	   *set = walk->set;
 
@@ -168,13 +181,13 @@ lotset_walk_next_word(LotSetWalk *walk, uint64 *word, uint64 *bits)
 }
 
 int64
-lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max)
+lottrace_lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max)
 {
 	int64		n = 0;
 	uint64		word;
 	uint64		bits;
 
-	while (n < max && lotset_walk_next_word(walk, &word, &bits))
+	while (n < max && lottrace_lotset_walk_next_word(walk, &word, &bits))
 	{
 		while (bits && n < max)
 		{
@@ -189,7 +202,7 @@ lotset_walk_ids(LotSetWalk *walk, int64 *ids, int64 max)
 }
 
 void
-lotset_walk_end(LotSetWalk *walk)
+lottrace_lotset_walk_end(LotSetWalk *walk)
 {
 	if (walk->hash_words)
 		pfree(walk->hash_words);
@@ -197,13 +210,13 @@ lotset_walk_end(LotSetWalk *walk)
 }
 
 int64
-lotset_first(LotSet *set)
+lottrace_lotset_first(LotSet *set)
 {
 	LotSetWalk	walk;
 	int64		id = 0;
 
-	lotset_walk_begin(set, &walk, PG_INT64_MIN);
-	lotset_walk_ids(&walk, &id, 1);
-	lotset_walk_end(&walk);
+	lottrace_lotset_walk_begin(set, &walk, PG_INT64_MIN);
+	lottrace_lotset_walk_ids(&walk, &id, 1);
+	lottrace_lotset_walk_end(&walk);
 	return id;
 }

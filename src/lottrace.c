@@ -27,7 +27,7 @@ PGDLLEXPORT void _PG_init(void);
 void
 _PG_init(void)
 {
-	genealogy_init();
+	lottrace_genealogy_init();
 	drop_guard_init();
 
 	DefineCustomStringVariable("lottrace.status_reason",

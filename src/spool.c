@@ -11,17 +11,17 @@
 #define SPOOL_FIRST_BYTES 2048
 
 void
-spool_init(Spool *spool, Size memory_limit)
+lottrace_spool_init(Spool *spool, Size memory_limit)
 {
 	memset(spool, 0, offsetof(Spool, buffer));
 	spool->cxt = CurrentMemoryContext;
 	spool->memlimit = Max(memory_limit, SPOOL_FIRST_BYTES);
-	spool_reset(spool);
+	lottrace_spool_reset(spool);
 }
 
 /* empty again, keeping the memory (not the file) */
 void
-spool_reset(Spool *spool)
+lottrace_spool_reset(Spool *spool)
 {
 	if (spool->file)
 		BufFileClose(spool->file);
@@ -36,9 +36,9 @@ spool_reset(Spool *spool)
 }
 
 void
-spool_free(Spool *spool)
+lottrace_spool_free(Spool *spool)
 {
-	spool_reset(spool);
+	lottrace_spool_reset(spool);
 	if (spool->mem)
 		pfree(spool->mem);
 	spool->mem = NULL;
@@ -62,7 +62,7 @@ flush_buffer(Spool *spool)
 }
 
 void
-spool_put_slow(Spool *spool, const void *data, int n)
+lottrace_spool_put_slow(Spool *spool, const void *data, int n)
 {
 	const char *bytes = data;
 
@@ -102,7 +102,7 @@ spool_put_slow(Spool *spool, const void *data, int n)
 
 /* ends writing (for good), or starts reading again from the first value */
 void
-spool_rewind(Spool *spool)
+lottrace_spool_rewind(Spool *spool)
 {
 	if (!spool->reading)
 	{
@@ -149,7 +149,7 @@ next_byte(Spool *spool, char *byte)
 }
 
 bool
-spool_get_slow(Spool *spool, void *data, int n)
+lottrace_spool_get_slow(Spool *spool, void *data, int n)
 {
 	char	   *bytes = data;
 
@@ -166,7 +166,7 @@ spool_get_slow(Spool *spool, void *data, int n)
 }
 
 bool
-spool_get_varint_slow(Spool *spool, uint64 *value)
+lottrace_spool_get_varint_slow(Spool *spool, uint64 *value)
 {
 	uint64		v = 0;
 	int			shift = 0;

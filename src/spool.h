@@ -44,13 +44,13 @@ typedef struct Spool
 } Spool;
 
 /* an empty spool that allocates in the current memory context */
-extern void spool_init(Spool *spool, Size memory_limit);
-extern void spool_reset(Spool *spool);
-extern void spool_free(Spool *spool);
-extern void spool_put_slow(Spool *spool, const void *bytes, int n);
-extern void spool_rewind(Spool *spool);
-extern bool spool_get_slow(Spool *spool, void *bytes, int n);
-extern bool spool_get_varint_slow(Spool *spool, uint64 *value);
+extern void lottrace_spool_init(Spool *spool, Size memory_limit);
+extern void lottrace_spool_reset(Spool *spool);
+extern void lottrace_spool_free(Spool *spool);
+extern void lottrace_spool_put_slow(Spool *spool, const void *bytes, int n);
+extern void lottrace_spool_rewind(Spool *spool);
+extern bool lottrace_spool_get_slow(Spool *spool, void *bytes, int n);
+extern bool lottrace_spool_get_varint_slow(Spool *spool, uint64 *value);
 
 /* bytes in the memory part (allocated) */
 static inline Size
@@ -77,7 +77,7 @@ spool_put(Spool *spool, const void *bytes, int n)
 		spool->nmem += n;
 	}
 	else
-		spool_put_slow(spool, bytes, n);
+		lottrace_spool_put_slow(spool, bytes, n);
 }
 
 /* reads the next n bytes; false at the end */
@@ -91,7 +91,7 @@ spool_get(Spool *spool, void *bytes, int n)
 		spool->read += n;
 		return true;
 	}
-	return spool_get_slow(spool, bytes, n);
+	return lottrace_spool_get_slow(spool, bytes, n);
 }
 
 static inline void
@@ -153,7 +153,7 @@ spool_get_varint(Spool *spool, uint64 *value)
 		*value = v;
 		return true;
 	}
-	return spool_get_varint_slow(spool, value);
+	return lottrace_spool_get_varint_slow(spool, value);
 }
 
 #endif							/* LOTTRACE_SPOOL_H */

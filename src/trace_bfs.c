@@ -12,7 +12,7 @@
  *
  * Vias.  Links read through the index come in ascending order of their near
  * end, so the first link to reach a lot comes from its smallest via: a
- * caller that wants vias (trace_side_stream) gets each lot then, as it is
+ * caller that wants vias (lottrace_trace_side_stream) gets each lot then, as it is
  * reached.  The other read methods (a scan, SQL) come in no order: the
  * candidates of such a level are listed, and the frontier is handed out
  * afterwards in id order with the smallest via of each lot.
@@ -36,9 +36,9 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
-#include "genealogy.h"
 #include "lotset.h"
 #include "spool.h"
+#include "trace.h"
 
 /*
  * A piece of the frontier being handed out (TracePiece), with what finding
@@ -106,63 +106,49 @@ typedef struct LevelCollector
 	bool		list;			/* candidates go to the lists */
 } LevelCollector;
 
-static int
-int64_cmp(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
-int64
-trace_sort_unique(int64 *ids, int64 n)
-{
-	int64		out = 0;
-
-	if (n < 2)
-		return n;
-	qsort(ids, n, sizeof(int64), int64_cmp);
-	for (int64 i = 0; i < n; i++)
-		if (out == 0 || ids[out - 1] != ids[i])
-			ids[out++] = ids[i];
-	return out;
-}
-
 Size
-trace_memory_limit(void)
+lottrace_trace_memory_limit(void)
 {
 	return (Size) work_mem * 1024;
 }
 
-int64 *
-trace_roots_from_array(ArrayType *roots, int64 *nroots)
+/*
+ * The elements go straight from the array into a set, which sorts and
+ * removes duplicates as it goes (no copy, no sort of an array as long as
+ * the argument), checking for interrupts every ROOTS_PER_CHECK of them: an
+ * array of millions of roots is cancellable from the start.
+ */
+#define ROOTS_PER_CHECK 65536
+
+LotSet *
+lottrace_trace_roots_from_array(ArrayType *roots, int64 *nroots)
 {
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	int64	   *ids;
+	int			n = ArrayGetNItems(ARR_NDIM(roots), ARR_DIMS(roots));
+	const int64 *elems = (const int64 *) ARR_DATA_PTR(roots);
+	LotSet	   *set = lotset_create_in(CurrentMemoryContext, (uint32) Min(n, 1 << 20));
+	int64		count = 0;
 
 	if (ARR_ELEMTYPE(roots) != INT8OID)
 		elog(ERROR, "roots must be a bigint array");
-	deconstruct_array(roots, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-					  &elems, &nulls, &n);
-	ids = palloc(Max(n, 1) * sizeof(int64));
+	/* an int8 array without nulls is its elements, one after another */
+	if (array_contains_nulls(roots))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("root lot ids must not be null")));
 	for (int i = 0; i < n; i++)
 	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("root lot ids must not be null")));
-		ids[i] = DatumGetInt64(elems[i]);
+		if ((i % ROOTS_PER_CHECK) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (lotset_add(set, elems[i]))
+			count++;
 	}
-	*nroots = trace_sort_unique(ids, n);
-	return ids;
+	*nroots = count;
+	return set;
 }
 
 TraceSide *
-trace_side_create(GenealogyStore *store, TraceDirection direction,
-				  const int64 *roots, int64 nroots)
+lottrace_trace_side_create(GenealogyStore *store, TraceDirection direction,
+						   LotSet *roots, int64 nroots)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace trace",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -174,13 +160,24 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	side->cxt = cxt;
 	side->level_cxt[0] = AllocSetContextCreate(cxt, "lottrace level", ALLOCSET_DEFAULT_SIZES);
 	side->level_cxt[1] = AllocSetContextCreate(cxt, "lottrace level", ALLOCSET_DEFAULT_SIZES);
-	side->memory_limit = trace_memory_limit();
+	side->memory_limit = lottrace_trace_memory_limit();
 	side->visited = lotset_create_in(cxt, (uint32) Min(nroots * 16, 1 << 20));
 	side->frontier = lotset_create_in(side->level_cxt[0], (uint32) Min(nroots, 1 << 20));
-	for (int64 i = 0; i < nroots; i++)
 	{
-		lotset_add(side->visited, roots[i]);
-		lotset_add(side->frontier, roots[i]);
+		LotSetWalk	walk;
+		uint64		word;
+		uint64		bits;
+		int64		words = 0;
+
+		lottrace_lotset_walk_begin(roots, &walk, PG_INT64_MIN);
+		while (lottrace_lotset_walk_next_word(&walk, &word, &bits))
+		{
+			if ((++words % (ROOTS_PER_CHECK / 64)) == 0)
+				CHECK_FOR_INTERRUPTS();
+			lotset_add_word(side->visited, word, bits);
+			lotset_add_word(side->frontier, word, bits);
+		}
+		lottrace_lotset_walk_end(&walk);
 	}
 	side->nfrontier = nroots;
 	side->reached = nroots;
@@ -192,19 +189,19 @@ trace_side_create(GenealogyStore *store, TraceDirection direction,
 	 * work_mem is one piece).  Reading the rest of a list from its file
 	 * costs less than another pass over it.
 	 */
-	spool_init(&side->lots, side->memory_limit / 8);
-	spool_init(&side->runs, side->memory_limit / 16);
+	lottrace_spool_init(&side->lots, side->memory_limit / 8);
+	lottrace_spool_init(&side->runs, side->memory_limit / 16);
 	MemoryContextSwitchTo(old);
 	return side;
 }
 
 void
-trace_side_free(TraceSide *side)
+lottrace_trace_side_free(TraceSide *side)
 {
 	if (side->handing)
-		lotset_walk_end(&side->walk);
-	spool_free(&side->lots);
-	spool_free(&side->runs);
+		lottrace_lotset_walk_end(&side->walk);
+	lottrace_spool_free(&side->lots);
+	lottrace_spool_free(&side->runs);
 	MemoryContextDelete(side->cxt);
 }
 
@@ -307,7 +304,7 @@ collect_link(void *arg, const GenealogyLink *link)
 }
 
 bool
-trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, void *arg)
+lottrace_trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, void *arg)
 {
 	LevelCollector c;
 	MemoryContext next_cxt = side->level_cxt[1 - side->cur];
@@ -318,20 +315,20 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 
 	CHECK_FOR_INTERRUPTS();
 	if (side->handing)
-		lotset_walk_end(&side->walk);
+		lottrace_lotset_walk_end(&side->walk);
 	side->handing = false;
 	side->handed = false;
-	stats = genealogy_stats_level(side->store, side->direction, side->depth);
+	stats = lottrace_genealogy_stats_level(side->store, side->direction, side->depth);
 	stats->frontier = side->nfrontier;
 
 	MemoryContextReset(next_cxt);
-	spool_reset(&side->lots);
-	spool_reset(&side->runs);
-	method = genealogy_choose_method(side->store, side->nfrontier, details);
+	lottrace_spool_reset(&side->lots);
+	lottrace_spool_reset(&side->runs);
+	method = lottrace_genealogy_choose_method(side->store, side->direction, side->nfrontier, details);
 	c.side = side;
 	/* a big level lies where the lots reached do */
 	if ((uint64) side->nfrontier * 16 >= side->visited->flat_words && side->visited->flat_words > 0)
-		c.level = lotset_create_spanning(next_cxt, side->visited);
+		c.level = lottrace_lotset_create_spanning(next_cxt, side->visited);
 	else
 		c.level = lotset_create_in(next_cxt, (uint32) Min(side->nfrontier * 4, 1 << 20));
 	c.nlevel = 0;
@@ -353,18 +350,18 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 		/* where the flat set begins, or around the frontier (ids go both ways) */
 		side->lots_base = (side->visited->flat_words > 0)
 			? lotset_word_id(side->visited->flat_base, 0)
-			: (int64) ((uint64) lotset_first(side->frontier) - (UINT64CONST(1) << 31));
+			: (int64) ((uint64) lottrace_lotset_first(side->frontier) - (UINT64CONST(1) << 31));
 	}
 
 	/* the readers allocate in the level's context, freed with it */
 	old = MemoryContextSwitchTo(next_cxt);
-	stopped = genealogy_read_links(side->store, method, side->direction, side->frontier,
-								   side->nfrontier, PG_INT64_MIN, details,
-								   /* without a visitor of its own, links to lots
-									* reached are of no use: not even their
-									* visibility need be checked */
-								   (visit == NULL) ? side->visited : NULL,
-								   collect_link, &c, stats);
+	stopped = lottrace_genealogy_read_links(side->store, method, side->direction, side->frontier,
+											side->nfrontier, PG_INT64_MIN, details,
+											/* without a visitor of its own, links to lots
+											* reached are of no use: not even their
+											* visibility need be checked */
+											(visit == NULL) ? side->visited : NULL,
+											collect_link, &c, stats);
 	MemoryContextSwitchTo(old);
 	end_run(&c);
 	if (!c.ordered)
@@ -373,10 +370,16 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 		uint64		word;
 		uint64		bits;
 
-		lotset_walk_begin(c.level, &walk, PG_INT64_MIN);
-		while (lotset_walk_next_word(&walk, &word, &bits))
+		int64		words = 0;
+
+		lottrace_lotset_walk_begin(c.level, &walk, PG_INT64_MIN);
+		while (lottrace_lotset_walk_next_word(&walk, &word, &bits))
+		{
+			if ((++words & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			lotset_add_word(side->visited, word, bits);
-		lotset_walk_end(&walk);
+		}
+		lottrace_lotset_walk_end(&walk);
 	}
 
 	/* the new level becomes the frontier; the old one's set goes */
@@ -390,31 +393,31 @@ trace_side_expand(TraceSide *side, bool details, GenealogyLinkVisitor visit, voi
 
 	stats->new_lots = c.nlevel;
 	stats->spilled = spool_file_bytes(&side->lots) + spool_file_bytes(&side->runs);
-	genealogy_stats_level_done(side->store, stats);
+	lottrace_genealogy_stats_level_done(side->store, stats);
 	return stopped;
 }
 
 void
-trace_side_stream(TraceSide *side, TraceRowSink sink, void *arg)
+lottrace_trace_side_stream(TraceSide *side, TraceRowSink sink, void *arg)
 {
 	side->sink = sink;
 	side->sink_arg = arg;
 }
 
 int32
-trace_side_depth(TraceSide *side)
+lottrace_trace_side_depth(TraceSide *side)
 {
 	return side->depth;
 }
 
 int64
-trace_side_frontier_size(TraceSide *side)
+lottrace_trace_side_frontier_size(TraceSide *side)
 {
 	return side->nfrontier;
 }
 
 int64
-trace_side_reached_count(TraceSide *side)
+lottrace_trace_side_reached_count(TraceSide *side)
 {
 	return side->reached;
 }
@@ -463,10 +466,12 @@ piece_capacity(TraceSide *side, int64 *maxlots, int64 *maxwords)
 	int64		nlots = 0;
 	int64		nwords = 0;
 
-	while (lotset_walk_next_word(&ahead, &word, &bits))
+	while (lottrace_lotset_walk_next_word(&ahead, &word, &bits))
 	{
 		int64		n = pg_popcount64(bits);
 
+		if ((nwords & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (nwords > 0 && (Size) (nlots + n) * sizeof(int64) + (Size) (nwords + 1) * 40 > left)
 			break;
 		nlots += n;
@@ -485,8 +490,10 @@ piece_take_words(TraceSide *side, FrontierPiece *p, int64 maxwords)
 
 	p->out.nlots = 0;
 	p->out.nwords = 0;
-	while (p->out.nwords < maxwords && lotset_walk_next_word(&side->walk, &word, &bits))
+	while (p->out.nwords < maxwords && lottrace_lotset_walk_next_word(&side->walk, &word, &bits))
 	{
+		if ((p->out.nwords & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
 		p->words[p->out.nwords] = word;
 		p->bits[p->out.nwords] = bits;
 		p->ranks[p->out.nwords] = p->out.nlots;
@@ -516,7 +523,11 @@ piece_index_words(TraceSide *side, FrontierPiece *p)
 	}
 	memset(p->slots, 0xff, span * sizeof(int32));
 	for (int64 i = 0; i < p->out.nwords; i++)
+	{
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
 		p->slots[p->words[i] - p->words[0]] = (int32) i;
+	}
 }
 
 /* where the lot is in the piece, -1 if it is not */
@@ -561,10 +572,14 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 	uint64		length;
 
 	for (int64 i = 0; i < p->out.nlots; i++)
+	{
+		if ((i & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
 		p->vias[i] = PG_INT64_MAX;
+	}
 	piece_index_words(side, p);
-	spool_rewind(&side->lots);
-	spool_rewind(&side->runs);
+	lottrace_spool_rewind(&side->lots);
+	lottrace_spool_rewind(&side->runs);
 	while (spool_get_varint(&side->runs, &delta) && spool_get_varint(&side->runs, &length))
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -574,6 +589,9 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 			int64		lot;
 			int64		rank;
 
+			/* a run may be a popular lot's millions of children */
+			if ((j & 65535) == 65535)
+				CHECK_FOR_INTERRUPTS();
 			if (!get_lot(side, &lot))
 				elog(ERROR, "list of lots of a trace level ended early");
 			rank = piece_rank(p, lot);
@@ -586,7 +604,7 @@ piece_find_vias(TraceSide *side, FrontierPiece *p)
 }
 
 bool
-trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
+lottrace_trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 {
 	FrontierPiece *p = &side->piece;
 	int64		maxlots;
@@ -598,7 +616,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	{
 		MemoryContext old = MemoryContextSwitchTo(side->level_cxt[side->cur]);
 
-		lotset_walk_begin(side->frontier, &side->walk, PG_INT64_MIN);
+		lottrace_lotset_walk_begin(side->frontier, &side->walk, PG_INT64_MIN);
 		MemoryContextSwitchTo(old);
 		side->handing = true;
 	}
@@ -607,7 +625,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	piece_take_words(side, p, maxwords);
 	if (p->out.nlots == 0)
 	{
-		lotset_walk_end(&side->walk);
+		lottrace_lotset_walk_end(&side->walk);
 		side->handing = false;
 		side->handed = true;
 		return false;
@@ -620,7 +638,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	{
 		/* only a side with a sink lists what its vias are found from */
 		if (side->sink == NULL)
-			elog(ERROR, "vias of a trace level asked for without trace_side_stream");
+			elog(ERROR, "vias of a trace level asked for without lottrace_trace_side_stream");
 		piece_find_vias(side, p);
 		p->out.vias = p->vias;
 	}
@@ -628,7 +646,7 @@ trace_side_frontier_next(TraceSide *side, bool vias, TracePiece *piece)
 	return true;
 }
 
-/* trace_walk: hands links over with their depth, skipping repeats */
+/* lottrace_trace_walk: hands links over with their depth, skipping repeats */
 typedef struct LinkWalk
 {
 	TraceLinkCallback on_link;
@@ -654,8 +672,8 @@ walk_link(void *arg, const GenealogyLink *link)
 }
 
 int64
-trace_walk(GenealogyStore *store, TraceWay way, const int64 *roots, int64 nroots,
-		   int32 max_depth, TraceLinkCallback on_link, TraceLotsCallback on_lots, void *arg)
+lottrace_trace_walk(GenealogyStore *store, TraceWay way, LotSet *roots, int64 nroots,
+					int32 max_depth, TraceLinkCallback on_link, TraceLotsCallback on_lots, void *arg)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace links",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -675,18 +693,18 @@ trace_walk(GenealogyStore *store, TraceWay way, const int64 *roots, int64 nroots
 		walk.direction = (TraceDirection) d;
 		walk.record = (way == TRACE_WAY_BOTH && d == TRACE_FORWARD);
 		walk.skip_seen = (way == TRACE_WAY_BOTH && d == TRACE_BACKWARD);
-		side = trace_side_create(store, walk.direction, roots, nroots);
+		side = lottrace_trace_side_create(store, walk.direction, roots, nroots);
 		if (on_lots)
 			on_lots(arg, side);
 		while (side->nfrontier > 0 && (max_depth < 0 || side->depth < max_depth))
 		{
 			walk.depth = side->depth;
-			trace_side_expand(side, on_link != NULL, on_link ? walk_link : NULL, &walk);
+			lottrace_trace_side_expand(side, on_link != NULL, on_link ? walk_link : NULL, &walk);
 			if (on_lots)
 				on_lots(arg, side);
 		}
 		reached += side->reached;
-		trace_side_free(side);
+		lottrace_trace_side_free(side);
 	}
 	MemoryContextDelete(cxt);
 	return reached;

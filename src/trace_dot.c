@@ -19,8 +19,8 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
-#include "genealogy.h"
 #include "lotset.h"
+#include "trace.h"
 
 PG_FUNCTION_INFO_V1(trace_dot);
 
@@ -34,10 +34,8 @@ typedef struct DotEdge
 
 typedef struct DotGraph
 {
-	LotSet	   *node_set;
-	int64	   *nodes;
+	LotSet	   *nodes;			/* walked in id order for the output */
 	int64		nnodes;
-	int64		maxnodes;
 	DotEdge    *edges;
 	int64		nedges;
 	int64		maxedges;
@@ -49,20 +47,13 @@ add_lots(void *arg, TraceSide *side)
 	DotGraph   *graph = (DotGraph *) arg;
 	TracePiece	piece;
 
-	while (trace_side_frontier_next(side, false, &piece))
+	while (lottrace_trace_side_frontier_next(side, false, &piece))
 	{
+		CHECK_FOR_INTERRUPTS();
 		TRACE_PIECE_FOREACH(&piece, i, bits, rank)
 		{
-			int64		lot = TRACE_PIECE_LOT(&piece, i, bits);
-
-			if (!lotset_add(graph->node_set, lot))
-				continue;
-			if (graph->nnodes == graph->maxnodes)
-			{
-				graph->maxnodes *= 2;
-				graph->nodes = repalloc_huge(graph->nodes, graph->maxnodes * sizeof(int64));
-			}
-			graph->nodes[graph->nnodes++] = lot;
+			if (lotset_add(graph->nodes, TRACE_PIECE_LOT(&piece, i, bits)))
+				graph->nnodes++;
 		}
 	}
 }
@@ -134,26 +125,37 @@ status_color(const char *status)
  * caller's privileges and policies, like any SELECT of lots).
  */
 static void
-append_nodes(StringInfo buf, DotGraph *graph, const int64 *roots, int64 nroots)
+append_nodes(StringInfo buf, DotGraph *graph, LotSet *roots)
 {
+	int64	   *nodes = palloc_extended(Max(graph->nnodes, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
 	Datum	   *elems = palloc_extended(Max(graph->nnodes, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
 	Datum		arg;
 	Oid			argtype = INT8ARRAYOID;
 	MemoryContext cxt = CurrentMemoryContext;
 	int64		row = 0;
-	int64		r = 0;
 	SPITupleTable *table;
 	uint64		nrows;
+	LotSetWalk	walk;
 
+	/* the set hands its lots out in id order */
+	lottrace_lotset_walk_begin(graph->nodes, &walk, PG_INT64_MIN);
+	if (lottrace_lotset_walk_ids(&walk, nodes, graph->nnodes) != graph->nnodes)
+		elog(ERROR, "lots of the graph miscounted");
+	lottrace_lotset_walk_end(&walk);
 	for (int64 i = 0; i < graph->nnodes; i++)
-		elems[i] = Int64GetDatum(graph->nodes[i]);
+		elems[i] = Int64GetDatum(nodes[i]);
 	arg = PointerGetDatum(construct_array(elems, (int) graph->nnodes, INT8OID, sizeof(int64),
 										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT l.id, l.item, l.code::pg_catalog.text, l.status::pg_catalog.text "
-							  "FROM lottrace.lots l WHERE l.id OPERATOR(pg_catalog.=) ANY ($1) "
-							  "ORDER BY l.id",
+
+	/*
+	 * The ids are those passed, as int8, whatever the type of lots.id (an
+	 * altered definition: see genealogy_shape.c).
+	 */
+	if (SPI_execute_with_args("SELECT k.id, l.item, l.code::pg_catalog.text, l.status::pg_catalog.text "
+							  "FROM pg_catalog.unnest($1) AS k(id) JOIN lottrace.lots l "
+							  "ON l.id OPERATOR(pg_catalog.=) k.id ORDER BY k.id",
 							  1, &argtype, &arg, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read lots");
 	table = SPI_tuptable;
@@ -162,7 +164,7 @@ append_nodes(StringInfo buf, DotGraph *graph, const int64 *roots, int64 nroots)
 
 	for (int64 i = 0; i < graph->nnodes; i++)
 	{
-		int64		id = graph->nodes[i];
+		int64		id = nodes[i];
 		bool		isnull;
 		StringInfoData label;
 		const char *status = "";
@@ -184,12 +186,10 @@ append_nodes(StringInfo buf, DotGraph *graph, const int64 *roots, int64 nroots)
 		else
 			appendStringInfo(&label, "lot %lld", (long long) id);
 
-		while (r < nroots && roots[r] < id)
-			r++;
 		appendStringInfo(buf, "\tn%lld [label=", (long long) id);
 		append_quoted(buf, label.data);
 		appendStringInfo(buf, ", fillcolor=\"%s\"", status_color(status));
-		if (r < nroots && roots[r] == id)
+		if (lotset_contains(roots, id))
 			appendStringInfoString(buf, ", penwidth=3, color=\"#0d47a1\"");
 		appendStringInfoString(buf, "];\n");
 		pfree(label.data);
@@ -202,9 +202,9 @@ Datum
 trace_dot(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
-	TraceWay	way = trace_direction_arg(fcinfo, 1);
-	int32		max_depth = trace_max_depth_arg(fcinfo, 2);
+	LotSet	   *roots = lottrace_trace_roots_arg(fcinfo, 0, &nroots);
+	TraceWay	way = lottrace_trace_direction_arg(fcinfo, 1);
+	int32		max_depth = lottrace_trace_max_depth_arg(fcinfo, 2);
 	GenealogyStore *store;
 	DotGraph	graph;
 	StringInfoData buf;
@@ -214,22 +214,19 @@ trace_dot(PG_FUNCTION_ARGS)
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	text	   *result;
 
-	graph.node_set = lotset_create_in(cxt, 1024);
-	graph.maxnodes = 64;
-	graph.nodes = palloc(graph.maxnodes * sizeof(int64));
+	graph.nodes = lotset_create_in(cxt, 1024);
 	graph.nnodes = 0;
 	graph.maxedges = 64;
 	graph.edges = palloc(graph.maxedges * sizeof(DotEdge));
 	graph.nedges = 0;
 
-	store = genealogy_open("trace_dot", true);
-	genealogy_stats_begin(store, nroots);
-	genealogy_check_lots_exist(store, roots, nroots);
-	reached = trace_walk(store, way, roots, nroots, max_depth, add_link, add_lots, &graph);
-	genealogy_stats_end(store, reached);
-	genealogy_close(store);
+	store = lottrace_genealogy_open("trace_dot", true, way);
+	lottrace_genealogy_stats_begin(store, nroots);
+	lottrace_genealogy_check_lots_exist(store, roots);
+	reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, add_link, add_lots, &graph);
+	lottrace_genealogy_stats_end(store, reached);
+	lottrace_genealogy_close(store);
 
-	graph.nnodes = trace_sort_unique(graph.nodes, graph.nnodes);
 	qsort(graph.edges, graph.nedges, sizeof(DotEdge), edge_cmp);
 
 	initStringInfo(&buf);
@@ -238,7 +235,7 @@ trace_dot(PG_FUNCTION_ARGS)
 						   "\trankdir=LR;\n"
 						   "\tnode [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n"
 						   "\tedge [fontname=\"Helvetica\", fontsize=9, color=\"#546e7a\"];\n");
-	append_nodes(&buf, &graph, roots, nroots);
+	append_nodes(&buf, &graph, roots);
 	for (int64 i = 0; i < graph.nedges; i++)
 	{
 		DotEdge    *edge = &graph.edges[i];

@@ -17,7 +17,8 @@
 #include "utils/tuplestore.h"
 
 #include "compat.h"
-#include "genealogy.h"
+#include "lotset.h"
+#include "trace.h"
 
 PG_FUNCTION_INFO_V1(trace_forward_one);
 PG_FUNCTION_INFO_V1(trace_forward_many);
@@ -27,7 +28,7 @@ PG_FUNCTION_INFO_V1(trace_edges);
 PG_FUNCTION_INFO_V1(is_descendant);
 
 int32
-trace_max_depth_arg(FunctionCallInfo fcinfo, int argno)
+lottrace_trace_max_depth_arg(FunctionCallInfo fcinfo, int argno)
 {
 	int32		max_depth;
 
@@ -42,32 +43,32 @@ trace_max_depth_arg(FunctionCallInfo fcinfo, int argno)
 	return max_depth;
 }
 
-int64 *
-trace_roots_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots)
+LotSet *
+lottrace_trace_roots_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("root lot ids must not be null")));
-	return trace_roots_from_array(PG_GETARG_ARRAYTYPE_P(argno), nroots);
+	return lottrace_trace_roots_from_array(PG_GETARG_ARRAYTYPE_P(argno), nroots);
 }
 
-static int64 *
+static LotSet *
 trace_root_arg(FunctionCallInfo fcinfo, int argno, int64 *nroots)
 {
-	int64	   *root = palloc(sizeof(int64));
+	LotSet	   *root = lotset_create_in(CurrentMemoryContext, 1);
 
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("root lot id must not be null")));
-	*root = PG_GETARG_INT64(argno);
+	lotset_add(root, PG_GETARG_INT64(argno));
 	*nroots = 1;
 	return root;
 }
 
 TraceWay
-trace_direction_arg(FunctionCallInfo fcinfo, int argno)
+lottrace_trace_direction_arg(FunctionCallInfo fcinfo, int argno)
 {
 	char	   *direction;
 
@@ -124,7 +125,7 @@ lot_rows_begin(LotRowWriter *w, ReturnSetInfo *rsinfo)
 	}
 }
 
-/* a row as the search reaches its lot (trace_side_stream), or from put_frontier */
+/* a row as the search reaches its lot (lottrace_trace_side_stream), or from put_frontier */
 static void
 put_row(void *arg, int64 lot, int32 depth, int64 via)
 {
@@ -144,11 +145,11 @@ static void
 put_frontier(LotRowWriter *w, TraceSide *side)
 {
 	TracePiece	piece;
-	int32		depth = trace_side_depth(side);
+	int32		depth = lottrace_trace_side_depth(side);
 	Datum		values[3] = {0, Int32GetDatum(0), 0};
 	bool		nulls[3] = {false, false, true};
 
-	while (trace_side_frontier_next(side, true, &piece))
+	while (lottrace_trace_side_frontier_next(side, true, &piece))
 	{
 		TRACE_PIECE_FOREACH(&piece, i, bits, rank)
 		{
@@ -169,9 +170,9 @@ put_frontier(LotRowWriter *w, TraceSide *side)
 
 static Datum
 trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection direction,
-		   int64 *roots, int64 nroots)
+		   LotSet *roots, int64 nroots)
 {
-	int32		max_depth = trace_max_depth_arg(fcinfo, 1);
+	int32		max_depth = lottrace_trace_max_depth_arg(fcinfo, 1);
 	ReturnSetInfo *rsinfo;
 	GenealogyStore *store;
 	TraceSide  *side;
@@ -181,21 +182,22 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	lot_rows_begin(&rows, rsinfo);
 
-	store = genealogy_open(function, false);
-	genealogy_stats_begin(store, nroots);
-	genealogy_check_lots_exist(store, roots, nroots);
-	side = trace_side_create(store, direction, roots, nroots);
-	trace_side_stream(side, put_row, &rows);
+	store = lottrace_genealogy_open(function, false,
+									direction == TRACE_FORWARD ? TRACE_WAY_FORWARD : TRACE_WAY_BACKWARD);
+	lottrace_genealogy_stats_begin(store, nroots);
+	lottrace_genealogy_check_lots_exist(store, roots);
+	side = lottrace_trace_side_create(store, direction, roots, nroots);
+	lottrace_trace_side_stream(side, put_row, &rows);
 	put_frontier(&rows, side);
-	while (trace_side_frontier_size(side) > 0 &&
-		   (max_depth < 0 || trace_side_depth(side) < max_depth))
+	while (lottrace_trace_side_frontier_size(side) > 0 &&
+		   (max_depth < 0 || lottrace_trace_side_depth(side) < max_depth))
 	{
-		trace_side_expand(side, false, NULL, NULL);
+		lottrace_trace_side_expand(side, false, NULL, NULL);
 		put_frontier(&rows, side);
 	}
-	genealogy_stats_end(store, trace_side_reached_count(side));
-	trace_side_free(side);
-	genealogy_close(store);
+	lottrace_genealogy_stats_end(store, lottrace_trace_side_reached_count(side));
+	lottrace_trace_side_free(side);
+	lottrace_genealogy_close(store);
 	return (Datum) 0;
 }
 
@@ -204,7 +206,7 @@ Datum
 trace_forward_one(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_root_arg(fcinfo, 0, &nroots);
+	LotSet	   *roots = trace_root_arg(fcinfo, 0, &nroots);
 
 	return trace_lots(fcinfo, "trace_forward", TRACE_FORWARD, roots, nroots);
 }
@@ -214,7 +216,7 @@ Datum
 trace_forward_many(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
+	LotSet	   *roots = lottrace_trace_roots_arg(fcinfo, 0, &nroots);
 
 	return trace_lots(fcinfo, "trace_forward", TRACE_FORWARD, roots, nroots);
 }
@@ -224,7 +226,7 @@ Datum
 trace_backward_one(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_root_arg(fcinfo, 0, &nroots);
+	LotSet	   *roots = trace_root_arg(fcinfo, 0, &nroots);
 
 	return trace_lots(fcinfo, "trace_backward", TRACE_BACKWARD, roots, nroots);
 }
@@ -234,7 +236,7 @@ Datum
 trace_backward_many(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
+	LotSet	   *roots = lottrace_trace_roots_arg(fcinfo, 0, &nroots);
 
 	return trace_lots(fcinfo, "trace_backward", TRACE_BACKWARD, roots, nroots);
 }
@@ -264,9 +266,9 @@ Datum
 trace_edges(PG_FUNCTION_ARGS)
 {
 	int64		nroots;
-	int64	   *roots = trace_roots_arg(fcinfo, 0, &nroots);
-	TraceWay	way = trace_direction_arg(fcinfo, 1);
-	int32		max_depth = trace_max_depth_arg(fcinfo, 2);
+	LotSet	   *roots = lottrace_trace_roots_arg(fcinfo, 0, &nroots);
+	TraceWay	way = lottrace_trace_direction_arg(fcinfo, 1);
+	int32		max_depth = lottrace_trace_max_depth_arg(fcinfo, 2);
 	ReturnSetInfo *rsinfo;
 	GenealogyStore *store;
 	int64		reached;
@@ -274,12 +276,12 @@ trace_edges(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	store = genealogy_open("trace_edges", true);
-	genealogy_stats_begin(store, nroots);
-	genealogy_check_lots_exist(store, roots, nroots);
-	reached = trace_walk(store, way, roots, nroots, max_depth, put_link, NULL, rsinfo);
-	genealogy_stats_end(store, reached);
-	genealogy_close(store);
+	store = lottrace_genealogy_open("trace_edges", true, way);
+	lottrace_genealogy_stats_begin(store, nroots);
+	lottrace_genealogy_check_lots_exist(store, roots);
+	reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, put_link, NULL, rsinfo);
+	lottrace_genealogy_stats_end(store, reached);
+	lottrace_genealogy_close(store);
 	return (Datum) 0;
 }
 
@@ -289,14 +291,16 @@ is_descendant(PG_FUNCTION_ARGS)
 {
 	int64		lot = PG_GETARG_INT64(0);
 	int64		ancestor = PG_GETARG_INT64(1);
-	int64		ids[2] = {Min(lot, ancestor), Max(lot, ancestor)};
+	LotSet	   *ids = lotset_create_in(CurrentMemoryContext, 2);
 	GenealogyStore *store;
 	bool		result;
 
-	store = genealogy_open("is_descendant", false);
-	genealogy_stats_begin(store, 2);
-	genealogy_check_lots_exist(store, ids, lot == ancestor ? 1 : 2);
-	result = trace_is_descendant(store, lot, ancestor);
-	genealogy_close(store);
+	lotset_add(ids, lot);
+	lotset_add(ids, ancestor);
+	store = lottrace_genealogy_open("is_descendant", false, TRACE_WAY_BOTH);
+	lottrace_genealogy_stats_begin(store, 2);
+	lottrace_genealogy_check_lots_exist(store, ids);
+	result = lottrace_trace_is_descendant(store, lot, ancestor);
+	lottrace_genealogy_close(store);
 	PG_RETURN_BOOL(result);
 }

@@ -25,8 +25,8 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#include "genealogy.h"
 #include "lotset.h"
+#include "trace.h"
 
 #define SEARCH_MIN_TURN 64
 
@@ -140,23 +140,23 @@ search_turn(GenealogyStore *store, SearchSide *self, SearchSide *other, int64 bu
 		if (budget <= 0)
 			return true;
 
-		method = genealogy_choose_method(store, self->nqueue, false);
+		method = lottrace_genealogy_choose_method(store, self->direction, self->nqueue, false);
 		turn->self = self;
 		turn->other = other;
 		turn->budgeted = (method == LINK_READ_INDEX);
 		turn->budget = budget;
 		turn->current = self->resume;
 		turn->current_seen = 0;
-		stats = genealogy_stats_level(store, self->direction, self->depth);
+		stats = lottrace_genealogy_stats_level(store, self->direction, self->depth);
 		stats->frontier = self->nqueue;
 		stats->new_lots = -self->nnext;
 		old = MemoryContextSwitchTo(self->level_cxt[self->cur]);
-		stopped = genealogy_read_links(store, method, self->direction, self->queue,
-									   self->nqueue, self->resume, false, NULL, search_link,
-									   turn, stats);
+		stopped = lottrace_genealogy_read_links(store, method, self->direction, self->queue,
+												self->nqueue, self->resume, false, NULL, search_link,
+												turn, stats);
 		MemoryContextSwitchTo(old);
 		stats->new_lots += self->nnext;
-		genealogy_stats_level_done(store, stats);
+		lottrace_genealogy_stats_level_done(store, stats);
 		if (turn->met)
 			return true;
 		if (!stopped)
@@ -174,7 +174,7 @@ search_turn(GenealogyStore *store, SearchSide *self, SearchSide *other, int64 bu
 }
 
 bool
-trace_is_descendant(GenealogyStore *store, int64 lot, int64 ancestor)
+lottrace_trace_is_descendant(GenealogyStore *store, int64 lot, int64 ancestor)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace is_descendant",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -198,7 +198,7 @@ trace_is_descendant(GenealogyStore *store, int64 lot, int64 ancestor)
 			break;
 	}
 	reached = lotset_count_ids(down.visited) + lotset_count_ids(up.visited);
-	genealogy_stats_end(store, reached);
+	lottrace_genealogy_stats_end(store, reached);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	return turn.met;

@@ -5,6 +5,9 @@
 # servers of their own, so as root the command runs as the postgres user in a
 # directory that user owns, removed again unless the command fails.
 # LOTTRACE_CLUSTER_OPTS adds pg_virtualenv options (-o name=value settings).
+# The cluster listens on a port the kernel reports free, not on the first
+# free one from 5432 that pg_virtualenv would take, so that it never stands
+# where a client expects a real server.
 #
 # SANITIZE=1 builds and installs the library instrumented with
 # AddressSanitizer and UndefinedBehaviorSanitizer.  The server is not
@@ -16,8 +19,9 @@
 # it instruments, but ASan does not intercept the C library's functions.
 # The options reach the pg_virtualenv cluster through its environment file
 # (pg_ctlcluster starts the server with that file's environment only) and
-# the TAP tests' servers through the environment.  Reports are written to
-# files, one per process, because a backend's stderr goes to the server log;
+# the TAP tests' servers through the environment.  ASan writes reports to
+# files, one per process (a backend's stderr is the server log), UBSan next
+# to ASan to stderr whatever it is told, so the server logs are scanned too;
 # the run fails when any report was written, whatever the command's status.
 set -euo pipefail
 
@@ -31,6 +35,8 @@ sanitize=${SANITIZE:-}
 # PostgreSQL, so a concurrent install would swap the library under a test.
 exec 9>"${TMPDIR:-/tmp}/lottrace-test.lock"
 flock 9
+
+port=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -65,7 +71,7 @@ fi
 status=0
 if [ "$(id -u)" -eq 0 ]; then
 	chown -R postgres: "$workdir"
-	runuser -u postgres -- env PG_CONFIG="$PG_CONFIG" LOTTRACE_WORKDIR="$workdir" \
+	runuser -u postgres -- env PG_CONFIG="$PG_CONFIG" LOTTRACE_WORKDIR="$workdir" PGPORT="$port" \
 		SCALE="${SCALE:-}" LOT_ROWS="${LOT_ROWS:-}" BENCH_ONLY="${BENCH_ONLY:-}" \
 		BENCH_CLIENTS="${BENCH_CLIENTS:-}" BENCH_SECONDS="${BENCH_SECONDS:-}" \
 		LOTTRACE_FUZZ_ITERATIONS="${LOTTRACE_FUZZ_ITERATIONS:-}" LOTTRACE_FUZZ_SEED="${LOTTRACE_FUZZ_SEED:-}" \
@@ -73,7 +79,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		bash -c 'cd "$LOTTRACE_WORKDIR" && exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" $LOTTRACE_CLUSTER_OPTS "$@"' \
 		with-cluster "$@" || status=$?
 else
-	export LOTTRACE_WORKDIR=$workdir
+	export LOTTRACE_WORKDIR=$workdir PGPORT=$port
 	env "${sanitizer_env[@]}" \
 		pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" $cluster_opts "$@" || status=$?
 fi

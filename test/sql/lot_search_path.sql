@@ -81,7 +81,8 @@ CREATE VIEW bi.early_lots AS
 	SELECT code, code ILIKE 'l1%' AS l1, length(code) AS length FROM lottrace.lots WHERE item = 'bi' AND code < 'L100';
 SET search_path = public;
 SELECT * FROM bi.early_lots ORDER BY code;
-SELECT pg_get_viewdef('bi.early_lots'::regclass);
+-- (with the columns unqualified, as PostgreSQL 16 and later print them)
+SELECT regexp_replace(pg_get_viewdef('bi.early_lots'::regclass), '\mlots\.', '', 'g') AS viewdef;
 
 -- lottrace's own SQL functions pin their search_path: they work from any
 SELECT lottrace.lot_id('bi', 'L10') = (SELECT id FROM lottrace.lots WHERE item = 'bi' AND code::text = 'L10');
@@ -116,7 +117,17 @@ SELECT code FROM search_path_lots WHERE code = 'L9'::text::lot;
 -- max uses the btree index like the built-in max
 CREATE INDEX search_path_lots_code_idx ON search_path_lots (code);
 SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT max(code) FROM search_path_lots;
+-- (the plan without the InitPlan's "(returns $0)", which PostgreSQL 17 dropped)
+CREATE FUNCTION pg_temp.plan(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		RETURN NEXT regexp_replace(line, ' \(returns \$\d+\)$', '');
+	END LOOP;
+END
+$$;
+SELECT pg_temp.plan('SELECT max(code) FROM search_path_lots');
 SELECT max(code) FROM search_path_lots;
 RESET enable_seqscan;
 

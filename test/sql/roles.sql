@@ -27,7 +27,7 @@ SELECT p.oid::regprocedure AS not_for_public
   FROM pg_proc p
  WHERE p.pronamespace = 'lottrace'::regnamespace
    AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 -- a role with nothing but the schema: the helpers are refused as functions,
 -- before any table privilege is looked at

@@ -261,6 +261,8 @@ sub run_all
 	my ($phase) = @_;
 	for my $method (qw(auto index index_am heap sql))
 	{
+		# a long file: a line on stderr per phase, which prove shows as it runs
+		diag "trace differential: $phase, $method";
 		my $set = "SET lottrace.trace_method = $method; SET work_mem = '64kB';";
 		for my $max (undef, 0, 1, 2, 5)
 		{
@@ -367,6 +369,7 @@ run_all('after vacuum');
 # A large genealogy in a database of its own: big traces switch the sets of
 # lots reached (and of links seen) from a hash to a flat array, and must
 # keep ids outside its range (far away, negative) right all the same.
+diag 'trace differential: a large genealogy';
 $node->safe_psql('postgres', 'CREATE DATABASE large');
 $node->safe_psql('large', <<'SQL');
 CREATE EXTENSION lottrace;
@@ -419,6 +422,7 @@ SQL
 # files and the frontier is handed out in many pieces; lots, depths and vias
 # (the smallest parent one level up) must be those of the definition, with
 # every read method.
+diag 'trace differential: a wide genealogy, work_mem 64kB';
 $node->safe_psql('large', <<'SQL');
 INSERT INTO lottrace.lots (id, item, code)
 SELECT g, 'wide', 'W' || g FROM generate_series(2000001, 2200000) g;

@@ -160,6 +160,7 @@ SQL
 	check_traces("$phase, vacuumed");
 }
 
+diag 'crash bulk load: a backend killed during a load';
 load_and_crash('backend killed');
 check_genealogy('after a backend was killed', 'batch < 1000');
 
@@ -169,6 +170,7 @@ $script =~ s/(\d+)\t(\d+)\t(\d+)\n/"$1\t$2\t" . ($3 + 1000) . "\n"/ge;
 open($fh, '>', $script_file) or die $!;
 print $fh $script;
 close $fh;
+diag 'crash bulk load: the server stopped dead during a load';
 load_and_crash('server stopped dead');
 check_genealogy('after the server stopped dead', 'batch >= 1000');
 
