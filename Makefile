@@ -4,6 +4,10 @@
 #   make test                install what is missing, then run every suite
 #   make demo                install what is missing, then a scripted demo
 #   make bench               performance workloads against plain SQL
+#   make test SANITIZE=1     every suite against an AddressSanitizer and
+#                            UndefinedBehaviorSanitizer build; fails on any report
+#   make fuzz                the fuzz suites with 100,000 inputs per parser,
+#                            sanitized build (SANITIZE=0 for a plain one)
 
 EXTENSION = lottrace
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" lottrace.control)
@@ -46,7 +50,7 @@ SQL_SOURCES = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
-DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/upgrading.md doc/standby.md
+DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/upgrading.md doc/standby.md doc/testing.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
@@ -69,7 +73,18 @@ PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
 # packager's newer compiler with new warnings still builds a release.
 PG_CFLAGS = -Wall -Wextra $(if $(WERROR),-Werror)
 
-EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql results/ regression.* output_iso/ tmp_check/ tmp_check_iso/
+# make SANITIZE=1: instrument the library with AddressSanitizer and
+# UndefinedBehaviorSanitizer (gcc's runtimes; the server itself is not
+# instrumented, so test/with-cluster.sh preloads them).  Every undefined
+# behaviour report is fatal, like a memory error.
+ifneq ($(filter-out 0,$(SANITIZE)),)
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OBJS += src/sanitizer.o
+PG_CFLAGS += $(SANITIZE_FLAGS)
+SHLIB_LINK += $(SANITIZE_FLAGS)
+endif
+
+EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql src/.build-flags results/ regression.* output_iso/ tmp_check/ tmp_check_iso/
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -81,12 +96,22 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION lottrace" to load this file. \quit'; \
 	  for source in $(SQL_SOURCES); do echo; cat $$source; done; } > $@
 
-.PHONY: test demo bench deps
+# The objects are rebuilt when the sanitizer flags change: the stamp is
+# rewritten (and so newer than the objects) only when they differ from the
+# last build's.
+$(OBJS): src/.build-flags
+src/.build-flags: FORCE
+	@echo '$(SANITIZE_FLAGS)' | cmp -s - $@ || echo '$(SANITIZE_FLAGS)' > $@
+
+.PHONY: test fuzz demo bench deps FORCE
 deps:
 	./test/install-deps.sh
 
 test:
-	./test/run-tests.sh
+	SANITIZE='$(SANITIZE)' ./test/run-tests.sh
+
+fuzz:
+	SANITIZE='$(SANITIZE)' ./test/run-fuzz.sh
 
 demo:
 	./test/demo/run-demo.sh

@@ -210,6 +210,12 @@ BEGIN
 		END IF;
 		-- without an eventID, the event's own content identifies it
 		epcis_id := coalesce(ev ->> 'eventID', 'lottrace:sha256:' || encode(sha256(convert_to(ev::text, 'UTF8')), 'hex'));
+		-- it is claimed in a btree index, whose entries hold about 2.7 kB:
+		-- longer, it would fail there as a program limit, not as bad input
+		IF octet_length(epcis_id) > 1000 THEN
+			RAISE EXCEPTION '%: eventID is longer than 1000 bytes', context
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
 		context := format('EPCIS event %s (%s)', position, epcis_id);
 		INSERT INTO lottrace.epcis_imported (event_id) VALUES (epcis_id) ON CONFLICT DO NOTHING;
 		GET DIAGNOSTICS claimed = ROW_COUNT;

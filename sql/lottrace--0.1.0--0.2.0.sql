@@ -320,3 +320,231 @@ CREATE FUNCTION lottrace.gs1_lint(data text)
 	AS 'MODULE_PATHNAME', 'lottrace_gs1_lint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1;
 COMMENT ON FUNCTION lottrace.gs1_lint(text) IS
 	'suspicious places in valid raw GS1 data (a group separator probably lost, or written as text) with the other reading; raises like gs1_parse on invalid data';
+
+--------------------------------------------------------------------------
+-- epcis_import: an eventID longer than 1000 bytes is a malformed document
+-- (22P02), not an index row size error (found by test/t/003_epcis_fuzz.pl)
+--------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION lottrace.epcis_import(document jsonb) RETURNS integer
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	events jsonb := document #> '{epcisBody,eventList}';
+	master jsonb := document #> '{epcisHeader,epcisMasterData,vocabularyList}';
+	ev jsonb;
+	position int := 0;
+	imported int := 0;
+	context text;
+	event_type text;
+	epcis_id text;
+	biz_step text;
+	kind lottrace.event_kind;
+	occurred timestamptz;
+	new_event bigint;
+	location_id text;
+	partner_id text;
+	transaction jsonb;
+	links_only boolean;
+	claimed int;
+	input_ids bigint[];
+	input_quantities numeric[];
+	input_uoms text[];
+	output_ids bigint[];
+	output_quantities numeric[];
+	output_uoms text[];
+	vocabulary jsonb;
+	element jsonb;
+	attribute jsonb;
+	lot bigint;
+BEGIN
+	IF document IS NULL OR jsonb_typeof(document) <> 'object' THEN
+		RAISE EXCEPTION 'an EPCIS document is a JSON object' USING ERRCODE = 'invalid_text_representation';
+	END IF;
+	IF document ->> 'type' IS DISTINCT FROM 'EPCISDocument' THEN
+		RAISE EXCEPTION 'not an EPCIS document: "type" is %', coalesce('"' || (document ->> 'type') || '"', 'missing')
+			USING ERRCODE = 'invalid_text_representation';
+	END IF;
+	IF events IS NULL OR jsonb_typeof(events) <> 'array' THEN
+		RAISE EXCEPTION 'the EPCIS document has no epcisBody.eventList array'
+			USING ERRCODE = 'invalid_text_representation';
+	END IF;
+
+	-- Lot master data (EPCClass vocabulary): lots and their attributes.
+	IF master IS NOT NULL THEN
+		FOR vocabulary IN SELECT value FROM jsonb_array_elements(CASE jsonb_typeof(master) WHEN 'array' THEN master ELSE '[]' END) LOOP
+			CONTINUE WHEN lottrace.epcis_term(vocabulary ->> 'type') NOT IN ('urn:epcglobal:epcis:vtype:EPCClass', 'EPCClass');
+			FOR element IN SELECT value FROM jsonb_array_elements(coalesce(vocabulary -> 'vocabularyElementList', '[]')) LOOP
+				lot := lottrace.epcis_lot(element ->> 'id', 'master data');
+				FOR attribute IN SELECT value FROM jsonb_array_elements(coalesce(element -> 'attributes', '[]')) LOOP
+					CASE attribute ->> 'id'
+						WHEN 'urn:epcglobal:cbv:mda#itemExpirationDate' THEN
+							UPDATE lottrace.lots SET expires_at = (attribute ->> 'attribute')::date WHERE id = lot;
+						WHEN 'lottrace:producedAt' THEN
+							UPDATE lottrace.lots SET produced_at = (attribute ->> 'attribute')::timestamptz WHERE id = lot;
+						WHEN 'lottrace:quantity' THEN
+							UPDATE lottrace.lots SET quantity = (attribute ->> 'attribute')::numeric WHERE id = lot;
+						WHEN 'lottrace:uom' THEN
+							UPDATE lottrace.lots SET uom = attribute ->> 'attribute' WHERE id = lot;
+						WHEN 'lottrace:supplier' THEN
+							UPDATE lottrace.lots SET supplier = attribute ->> 'attribute' WHERE id = lot;
+						WHEN 'lottrace:tlcSource' THEN
+							UPDATE lottrace.lots SET tlc_source = attribute ->> 'attribute' WHERE id = lot;
+						ELSE
+							NULL;	-- other master data is not kept
+					END CASE;
+				END LOOP;
+			END LOOP;
+		END LOOP;
+	END IF;
+
+	FOR ev IN SELECT value FROM jsonb_array_elements(events) LOOP
+		position := position + 1;
+		context := format('EPCIS event %s', position);
+		IF jsonb_typeof(ev) <> 'object' THEN
+			RAISE EXCEPTION '%: not a JSON object', context USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		event_type := ev ->> 'type';
+		IF event_type IS NULL OR event_type NOT IN ('ObjectEvent', 'TransformationEvent') THEN
+			RAISE EXCEPTION '%: event type % is not supported', context, coalesce('"' || (ev ->> 'type') || '"', 'missing')
+				USING ERRCODE = 'invalid_text_representation',
+					  HINT = 'lottrace imports ObjectEvent and TransformationEvent.';
+		END IF;
+		BEGIN
+			occurred := (ev ->> 'eventTime')::timestamptz;
+		EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
+			RAISE EXCEPTION '%: eventTime "%" is not a date and time', context, ev ->> 'eventTime'
+				USING ERRCODE = 'invalid_text_representation';
+		END;
+		IF occurred IS NULL OR occurred IN ('infinity', '-infinity') THEN
+			RAISE EXCEPTION '%: eventTime is missing', context USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		-- without an eventID, the event's own content identifies it
+		epcis_id := coalesce(ev ->> 'eventID', 'lottrace:sha256:' || encode(sha256(convert_to(ev::text, 'UTF8')), 'hex'));
+		-- it is claimed in a btree index, whose entries hold about 2.7 kB:
+		-- longer, it would fail there as a program limit, not as bad input
+		IF octet_length(epcis_id) > 1000 THEN
+			RAISE EXCEPTION '%: eventID is longer than 1000 bytes', context
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		context := format('EPCIS event %s (%s)', position, epcis_id);
+		INSERT INTO lottrace.epcis_imported (event_id) VALUES (epcis_id) ON CONFLICT DO NOTHING;
+		GET DIAGNOSTICS claimed = ROW_COUNT;
+		CONTINUE WHEN claimed = 0;
+
+		biz_step := lottrace.epcis_term(ev ->> 'bizStep');
+		links_only := coalesce((ev ->> 'lottrace:linksOnly')::boolean, false);
+		IF ev ? 'lottrace:eventKind' THEN
+			BEGIN
+				kind := (ev ->> 'lottrace:eventKind')::lottrace.event_kind;
+			EXCEPTION WHEN invalid_text_representation THEN
+				RAISE EXCEPTION '%: lottrace:eventKind "%" is not an event kind', context, ev ->> 'lottrace:eventKind'
+					USING ERRCODE = 'invalid_text_representation';
+			END;
+		ELSIF event_type = 'TransformationEvent' THEN
+			kind := 'transform';
+		ELSE
+			IF ev ->> 'action' IS NULL OR ev ->> 'action' NOT IN ('ADD', 'OBSERVE') THEN
+				RAISE EXCEPTION '%: action % is not supported', context, coalesce('"' || (ev ->> 'action') || '"', 'missing')
+					USING ERRCODE = 'invalid_text_representation',
+						  HINT = 'lottrace imports ObjectEvents with action ADD or OBSERVE.';
+			END IF;
+			kind := CASE biz_step WHEN 'commissioning' THEN 'initial_pack' WHEN 'shipping' THEN 'ship'
+								  WHEN 'receiving' THEN 'receive' END;
+			IF kind IS NULL THEN
+				RAISE EXCEPTION '%: bizStep % is not supported', context, coalesce('"' || (ev ->> 'bizStep') || '"', 'missing')
+					USING ERRCODE = 'invalid_text_representation',
+						  HINT = 'lottrace imports ObjectEvents of bizStep commissioning, shipping and receiving.';
+			END IF;
+		END IF;
+
+		location_id := coalesce(ev #>> '{bizLocation,id}', ev #>> '{readPoint,id}');
+		partner_id := CASE kind
+			WHEN 'ship' THEN ev #>> '{destinationList,0,destination}'
+			WHEN 'receive' THEN ev #>> '{sourceList,0,source}'
+			WHEN 'first_receive' THEN ev #>> '{sourceList,0,source}'
+		END;
+		transaction := ev #> '{bizTransactionList,0}';
+
+		new_event := NULL;
+		IF NOT links_only THEN
+			INSERT INTO lottrace.events (kind, occurred_at, location, partner, reference_type, reference, attributes)
+			VALUES (kind, occurred, location_id, partner_id,
+					lottrace.epcis_term(transaction ->> 'type'), transaction ->> 'bizTransaction',
+					jsonb_strip_nulls(jsonb_build_object('epcis_event_id', epcis_id, 'epcis_type', event_type,
+														 'bizStep', biz_step, 'disposition', lottrace.epcis_term(ev ->> 'disposition'))))
+			RETURNING id INTO new_event;
+			UPDATE lottrace.epcis_imported i SET lottrace_event_id = new_event WHERE i.event_id = epcis_id;
+		END IF;
+
+		IF event_type = 'ObjectEvent' THEN
+			IF new_event IS NULL THEN
+				RAISE EXCEPTION '%: lottrace:linksOnly applies to TransformationEvents', context
+					USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			INSERT INTO lottrace.event_lots AS el (event_id, lot_id, role, quantity, uom)
+			SELECT new_event, l.lot_id, 'subject', sum(l.quantity), min(l.uom)
+			  FROM lottrace.epcis_list_lots(ev -> 'quantityList', ev -> 'epcList', context) l
+			 GROUP BY l.lot_id;
+			IF NOT FOUND THEN
+				RAISE EXCEPTION '%: the event names no lot', context USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			-- lot master data carried by a commissioning event
+			UPDATE lottrace.lots l SET expires_at = (ev #>> '{ilmd,cbvmda:itemExpirationDate}')::date
+			  FROM lottrace.event_lots el
+			 WHERE ev #>> '{ilmd,cbvmda:itemExpirationDate}' IS NOT NULL
+			   AND el.event_id = new_event AND l.id = el.lot_id;
+		ELSE
+			SELECT coalesce(array_agg(l.lot_id), '{}'), array_agg(l.quantity), array_agg(l.uom)
+			  INTO input_ids, input_quantities, input_uoms
+			  FROM lottrace.epcis_list_lots(ev -> 'inputQuantityList', ev -> 'inputEPCList', context || ', inputs') l;
+			SELECT coalesce(array_agg(l.lot_id), '{}'), array_agg(l.quantity), array_agg(l.uom)
+			  INTO output_ids, output_quantities, output_uoms
+			  FROM lottrace.epcis_list_lots(ev -> 'outputQuantityList', ev -> 'outputEPCList', context || ', outputs') l;
+			IF cardinality(input_ids) = 0 OR cardinality(output_ids) = 0 THEN
+				RAISE EXCEPTION '%: a TransformationEvent needs inputs and outputs', context
+					USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			IF new_event IS NOT NULL THEN
+				INSERT INTO lottrace.event_lots (event_id, lot_id, role, quantity, uom)
+				SELECT new_event, s.lot_id, s.role, sum(s.quantity), min(s.uom)
+				  FROM (SELECT 'input'::lottrace.event_lot_role AS role, u.*
+						  FROM unnest(input_ids, input_quantities, input_uoms) AS u(lot_id, quantity, uom)
+						UNION ALL
+						SELECT 'output', u.*
+						  FROM unnest(output_ids, output_quantities, output_uoms) AS u(lot_id, quantity, uom)) s
+				 GROUP BY s.lot_id, s.role;
+			END IF;
+
+			IF ev ? 'lottrace:links' THEN
+				-- the exact links, as lottrace exported them
+				IF jsonb_typeof(ev -> 'lottrace:links') <> 'array' THEN
+					RAISE EXCEPTION '%: lottrace:links is not an array', context USING ERRCODE = 'invalid_text_representation';
+				END IF;
+				INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
+				SELECT lottrace.epcis_lot(link ->> 'parent', context), lottrace.epcis_lot(link ->> 'child', context),
+					   (link ->> 'quantity')::numeric, link ->> 'uom',
+					   coalesce((link ->> 'kind')::lottrace.link_kind, 'consume'), new_event, occurred
+				  FROM jsonb_array_elements(ev -> 'lottrace:links') link;
+			ELSE
+				-- every input went into every output; the input quantity is
+				-- what was consumed when there is a single output
+				INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
+				SELECT i.lot_id, o.lot_id,
+					   CASE WHEN cardinality(output_ids) = 1 THEN i.quantity END,
+					   CASE WHEN cardinality(output_ids) = 1 THEN i.uom END,
+					   'consume', new_event, occurred
+				  FROM (SELECT u.lot_id, sum(u.quantity) AS quantity, min(u.uom) AS uom
+						  FROM unnest(input_ids, input_quantities, input_uoms) AS u(lot_id, quantity, uom)
+						 GROUP BY u.lot_id) i
+				 CROSS JOIN (SELECT DISTINCT u.lot_id FROM unnest(output_ids) AS u(lot_id)) o
+				 WHERE i.lot_id <> o.lot_id;
+			END IF;
+			UPDATE lottrace.lots l SET expires_at = (ev #>> '{ilmd,cbvmda:itemExpirationDate}')::date
+			 WHERE ev #>> '{ilmd,cbvmda:itemExpirationDate}' IS NOT NULL AND l.id = ANY (output_ids);
+		END IF;
+		imported := imported + 1;
+	END LOOP;
+	RETURN imported;
+END
+$$;

@@ -4,19 +4,25 @@
 # PostgreSQL 15, then on PostgreSQL 18 built from source
 # (test/run-tests-pg18.sh, which also upgrades a 15 cluster to 18).  Exits
 # non-zero on any failure, after printing the regression diffs.
+#
+# On 15, the regression, isolation and fuzz suites run first against a build
+# with AddressSanitizer and UndefinedBehaviorSanitizer (see with-cluster.sh),
+# then every suite against the plain build, which is what stays installed.
+# make test SANITIZE=1 runs every suite, once, against the sanitized build
+# on 15 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./test/install-deps.sh
-# The PostgreSQL 18 build first: a missing source tarball stops the run at
-# once, and a first build is done before any suite starts
-./test/build-pg.sh >/dev/null
-status=0
-./test/with-cluster.sh bash -c '
+
+# run_suites MAKE-ARGUMENTS…: make installcheck with them, in with-cluster.sh
+run_suites()
+{
+	./test/with-cluster.sh bash -c '
 	status=0
-	make -s installcheck PG_CONFIG="$PG_CONFIG" || status=$?
+	make -s installcheck PG_CONFIG="$PG_CONFIG" "$@" || status=$?
 	if [ $status -ne 0 ]; then
-		for diffs in regression.diffs; do
+		for diffs in regression.diffs output_iso/regression.diffs; do
 			[ -s "$diffs" ] && { echo "=== $diffs"; cat "$diffs"; }
 		done
 		for log in tmp_check/log/*; do
@@ -26,8 +32,23 @@ status=0
 	else
 		echo "PostgreSQL 15: all suites passed"
 	fi
-	exit $status' || status=$?
-./test/run-tests-pg18.sh || status=$?
+	exit $status' run-suites "$@"
+}
+
+status=0
+case "${SANITIZE:-}" in
+	""|0)
+		# The PostgreSQL 18 build first: a missing source tarball stops the
+		# run at once, and a first build is done before any suite starts
+		./test/build-pg.sh >/dev/null
+		SANITIZE=1 run_suites PROVE_TESTS='test/t/*_fuzz.pl' || status=$?
+		SANITIZE= run_suites || status=$?
+		./test/run-tests-pg18.sh || status=$?
+		;;
+	*)
+		run_suites || status=$?
+		;;
+esac
 if [ $status -ne 0 ]; then
 	echo "make test: FAILED"
 else

@@ -46,6 +46,20 @@ SELECT epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [{"typ
 SELECT epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventTime": "2024-03-08T12:00:00Z", "action": "OBSERVE", "bizStep": "shipping", "epcList": ["urn:epc:id:sgtin:9506000.013437.77"]}]}}');
 SELECT epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventTime": "2024-03-08T12:00:00Z", "action": "OBSERVE", "bizStep": "shipping", "quantityList": [{"epcClass": "https://id.gs1.org/01/09506000134376/10/D1", "quantity": "lots"}]}]}}');
 SELECT epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "TransformationEvent", "eventTime": "2024-03-08T12:00:00Z", "inputQuantityList": [{"epcClass": "https://id.gs1.org/01/09506000134376/10/D1"}]}]}}');
+-- an eventID longer than 1000 bytes, which the claim's index could not hold
+-- (3200 bytes of hex digits, which do not compress): a malformed document,
+-- not an index row size error; 1000 bytes are kept
+SELECT string_agg(md5(i::text), '') AS long_id FROM generate_series(1, 100) i \gset
+SELECT epcis_import(jsonb_build_object('type', 'EPCISDocument', 'epcisBody', jsonb_build_object('eventList', jsonb_build_array(
+	jsonb_build_object('type', 'ObjectEvent', 'eventID', :'long_id', 'eventTime', '2024-03-08T12:00:00Z', 'action', 'OBSERVE',
+					   'bizStep', 'shipping', 'quantityList', '[{"epcClass": "https://id.gs1.org/01/09506000134376/10/D1"}]'::jsonb)))));
+SELECT epcis_import(jsonb_build_object('type', 'EPCISDocument', 'epcisBody', jsonb_build_object('eventList', jsonb_build_array(
+	jsonb_build_object('type', 'ObjectEvent', 'eventID', left(:'long_id', 1000), 'eventTime', '2024-03-08T12:00:00Z', 'action', 'OBSERVE',
+					   'bizStep', 'shipping', 'quantityList', '[{"epcClass": "https://id.gs1.org/01/09506000134376/10/D1"}]'::jsonb))))) AS imported;
+SELECT octet_length(event_id) FROM epcis_imported WHERE event_id = left(:'long_id', 1000);
+DELETE FROM event_lots WHERE event_id = (SELECT lottrace_event_id FROM epcis_imported WHERE event_id = left(:'long_id', 1000));
+DELETE FROM events WHERE id = (SELECT lottrace_event_id FROM epcis_imported WHERE event_id = left(:'long_id', 1000));
+DELETE FROM epcis_imported WHERE event_id = left(:'long_id', 1000);
 -- two good events and a bad third one: nothing of the first two stays
 SELECT epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [
 	{"type": "ObjectEvent", "eventID": "good-1", "eventTime": "2024-03-09T12:00:00Z", "action": "OBSERVE", "bizStep": "shipping", "quantityList": [{"epcClass": "https://id.gs1.org/01/09506000134383/10/NEW-1"}]},
