@@ -58,6 +58,9 @@ typedef struct GenealogyLink
 	Datum		quantity;		/* numeric, valid until the next link */
 	bool		quantity_isnull;
 	Oid			kind;			/* lottrace.link_kind label */
+	Datum		uom;			/* text, with genealogy_read_units; valid
+								 * until the next link */
+	bool		uom_isnull;
 } GenealogyLink;
 
 /* Called for every visible link read; returns true to stop reading. */
@@ -93,6 +96,12 @@ extern void genealogy_init(void);
  */
 extern GenealogyStore *genealogy_open(const char *function, bool details);
 extern void genealogy_close(GenealogyStore *store);
+
+/*
+ * Read links.uom with the details too (trace_quantities); checks SELECT on
+ * that column as well.
+ */
+extern void genealogy_read_units(GenealogyStore *store);
 
 /*
  * Raise P0002 naming the first of the (sorted, distinct) lot ids that is

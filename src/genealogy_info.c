@@ -146,6 +146,9 @@ genealogy_info(PG_FUNCTION_ARGS)
 				"direct: genealogy indexes read from C, method chosen per level" : last->path);
 		for (int i = 0; i < last->nlevels; i++)
 			put_level(rsinfo, psprintf("last trace level %d", i + 1),
+					  last->levels[i].depth < 0 ?
+					  psprintf("%s: the inputs of every lot reached",
+							   direction_names[last->levels[i].direction]) :
 					  psprintf("%s from depth %d", direction_names[last->levels[i].direction],
 							   last->levels[i].depth),
 					  &last->levels[i]);
