@@ -181,7 +181,7 @@ SELECT * FROM trace_quantities('{}');
 
 -- the extra read shows in genealogy_info
 SELECT count(*) FROM trace_quantities(ARRAY[1]);
-SELECT property, regexp_replace(value, '[0-9.]+ ms', 'N ms') AS value
+SELECT property, regexp_replace(regexp_replace(value, '[0-9.]+ ms', 'N ms'), '[0-9]+ tuples', 'N tuples') AS value
   FROM genealogy_info() WHERE property LIKE 'last trace%';
 
 TRUNCATE lots, links, events, event_lots, lot_status_log, uom_conversions RESTART IDENTITY CASCADE;
