@@ -882,29 +882,32 @@ forward_amounts(QTrace *q, const int64 *in, const int64 *in_start,
 {
 	QSystem    *sys = system_create(q);
 
+	/* the roots first: the lots made from them need their factors */
+	for (int64 c = 0; c < q->nlots; c++)
+	{
+		QLot	   *lot = &q->lots[c];
+		double		factor;
+
+		if (!lot->root)
+			continue;
+		/* the root: its quantity; a lot made from it: a factor per unit */
+		if (!uom_factor(q->cat, lot->item, lot->unit, root_unit, &factor))
+		{
+			root_note[c] = conversion_note(q, lot->unit, root_unit, lot, 0);
+			system_unknown(sys, c, root_note[c]);
+		}
+		else if (lot->qstate != QTY_OK)
+			root_note[c] = lot_quantity_note(lot);
+		else
+			sys->x[c] = lot->quantity * factor;
+		root_factor[c] = factor;
+	}
 	for (int64 c = 0; c < q->nlots; c++)
 	{
 		QLot	   *lot = &q->lots[c];
 
-		if (lot->depth < 0)
+		if (lot->depth < 0 || lot->root)
 			continue;
-		if (lot->root)
-		{
-			double		factor;
-
-			/* the root: its quantity; a lot made from it: a factor per unit */
-			if (!uom_factor(q->cat, lot->item, lot->unit, root_unit, &factor))
-			{
-				root_note[c] = conversion_note(q, lot->unit, root_unit, lot, 0);
-				system_unknown(sys, c, root_note[c]);
-			}
-			else if (lot->qstate != QTY_OK)
-				root_note[c] = lot_quantity_note(lot);
-			else
-				sys->x[c] = lot->quantity * factor;
-			root_factor[c] = factor;
-			continue;
-		}
 		sys->var[c] = true;
 		for (int64 a = in_start[c]; a < in_start[c + 1]; a++)
 		{
