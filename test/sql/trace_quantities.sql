@@ -170,6 +170,42 @@ INSERT INTO links (id, parent_id, child_id, quantity, uom) VALUES
 	(63, 60, 63, 5, 'KGM'), (64, 62, 63, 0, 'KGM');
 SELECT * FROM trace_quantities(ARRAY[60]);
 
+-- privileges: SELECT on what it reads, links.uom and uom_conversions too
+CREATE ROLE lottrace_quantities_reader;
+GRANT USAGE ON SCHEMA lottrace TO lottrace_quantities_reader;
+GRANT SELECT (id, parent_id, child_id, quantity, kind) ON links TO lottrace_quantities_reader;
+GRANT SELECT ON lots TO lottrace_quantities_reader;
+CREATE FUNCTION pg_temp.sqlstate_as(role name, query text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE format('SET LOCAL ROLE %I', role);
+	EXECUTE query;
+	RESET ROLE;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ' ' || SQLERRM;
+END $$;
+SELECT pg_temp.sqlstate_as('lottrace_quantities_reader',
+						   'SELECT * FROM lottrace.trace_quantities(ARRAY[1])') AS without_uom;
+GRANT SELECT (uom) ON links TO lottrace_quantities_reader;
+SELECT pg_temp.sqlstate_as('lottrace_quantities_reader',
+						   'SELECT * FROM lottrace.trace_quantities(ARRAY[1])') AS without_conversions;
+GRANT SELECT ON uom_conversions TO lottrace_quantities_reader;
+-- row-level security: the reader does not see the salt, so its links are
+-- neither followed nor counted: dough 3 is all flour (40/40), and so is all
+-- that follows; the amounts of flour are those of A.  Backward from pallet
+-- 6, the ancestors but the salt, with the shares of A.
+ALTER TABLE lots ENABLE ROW LEVEL SECURITY;
+CREATE POLICY no_salt ON lots TO lottrace_quantities_reader USING (item <> 'salt');
+SET ROLE lottrace_quantities_reader;
+SELECT * FROM trace_quantities(ARRAY[1]);
+SELECT * FROM trace_quantities(ARRAY[6], 'backward');
+RESET ROLE;
+DROP POLICY no_salt ON lots;
+ALTER TABLE lots DISABLE ROW LEVEL SECURITY;
+REVOKE ALL ON links, lots, uom_conversions FROM lottrace_quantities_reader;
+REVOKE USAGE ON SCHEMA lottrace FROM lottrace_quantities_reader;
+DROP ROLE lottrace_quantities_reader;
+
 -- bad input
 SELECT * FROM trace_quantities(ARRAY[1], 'both');
 SELECT * FROM trace_quantities(ARRAY[1], 'sideways');
