@@ -1081,21 +1081,30 @@ trace_quantities(PG_FUNCTION_ARGS)
 	q.maxlinks = 1024;
 	q.links = palloc(q.maxlinks * sizeof(QLink));
 
+	/*
+	 * Under row-level security the store reads through SPI, whose calls
+	 * leave the current context at SPI's, which genealogy_close frees: so
+	 * back to ours after each.
+	 */
 	store = genealogy_open("trace_quantities", true);
 	genealogy_read_units(store);
 	genealogy_stats_begin(store, nroots);
 	genealogy_check_lots_exist(store, roots, nroots);
+	MemoryContextSwitchTo(cxt);
 	q.cat = uom_catalog_load();
 	reached = trace_walk(store, way, roots, nroots, max_depth, NULL, collect_lots, &q);
+	MemoryContextSwitchTo(cxt);
 
 	/* the inputs of every lot reached, with quantities and units */
 	stats = genealogy_stats_level(store, TRACE_BACKWARD, -1);
 	stats->frontier = q.nreached;
 	genealogy_read_links(store, genealogy_choose_method(store, q.nreached, true), TRACE_BACKWARD,
 						 q.reached, q.nreached, PG_INT64_MIN, true, NULL, collect_input, &q, stats);
+	MemoryContextSwitchTo(cxt);
 	genealogy_stats_level_done(store, stats);
 	genealogy_stats_end(store, reached);
 	genealogy_close(store);
+	MemoryContextSwitchTo(cxt);
 	read_lots(&q);
 
 	if (q.direction == TRACE_FORWARD)
