@@ -14,6 +14,7 @@ OBJS = \
 	src/check_character.o \
 	src/lot_io.o \
 	src/lot_compare.o \
+	src/lot_text.o \
 	src/lot_template.o \
 	src/lot_template_funcs.o \
 	src/lot_next.o \
@@ -23,6 +24,7 @@ OBJS = \
 	src/gs1_parse.o \
 	src/gs1_funcs.o \
 	src/gs1_build.o \
+	src/gs1_lint.o \
 	src/genealogy.o \
 	src/genealogy_btree.o \
 	src/lotset.o \
@@ -34,6 +36,7 @@ OBJS = \
 	src/trace_quantities.o \
 	src/uom.o \
 	src/genealogy_info.o \
+	src/drop_guard.o \
 	src/lottrace.o
 
 # The SQL source, one file per feature; the install script of the current

@@ -37,11 +37,13 @@ CREATE FUNCTION lottrace.lot(text) RETURNS lottrace.lot
 COMMENT ON FUNCTION lottrace.lot(text) IS
 	'validates a lot code (trims surrounding white space)';
 
--- text -> lot validates, so it is never applied silently; lot -> text is
--- free (same representation) and implicit, so every text function works.
+-- text -> lot validates, so it is never applied silently.  lot -> text is
+-- free (same representation) but not implicit either: an implicit cast would
+-- turn a lot operator that is not on the search_path into a text operator
+-- ('L9' < 'L10' false, @@ a full-text search) instead of an error.
 CREATE CAST (text AS lottrace.lot) WITH FUNCTION lottrace.lot(text) AS ASSIGNMENT;
 CREATE CAST (varchar AS lottrace.lot) WITH FUNCTION lottrace.lot(text) AS ASSIGNMENT;
-CREATE CAST (lottrace.lot AS text) WITHOUT FUNCTION AS IMPLICIT;
+CREATE CAST (lottrace.lot AS text) WITHOUT FUNCTION AS ASSIGNMENT;
 CREATE CAST (lottrace.lot AS varchar) WITHOUT FUNCTION AS ASSIGNMENT;
 
 CREATE FUNCTION lottrace.lot_is_gs1(lottrace.lot) RETURNS boolean
@@ -125,3 +127,79 @@ CREATE OPERATOR CLASS lottrace.lot_hash_ops
 		OPERATOR 1 lottrace.=,
 		FUNCTION 1 lottrace.lot_hash(lottrace.lot),
 		FUNCTION 2 lottrace.lot_hash_extended(lottrace.lot, bigint);
+
+--------------------------------------------------------------------------
+-- What BI tools call on a code column: text functions, LIKE, min, max
+--------------------------------------------------------------------------
+
+-- Without an implicit cast to text, text functions need code::text; these
+-- take a lot as it is (with lottrace on the search_path), for the queries
+-- query builders write: lower(code) LIKE '%abc%', code ILIKE 'abc%',
+-- length(code).
+CREATE FUNCTION lottrace.lower(lottrace.lot) RETURNS text
+	AS 'MODULE_PATHNAME', 'lot_lower' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lower(lottrace.lot) IS
+	'the lot code in lower case, as text';
+CREATE FUNCTION lottrace.upper(lottrace.lot) RETURNS text
+	AS 'MODULE_PATHNAME', 'lot_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.upper(lottrace.lot) IS
+	'the lot code in upper case, as text';
+CREATE FUNCTION lottrace.length(lottrace.lot) RETURNS integer
+	AS 'MODULE_PATHNAME', 'lot_length' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.length(lottrace.lot) IS
+	'the number of characters of the lot code';
+
+CREATE FUNCTION lottrace.lot_like(lottrace.lot, text) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot_like(lottrace.lot, text) IS
+	'implementation of the lot LIKE text operator (~~)';
+CREATE FUNCTION lottrace.lot_not_like(lottrace.lot, text) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot_not_like(lottrace.lot, text) IS
+	'implementation of the lot NOT LIKE text operator (!~~)';
+CREATE FUNCTION lottrace.lot_ilike(lottrace.lot, text) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot_ilike(lottrace.lot, text) IS
+	'implementation of the lot ILIKE text operator (~~*)';
+CREATE FUNCTION lottrace.lot_not_ilike(lottrace.lot, text) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot_not_ilike(lottrace.lot, text) IS
+	'implementation of the lot NOT ILIKE text operator (!~~*)';
+
+CREATE OPERATOR lottrace.~~ (
+	LEFTARG = lottrace.lot, RIGHTARG = text, FUNCTION = lottrace.lot_like,
+	NEGATOR = OPERATOR(lottrace.!~~), RESTRICT = matchingsel, JOIN = matchingjoinsel
+);
+CREATE OPERATOR lottrace.!~~ (
+	LEFTARG = lottrace.lot, RIGHTARG = text, FUNCTION = lottrace.lot_not_like,
+	NEGATOR = OPERATOR(lottrace.~~), RESTRICT = matchingsel, JOIN = matchingjoinsel
+);
+CREATE OPERATOR lottrace.~~* (
+	LEFTARG = lottrace.lot, RIGHTARG = text, FUNCTION = lottrace.lot_ilike,
+	NEGATOR = OPERATOR(lottrace.!~~*), RESTRICT = matchingsel, JOIN = matchingjoinsel
+);
+CREATE OPERATOR lottrace.!~~* (
+	LEFTARG = lottrace.lot, RIGHTARG = text, FUNCTION = lottrace.lot_not_ilike,
+	NEGATOR = OPERATOR(lottrace.~~*), RESTRICT = matchingsel, JOIN = matchingjoinsel
+);
+
+-- min and max in natural order; without them max(code) would not resolve
+-- (with an implicit cast to text it took the text maximum: 'L9', not 'L10').
+CREATE FUNCTION lottrace.lot_smaller(lottrace.lot, lottrace.lot) RETURNS lottrace.lot
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot_smaller(lottrace.lot, lottrace.lot) IS
+	'the smaller of two lot codes in natural order (support of min)';
+CREATE FUNCTION lottrace.lot_larger(lottrace.lot, lottrace.lot) RETURNS lottrace.lot
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION lottrace.lot_larger(lottrace.lot, lottrace.lot) IS
+	'the larger of two lot codes in natural order (support of max)';
+CREATE AGGREGATE lottrace.min(lottrace.lot) (
+	SFUNC = lottrace.lot_smaller, STYPE = lottrace.lot,
+	COMBINEFUNC = lottrace.lot_smaller, SORTOP = OPERATOR(lottrace.<), PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE lottrace.min(lottrace.lot) IS 'the first lot code in natural order';
+CREATE AGGREGATE lottrace.max(lottrace.lot) (
+	SFUNC = lottrace.lot_larger, STYPE = lottrace.lot,
+	COMBINEFUNC = lottrace.lot_larger, SORTOP = OPERATOR(lottrace.>), PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE lottrace.max(lottrace.lot) IS 'the last lot code in natural order';

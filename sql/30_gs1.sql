@@ -41,6 +41,16 @@ CREATE FUNCTION lottrace.gs1_valid(data text) RETURNS boolean
 COMMENT ON FUNCTION lottrace.gs1_valid(text) IS
 	'true when gs1_parse would accept the data; never raises';
 
+-- Suspicious places in valid data (a group separator probably lost): rows,
+-- not errors, because GS1's rules accept the data as it is.  ROWS 1: most
+-- scans give none.  The C name is prefixed: gs1_lint_* is the namespace of
+-- GS1's own C library (the syntax dictionary's linters).
+CREATE FUNCTION lottrace.gs1_lint(data text)
+	RETURNS TABLE ("position" integer, ai text, problem text, message text, alternative text)
+	AS 'MODULE_PATHNAME', 'lottrace_gs1_lint' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION lottrace.gs1_lint(text) IS
+	'suspicious places in valid raw GS1 data (a group separator probably lost, or written as text) with the other reading; raises like gs1_parse on invalid data';
+
 CREATE FUNCTION lottrace.gtin_valid(gtin text) RETURNS boolean
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION lottrace.gtin_valid(text) IS

@@ -127,6 +127,7 @@ END
 $$;
 COMMENT ON FUNCTION lottrace.log_status_change() IS
 	'trigger: records a status change of a lot in lot_status_log';
+REVOKE EXECUTE ON FUNCTION lottrace.log_status_change() FROM PUBLIC;
 
 CREATE TRIGGER lots_status_log
 	AFTER UPDATE OF status ON lottrace.lots

@@ -99,7 +99,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION lottrace.check_allocation_arguments(text, numeric, text, date, interval, boolean) IS
-	'raises 22023 for arguments allocate and reserve do not accept';
+	'internal to allocate and reserve: raises 22023 for arguments they do not accept';
+REVOKE EXECUTE ON FUNCTION lottrace.check_allocation_arguments(text, numeric, text, date, interval, boolean) FROM PUBLIC;
 
 -- Reservers of an item are serialized by a transaction-level advisory lock
 -- with the two-key form (1819243636, hashtext(item) & 1023); 1819243636 is
@@ -123,6 +124,7 @@ END
 $$;
 COMMENT ON FUNCTION lottrace.lock_items(text[]) IS
 	'waits for and takes, until the end of the transaction, the lock reserve and set_status take on these items';
+REVOKE EXECUTE ON FUNCTION lottrace.lock_items(text[]) FROM PUBLIC;
 
 CREATE FUNCTION lottrace.allocate(item text, quantity numeric, location text DEFAULT NULL,
 		policy text DEFAULT 'fefo', as_of date DEFAULT current_date,
@@ -247,7 +249,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION lottrace.release_reservations(bigint[]) IS
-	'ends these reservations, returns their quantities to stock and returns them; ids already gone are skipped';
+	'internal to release and set_status: ends these reservations, returns their quantities to stock and returns them; ids already gone are skipped';
+REVOKE EXECUTE ON FUNCTION lottrace.release_reservations(bigint[]) FROM PUBLIC;
 
 CREATE FUNCTION lottrace.reserve(item text, quantity numeric, reference text,
 		location text DEFAULT NULL, policy text DEFAULT 'fefo', as_of date DEFAULT current_date,

@@ -47,6 +47,7 @@ CREATE FUNCTION lottrace.open_recall(title text, roots bigint[], reason text DEF
 	AS $$
 DECLARE
 	recall bigint;
+	hidden text;
 BEGIN
 	IF open_recall.title IS NULL OR btrim(open_recall.title) = '' THEN
 		RAISE EXCEPTION 'a recall needs a title' USING ERRCODE = 'invalid_parameter_value';
@@ -58,6 +59,19 @@ BEGIN
 	END IF;
 	IF open_recall.hold IS NULL THEN
 		RAISE EXCEPTION 'hold must not be null' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- A recall covers the whole genealogy or nothing: under row-level
+	-- security the trace, the frozen scope and the hold would each cover
+	-- only the rows the caller's policies let it see, silently.
+	SELECT string_agg(t::text, ', ' ORDER BY t::text) INTO hidden
+	  FROM unnest('{lottrace.lots, lottrace.links, lottrace.recall_lots, lottrace.stock, lottrace.reservations}'::regclass[]) t
+	 WHERE row_security_active(t);
+	IF hidden IS NOT NULL THEN
+		RAISE EXCEPTION 'open_recall needs to see the whole genealogy'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Row-level security applies to role "%s" on %s, so the recall would cover only the rows that role may see.',
+								  current_user, hidden),
+				  HINT = 'Open recalls as a role that row-level security does not apply to: the tables'' owner, a superuser or a role with BYPASSRLS.';
 	END IF;
 
 	INSERT INTO lottrace.recalls (title, reason) VALUES (open_recall.title, open_recall.reason)
@@ -167,15 +181,52 @@ SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.sh
 COMMENT ON VIEW lottrace.recall_summary IS
 	'one row per open recall: lots and items in scope, quantity on hand and shipped, customers reached';
 
--- Where the server supports it (15 on), the views run with the privileges
--- and row-level security policies of whoever reads them.
+-- From 15 on, the views run with the privileges and row-level security
+-- policies of whoever reads them.  13 and 14 have no security_invoker: a
+-- view reads its tables with its owner's privileges, past the reader's
+-- policies.  There each view instead refuses a reader that may not read
+-- every table under it whole, rather than show it more than it may see.
 DO $$
+DECLARE
+	recall_view regclass;
 BEGIN
 	IF pg_catalog.current_setting('server_version_num')::int >= 150000 THEN
 		ALTER VIEW lottrace.recall_scope SET (security_invoker = true);
 		ALTER VIEW lottrace.recall_scope_changes SET (security_invoker = true);
 		ALTER VIEW lottrace.recall_shipments SET (security_invoker = true);
 		ALTER VIEW lottrace.recall_summary SET (security_invoker = true);
+	ELSE
+		-- Left executable by PUBLIC, as every reader of the views needs it:
+		-- it reads nothing but the reader's own privileges, and only raises.
+		CREATE FUNCTION lottrace.check_recall_view_reader() RETURNS boolean
+			LANGUAGE plpgsql STABLE
+			SET search_path = pg_catalog, pg_temp
+			AS $check$
+		DECLARE
+			refused text;
+		BEGIN
+			SELECT string_agg(t::text, ', ' ORDER BY t::text) INTO refused
+			  FROM unnest('{lottrace.recalls, lottrace.recall_roots, lottrace.recall_lots, lottrace.lots,
+							lottrace.links, lottrace.stock, lottrace.events, lottrace.event_lots}'::regclass[]) t
+			 WHERE NOT has_table_privilege(t, 'SELECT') OR row_security_active(t);
+			IF refused IS NOT NULL THEN
+				RAISE EXCEPTION 'the recall views need to read all of %', refused
+					USING ERRCODE = 'insufficient_privilege',
+						  DETAIL = format('Role "%s" lacks SELECT on these tables, or row-level security applies to it there; '
+										  'before PostgreSQL 15 a view cannot apply the reader''s policies.', current_user),
+						  HINT = 'Read them as a role with SELECT on those tables (lottrace_reader has it) and no row-level security policy applying to it there.';
+			END IF;
+			RETURN true;
+		END
+		$check$;
+		COMMENT ON FUNCTION lottrace.check_recall_view_reader() IS
+			'internal to the recall views before PostgreSQL 15: raises unless the reader may read every table under them whole';
+		FOREACH recall_view IN ARRAY
+			'{lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments, lottrace.recall_summary}'::regclass[]
+		LOOP
+			EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %s AS SELECT * FROM (%s) v WHERE lottrace.check_recall_view_reader()',
+									  recall_view, pg_catalog.rtrim(pg_catalog.rtrim(pg_catalog.pg_get_viewdef(recall_view)), ';'));
+		END LOOP;
 	END IF;
 END
 $$;

@@ -52,6 +52,7 @@ END
 $$;
 COMMENT ON FUNCTION lottrace.epcis_lot(text, text) IS
 	'internal to epcis_import: the lot an LGTIN URN or Digital Link URI names, created if new';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_lot(text, text) FROM PUBLIC;
 
 -- The value of a CBV term with or without its URN or URI prefix.
 CREATE FUNCTION lottrace.epcis_term(value text) RETURNS text
@@ -62,6 +63,7 @@ CREATE FUNCTION lottrace.epcis_term(value text) RETURNS text
 $$;
 COMMENT ON FUNCTION lottrace.epcis_term(text) IS
 	'internal to epcis_import: a CBV term without its URN or URI prefix';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_term(text) FROM PUBLIC;
 
 -- The lots of one EPCIS quantity list or EPC list, with their quantities.
 CREATE FUNCTION lottrace.epcis_list_lots(quantities jsonb, epcs jsonb, context text,
@@ -110,6 +112,7 @@ END
 $$;
 COMMENT ON FUNCTION lottrace.epcis_list_lots(jsonb, jsonb, text) IS
 	'internal to epcis_import: the lots of a quantity list and an EPC list';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_list_lots(jsonb, jsonb, text) FROM PUBLIC;
 
 CREATE FUNCTION lottrace.epcis_import(document jsonb) RETURNS integer
 	LANGUAGE plpgsql VOLATILE
@@ -340,6 +343,7 @@ CREATE FUNCTION lottrace.epcis_time(instant timestamptz) RETURNS text
 $$;
 COMMENT ON FUNCTION lottrace.epcis_time(timestamptz) IS
 	'internal to epcis_export: an instant in EPCIS form (UTC, microseconds)';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_time(timestamptz) FROM PUBLIC;
 
 CREATE FUNCTION lottrace.epcis_export(roots bigint[], direction text DEFAULT 'both') RETURNS jsonb
 	LANGUAGE plpgsql STABLE

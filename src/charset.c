@@ -24,19 +24,19 @@
 	R('j'), R('k'), R('l'), R('m'), R('n'), R('o'), R('p'), R('q'), R('r'), R('s'), \
 	R('t'), R('u'), R('v'), R('w'), R('x'), R('y'), R('z')
 
-const bool	cset82_table[256] = {
+const bool	lottrace_cset82_table[256] = {
 	DIGITS, UPPER, LOWER,
 	R('!'), R('"'), R('%'), R('&'), R('\''), R('('), R(')'), R('*'), R('+'),
 	R(','), R('-'), R('.'), R('/'), R(':'), R(';'), R('<'), R('='), R('>'),
 	R('?'), R('_')
 };
 
-const bool	cset39_table[256] = {
+const bool	lottrace_cset39_table[256] = {
 	DIGITS, UPPER, R('#'), R('-'), R('/')
 };
 
 char *
-describe_char(const char *p, const char *end)
+lottrace_describe_char(const char *p, const char *end)
 {
 	unsigned char c = (unsigned char) *p;
 
@@ -56,7 +56,7 @@ describe_char(const char *p, const char *end)
 }
 
 int
-char_position(const char *start, const char *p)
+lottrace_char_position(const char *start, const char *p)
 {
 	return pg_mbstrlen_with_len(start, p - start) + 1;
 }

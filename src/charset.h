@@ -10,19 +10,19 @@
 #ifndef LOTTRACE_CHARSET_H
 #define LOTTRACE_CHARSET_H
 
-extern const bool cset82_table[256];
-extern const bool cset39_table[256];
+extern const bool lottrace_cset82_table[256];
+extern const bool lottrace_cset39_table[256];
 
 static inline bool
 is_cset82(unsigned char c)
 {
-	return cset82_table[c];
+	return lottrace_cset82_table[c];
 }
 
 static inline bool
 is_cset39(unsigned char c)
 {
-	return cset39_table[c];
+	return lottrace_cset39_table[c];
 }
 
 static inline bool
@@ -63,9 +63,9 @@ is_trimmable_space(unsigned char c)
  * U+001D for anything else, so that control characters and look-alikes are
  * visible.  palloc'd.
  */
-extern char *describe_char(const char *p, const char *end);
+extern char *lottrace_describe_char(const char *p, const char *end);
 
 /* 1-based character (not byte) position of "p" within "start". */
-extern int	char_position(const char *start, const char *p);
+extern int	lottrace_char_position(const char *start, const char *p);
 
 #endif							/* LOTTRACE_CHARSET_H */

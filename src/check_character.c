@@ -43,7 +43,7 @@ mod37_36_value(unsigned char c)
  * 1 modulo M.
  */
 char
-iso7064_mod37_36_check_character(const char *s, int len)
+lottrace_iso7064_mod37_36_check_character(const char *s, int len)
 {
 	const int	m = 36;
 	int			product = m;

@@ -16,6 +16,6 @@ extern char gs1_mod10_check_digit(const char *s, int len);
  * (other characters are skipped; letters count without regard to case).
  * Returns '0'…'9' or 'A'…'Z'.
  */
-extern char iso7064_mod37_36_check_character(const char *s, int len);
+extern char lottrace_iso7064_mod37_36_check_character(const char *s, int len);
 
 #endif							/* LOTTRACE_CHECK_CHARACTER_H */

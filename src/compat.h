@@ -55,6 +55,35 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 #endif
 
 /*
+ * The varlena macros (VARDATA, VARSIZE_ANY_EXHDR...) moved out of
+ * postgres.h into varatt.h in 16.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/*
+ * A function that does not return: 18 replaced the pg_attribute_noreturn()
+ * attribute with pg_noreturn, a specifier written first, as C11's _Noreturn
+ * is.  Older compilers accept the attribute there too.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/*
+ * index_beginscan takes where to count the scan's work (EXPLAIN ANALYZE
+ * of index scans) from 18; lottrace's scans report their own.
+ */
+#if PG_VERSION_NUM >= 180000
+#define lottrace_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys)
+#else
+#define lottrace_index_beginscan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan(heap, index, snapshot, nkeys, norderbys)
+#endif
+
+/*
  * btree pages (genealogy_btree.c, after access/nbtree.h): the level moved
  * out of a union in 14, the opaque-area macro arrived in 15.
  */
@@ -65,6 +94,15 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 #endif
 #if PG_VERSION_NUM < 150000
 #define BTPageGetOpaque(page) ((BTPageOpaque) PageGetSpecialPointer(page))
+#endif
+
+/*
+ * Reserving the prefix of the extension's settings: 15 makes a new
+ * placeholder under a reserved prefix an error; before, the same call only
+ * warns about the placeholders that exist when it runs.
+ */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
 #endif							/* LOTTRACE_COMPAT_H */

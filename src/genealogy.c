@@ -461,7 +461,7 @@ lot_exists_direct(GenealogyStore *store, int64 id)
 	/* the index AM keeps state across calls: see read_links_index */
 	if (store->pkey_scan == NULL)
 	{
-		store->pkey_scan = index_beginscan(store->lots, store->lots_pkey, store->snapshot, 1, 0);
+		store->pkey_scan = lottrace_index_beginscan(store->lots, store->lots_pkey, store->snapshot, 1, 0);
 		store->pkey_scan->xs_want_itup = true;
 	}
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(id));
@@ -617,8 +617,8 @@ links_index_scan(GenealogyStore *store, TraceDirection direction)
 {
 	if (store->scan[direction] == NULL)
 	{
-		store->scan[direction] = index_beginscan(store->links, store->index[direction],
-												 store->snapshot, 2, 0);
+		store->scan[direction] = lottrace_index_beginscan(store->links, store->index[direction],
+														  store->snapshot, 2, 0);
 		store->scan[direction]->xs_want_itup = true;
 	}
 	return store->scan[direction];

@@ -13,6 +13,8 @@
 
 #include "utils/date.h"
 
+#include "compat.h"
+
 #define GS1_MAX_AI_LENGTH		4
 #define GS1_MAX_COMPONENTS		5
 #define GS1_MAX_LINTERS			3
@@ -171,8 +173,18 @@ extern bool gs1_fail(Gs1Error *err, const char *fmt,...) pg_attribute_printf(2, 
 extern void gs1_fail_detail(Gs1Error *err, const char *fmt,...) pg_attribute_printf(2, 3);
 extern void gs1_fail_hint(Gs1Error *err, const char *fmt,...) pg_attribute_printf(2, 3);
 
+/*
+ * Input quoted in an error message is cut to this many bytes (at a
+ * character boundary) and "..." marks the cut: messages go to clients and
+ * server logs, and a megabyte of input has no place there.
+ */
+#define GS1_ECHO_LENGTH			60
+
+/* The input to quote in an error message, cut to GS1_ECHO_LENGTH. */
+extern char *gs1_echo(const char *s, int len);
+
 /* ereport(ERROR), SQLSTATE 22P02: "invalid <subject>: <message>". */
-extern void gs1_raise(const Gs1Error *err, const char *subject) pg_attribute_noreturn();
+pg_noreturn extern void gs1_raise(const Gs1Error *err, const char *subject);
 
 typedef enum Gs1Form
 {
@@ -211,6 +223,13 @@ typedef struct Gs1Message
  * fills "err" on the first problem; never raises for bad input.
  */
 extern bool gs1_parse_message(const char *input, int len, Gs1Message *msg, Gs1Error *err);
+
+/*
+ * Raw data from "p" to "end" (no symbology identifier or leading FNC1)
+ * added to msg's elements, each validated; the rules between AIs are left
+ * to the caller.  gs1_lint() reads the other readings of a value with it.
+ */
+extern bool gs1_scan_raw(Gs1Message *msg, const char *p, const char *end, Gs1Error *err);
 
 /* Rules of one AI value: length, character set, check digits, dates, ... */
 extern bool gs1_validate_element(const Gs1Message *msg, const Gs1Element *el, Gs1Error *err);

@@ -20,6 +20,12 @@
 #include "gs1.h"
 #include "lot.h"
 
+/*
+ * The entry points keep the names of their SQL functions, as the released
+ * 0.1.0 install script links them (AS 'MODULE_PATHNAME'): CREATE EXTENSION
+ * lottrace VERSION '0.1.0', and an installation not yet updated, look them
+ * up by those names in this library.
+ */
 PG_FUNCTION_INFO_V1(gs1_element_string);
 PG_FUNCTION_INFO_V1(gs1_digital_link);
 PG_FUNCTION_INFO_V1(lgtin_urn);
@@ -220,7 +226,7 @@ append_base(StringInfo buf, text *base)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid Digital Link base URI \"%s\": %s",
-						text_to_cstring(base), reason)));
+						gs1_echo(VARDATA_ANY(base), VARSIZE_ANY_EXHDR(base)), reason)));
 	appendBinaryStringInfo(buf, p, len);
 }
 
@@ -319,7 +325,8 @@ lgtin_urn(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
 }
 
-pg_attribute_noreturn()
+pg_noreturn static void lgtin_error(const char *urn, const char *fmt,...) pg_attribute_printf(2, 3);
+
 static void
 lgtin_error(const char *urn, const char *fmt,...)
 {
@@ -331,7 +338,7 @@ lgtin_error(const char *urn, const char *fmt,...)
 	va_end(args);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid LGTIN URN \"%s\": %s", urn, reason),
+			 errmsg("invalid LGTIN URN \"%s\": %s", gs1_echo(urn, strlen(urn)), reason),
 			 errhint("An LGTIN URN looks like urn:epc:class:lgtin:0614141.077777.987.")));
 }
 
@@ -403,13 +410,13 @@ lgtin_parse(PG_FUNCTION_ARGS)
 
 			if (hi < 0 || lo < 0 || !epc_escaped(hi * 16 + lo))
 				lgtin_error(urn, "invalid escape \"%.*s\" in the lot at position %d",
-							(int) Min(3, end - s), s, char_position(urn, s));
+							(int) Min(3, end - s), s, lottrace_char_position(urn, s));
 			c = hi * 16 + lo;
 			s += 2;
 		}
 		else if (epc_escaped(c))
 			lgtin_error(urn, "character \"%c\" at position %d must be escaped as %%%02X",
-						c, char_position(urn, s), c);
+						c, lottrace_char_position(urn, s), c);
 		lot[lot_length++] = c;
 	}
 	if (lot_length == 0)

@@ -74,8 +74,7 @@ static const struct
  * A malformed row is a bug in gs1_ai_table.c, not bad input: the regression
  * tests reach this on their first call.
  */
-pg_attribute_noreturn()
-static void
+pg_noreturn static void
 bad_row(const Gs1AiRow *row, const char *reason)
 {
 	elog(ERROR, "GS1 AI table row \"%s\" is malformed: %s", row->first, reason);

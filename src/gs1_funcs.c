@@ -17,6 +17,12 @@
 #include "gs1.h"
 #include "lot.h"
 
+/*
+ * The entry points keep the names of their SQL functions, as the released
+ * 0.1.0 install script links them (AS 'MODULE_PATHNAME'): CREATE EXTENSION
+ * lottrace VERSION '0.1.0', and an installation not yet updated, look them
+ * up by those names in this library.
+ */
 PG_FUNCTION_INFO_V1(gs1_parse);
 PG_FUNCTION_INFO_V1(gs1_decode);
 PG_FUNCTION_INFO_V1(gs1_decode_at);

@@ -25,13 +25,6 @@
 #define GS_CHAR 0x1D
 
 /*
- * Raw data values longer than this are not searched for AIs swallowed by a
- * missing separator (no GS1 value is even a fifth as long; such a value is
- * reported as too long in any case).
- */
-#define GS1_MAX_PROBED_VALUE 512
-
-/*
  * The longest input read, in bytes: far beyond any barcode (a GS1 QR Code
  * holds at most about 4,000 characters) and what the GS1 Barcode Syntax
  * Engine accepts, and it bounds the work and memory hostile input can cause.
@@ -93,62 +86,6 @@ add_element(Gs1Message *msg, const Gs1Ai *ai, const char *value, int length,
  * ------------------------------------------------------------------------
  */
 
-static bool parse_raw(Gs1Message *msg, const char *p, const char *end,
-					  bool probing, Gs1Error *err);
-
-/*
- * A variable-length value runs up to the next separator, so when the
- * separator after it is missing, the AIs that follow end up inside it: a
- * lot "ABC123" followed by expiry (17)250100 reads as the lot
- * "ABC12317250100".  The data is then ambiguous, and guessing either way
- * could be a misread.
- *
- * This finds the first place in the value from which the rest parses as
- * complete, valid AI data beginning with a predefined-length AI of at least
- * six characters (a date, a GTIN or SSCC with its check digit, a GLN, a
- * measure): text that reads as another AI too well to be chance.  A tail
- * starting with a variable-length AI, such as a serial "21…", is not
- * evidence: any lot may contain "21".
- */
-static const char *
-find_swallowed_ais(const Gs1Message *msg, const Gs1Element *el)
-{
-	Gs1Message *probe = NULL;
-	const char *found = NULL;
-
-	if (el->length > GS1_MAX_PROBED_VALUE)
-		return NULL;
-	for (int i = 1; i + 2 <= el->length && found == NULL; i++)
-	{
-		const char *s = el->value + i;
-		int			rest = el->length - i;
-		int			ai_length = gs1_ai_length(s);
-		const Gs1Ai *ai;
-		Gs1Error	ignored;
-
-		if (ai_length == 0 || rest < ai_length)
-			continue;
-		ai = gs1_lookup_ai(s, ai_length);
-		if (ai == NULL || !(ai->flags & GS1_PREDEFINED_LENGTH) || ai->max_length < 6 ||
-			rest < ai_length + ai->max_length)
-			continue;
-
-		if (probe == NULL)
-		{
-			probe = palloc(sizeof(Gs1Message));
-			probe->input = msg->input;
-			probe->end = msg->end;
-		}
-		probe->nelements = 0;
-		probe->npath = 0;
-		if (parse_raw(probe, s, s + rest, true, &ignored))
-			found = s;
-	}
-	if (probe != NULL)
-		pfree(probe);
-	return found;
-}
-
 /* "]C1", "]d2": a symbology identifier (letter, then letter or digit) */
 static bool
 is_symbology_identifier(const char *p, const char *end)
@@ -168,13 +105,12 @@ report_symbology_identifier(const Gs1Message *msg, const char *p, Gs1Error *err)
 }
 
 /*
- * Text in a variable-length value that stands for something else: a second
- * scan's symbology identifier, or "<GS>", which some scanners can be set to
- * write for a group separator and which, being all CSET 82, would silently
- * become part of the value.
+ * A second scan's symbology identifier inside a variable-length value: "]"
+ * is in no GS1 character set, so the value is invalid anyway, but two scans
+ * run together deserve a message that says so.
  */
 static bool
-check_value_text(const Gs1Message *msg, const Gs1Element *el, Gs1Error *err)
+check_symbology_in_value(const Gs1Message *msg, const Gs1Element *el, Gs1Error *err)
 {
 	const char *end = el->value + el->length;
 
@@ -182,53 +118,24 @@ check_value_text(const Gs1Message *msg, const Gs1Element *el, Gs1Error *err)
 	{
 		if (is_symbology_identifier(el->value + i, end))
 			return report_symbology_identifier(msg, el->value + i, err);
-		if (i + 4 <= el->length && pg_strncasecmp(el->value + i, "<GS>", 4) == 0)
-		{
-			gs1_fail(err, "AI (%s): value contains the text \"%.4s\" at position %d",
-					 el->ai->code, el->value + i, gs1_position(msg, el->value + i));
-			gs1_fail_hint(err, "If the scanner writes \"<GS>\" for a group separator, set it to send the GS character (U+001D) itself.");
-			return false;
-		}
 	}
 	return true;
 }
 
-static bool
-report_swallowed(const Gs1Message *msg, const Gs1Element *el, const char *ai_start,
-				 const char *tail, Gs1Error *err)
-{
-	int			head = tail - el->value;
-	int			tail_length = el->length - head;
-	int			tail_ai_length = gs1_ai_length(tail);
-
-	gs1_fail(err, "AI (%s) at position %d is ambiguous: a group separator may be missing before AI (%.*s) at position %d",
-			 el->ai->code, gs1_position(msg, ai_start),
-			 tail_ai_length, tail, gs1_position(msg, tail));
-	gs1_fail_detail(err, "Without a separator the value of AI (%s) is \"%.*s\"; with one it is \"%.*s\" followed by \"%.*s\".",
-					el->ai->code, el->length, el->value, head, el->value,
-					tail_length, tail);
-	gs1_fail_hint(err, "A variable-length AI must be followed by a group separator (GS) unless it ends the data. If the value really is \"%.*s\", pass the data in the bracketed form, e.g. \"(%s)%.*s\".",
-				  el->length, el->value, el->ai->code, el->length, el->value);
-	return false;
-}
-
-static bool
-parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
-		  Gs1Error *err)
+/*
+ * Raw data from "p" to "end": AIs and values run together, a separator
+ * after each variable-length value that is not last.  A value of
+ * predefined length ends after its length; any other runs to the next
+ * separator or the end of the data, whatever its characters look like:
+ * a lot "33650100138" before a GS is that lot, not a lot "3" and a volume
+ * (3650) "100138".  Questioning such a value is gs1_lint's business.
+ */
+bool
+gs1_scan_raw(Gs1Message *msg, const char *p, const char *end, Gs1Error *err)
 {
 	msg->form = GS1_FORM_RAW;
-
-	/* FNC1 in first position, as some scanners send it */
-	if (!probing && p < end && is_fnc1(*p))
-	{
-		p++;
-		if (p == end)
-			return gs1_fail(err, "no AI after the leading group separator");
-	}
-
 	while (p < end)
 	{
-		const char *ai_start = p;
 		const Gs1Ai *ai;
 		Gs1Element *el;
 		int			ai_length;
@@ -241,7 +148,7 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 			return report_symbology_identifier(msg, p, err);
 		if (!is_ascii_digit((unsigned char) *p))
 			return gs1_fail(err, "expected an AI at position %d, found %s",
-							gs1_position(msg, p), describe_char(p, end));
+							gs1_position(msg, p), lottrace_describe_char(p, end));
 		if (end - p < 2 || !is_ascii_digit((unsigned char) p[1]))
 			return gs1_fail(err, "incomplete AI at position %d", gs1_position(msg, p));
 		ai_length = gs1_ai_length(p);
@@ -257,17 +164,13 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 			{
 				if (!is_ascii_digit((unsigned char) p[i]))
 					return gs1_fail(err, "expected an AI at position %d, found %s",
-									gs1_position(msg, p + i), describe_char(p + i, end));
+									gs1_position(msg, p + i), lottrace_describe_char(p + i, end));
 			}
 			return gs1_fail(err, "unknown AI (%.*s) at position %d",
 							ai_length, p, gs1_position(msg, p));
 		}
 		p += ai_length;
 
-		/*
-		 * A predefined-length value ends after its length, any other at the
-		 * next separator.
-		 */
 		n = 0;
 		if (ai->flags & GS1_PREDEFINED_LENGTH)
 		{
@@ -283,26 +186,11 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 		if (el == NULL)
 			return false;
 
-		if (!probing && !(ai->flags & GS1_PREDEFINED_LENGTH))
-		{
-			if (!check_value_text(msg, el, err))
-				return false;
-
-			/*
-			 * A value of fixed length cannot swallow anything and stay
-			 * valid; a variable-length one can.
-			 */
-			if (ai->min_length != ai->max_length)
-			{
-				const char *tail = find_swallowed_ais(msg, el);
-
-				if (tail != NULL)
-					return report_swallowed(msg, el, ai_start, tail, err);
-			}
-		}
+		if (!(ai->flags & GS1_PREDEFINED_LENGTH) && !check_symbology_in_value(msg, el, err))
+			return false;
 		if (!gs1_validate_element(msg, el, err))
 		{
-			if (!probing && !(ai->flags & GS1_PREDEFINED_LENGTH) &&
+			if (!(ai->flags & GS1_PREDEFINED_LENGTH) &&
 				n > ai->max_length && err->hint[0] == '\0')
 				gs1_fail_hint(err, "A group separator (GS) may be missing after the value of AI (%s).",
 							  ai->code);
@@ -315,6 +203,19 @@ parse_raw(Gs1Message *msg, const char *p, const char *end, bool probing,
 			p++;
 	}
 	return true;
+}
+
+/* Raw scanner data, which may start with FNC1 (as some scanners send it). */
+static bool
+parse_raw(Gs1Message *msg, const char *p, const char *end, Gs1Error *err)
+{
+	if (p < end && is_fnc1(*p))
+	{
+		p++;
+		if (p == end)
+			return gs1_fail(err, "no AI after the leading group separator");
+	}
+	return gs1_scan_raw(msg, p, end, err);
 }
 
 /* ------------------------------------------------------------------------
@@ -683,7 +584,7 @@ parse_digital_link(Gs1Message *msg, const char *p, const char *end, Gs1Error *er
 	{
 		if (!is_uri_char((unsigned char) *s))
 			return gs1_fail(err, "invalid character %s at position %d of the URI",
-							describe_char(s, end), gs1_position(msg, s));
+							lottrace_describe_char(s, end), gs1_position(msg, s));
 	}
 
 	p += starts_with_ci(p, end, "https://") ? 8 : 7;
@@ -692,7 +593,7 @@ parse_digital_link(Gs1Message *msg, const char *p, const char *end, Gs1Error *er
 	{
 		if (strchr("_~@!$&'()*+,;=%", *p) != NULL)
 			return gs1_fail(err, "invalid character %s at position %d in the host of the URI",
-							describe_char(p, end), gs1_position(msg, p));
+							lottrace_describe_char(p, end), gs1_position(msg, p));
 		p++;
 	}
 	if (p == host)
@@ -801,10 +702,25 @@ parse_digital_link(Gs1Message *msg, const char *p, const char *end, Gs1Error *er
 		{
 			ai = gs1_lookup_ai(name.start, name.length);
 			if (ai == NULL)
-				return gs1_fail(err, "unknown AI (%.*s) in the query string of the URI",
-								name.length, name.start);
+				return gs1_fail(err, "unknown AI (%s) in the query string of the URI",
+								gs1_echo(name.start, name.length));
 			if (value.length == 0)
 				return gs1_fail(err, "AI (%s) has an empty value in the Digital Link URI", ai->code);
+
+			/*
+			 * Element strings may repeat an AI with the same value (labels
+			 * read twice), a URI may not: each AI has one place in it.
+			 */
+			for (int i = 0; i < msg->nelements; i++)
+			{
+				if (msg->elements[i].ai == ai)
+				{
+					gs1_fail(err, "AI (%s) appears twice in the Digital Link URI", ai->code);
+					if (i < msg->npath)
+						gs1_fail_detail(err, "AI (%s) is already in the path.", ai->code);
+					return false;
+				}
+			}
 			if (belongs_in_path(msg, ai))
 				return gs1_fail(err, "AI (%s) belongs in the path of the Digital Link URI, not in its query string",
 								ai->code);
@@ -852,7 +768,7 @@ parse_after_symbology(Gs1Message *msg, const char *p, const char *end, Gs1Error 
 		{
 			if (data == end)
 				return gs1_fail(err, "no data after the symbology identifier \"%.3s\"", p);
-			return parse_raw(msg, data, end, false, err);
+			return parse_raw(msg, data, end, err);
 		}
 	}
 	for (int i = 0; i < (int) lengthof(uri_symbologies); i++)
@@ -903,7 +819,7 @@ gs1_parse_message(const char *input, int len, Gs1Message *msg, Gs1Error *err)
 	else if (starts_with_ci(p, end, "https://") || starts_with_ci(p, end, "http://"))
 		ok = parse_digital_link(msg, p, end, err);
 	else
-		ok = parse_raw(msg, p, end, false, err);
+		ok = parse_raw(msg, p, end, err);
 
 	return ok && gs1_validate_associations(msg, err);
 }

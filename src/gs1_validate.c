@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/datetime.h"
 
 #include "charset.h"
@@ -73,10 +74,21 @@ gs1_raise(const Gs1Error *err, const char *subject)
 			 err->hint[0] ? errhint("%s", err->hint) : 0));
 }
 
+char *
+gs1_echo(const char *s, int len)
+{
+	int			cut;
+
+	if (len <= GS1_ECHO_LENGTH)
+		return pnstrdup(s, len);
+	cut = pg_mbcliplen(s, len, GS1_ECHO_LENGTH);
+	return psprintf("%.*s...", cut, s);
+}
+
 int
 gs1_position(const Gs1Message *msg, const char *p)
 {
-	return char_position(msg->input, p);
+	return lottrace_char_position(msg->input, p);
 }
 
 char *
@@ -197,11 +209,11 @@ check_cset(const Gs1Message *msg, const Gs1Element *el, Gs1Cset cset,
 			continue;
 		if (cset == GS1_CSET_N)
 			element_fail(el, err, "non-digit %s %s",
-						 describe_char(s + i, el->value + el->length),
+						 lottrace_describe_char(s + i, el->value + el->length),
 						 gs1_where(msg, el, offset + i));
 		else
 			element_fail(el, err, "invalid character %s %s",
-						 describe_char(s + i, el->value + el->length),
+						 lottrace_describe_char(s + i, el->value + el->length),
 						 gs1_where(msg, el, offset + i));
 		switch (cset)
 		{
@@ -293,7 +305,7 @@ lint_digits(const LintTarget *t, const char *s, int len)
 	{
 		if (!is_ascii_digit((unsigned char) s[i]))
 			return element_fail(t->el, t->err, "non-digit %s %s",
-								describe_char(s + i, t->el->value + t->el->length),
+								lottrace_describe_char(s + i, t->el->value + t->el->length),
 								gs1_where(t->msg, t->el, value_offset(t, s + i)));
 	}
 	return true;
@@ -367,7 +379,7 @@ lint_company_prefix(const LintTarget *t, const char *s, int len, int start)
 		if (!is_ascii_digit((unsigned char) s[i]))
 			return element_fail(t->el, t->err, "a GS1 Company Prefix starts with %d digits, not %s %s",
 								GS1_MIN_COMPANY_PREFIX,
-								describe_char(s + i, t->el->value + t->el->length),
+								lottrace_describe_char(s + i, t->el->value + t->el->length),
 								gs1_where(t->msg, t->el, value_offset(t, s + i)));
 	}
 	return true;
@@ -520,7 +532,7 @@ lint_iban(const LintTarget *t, const char *s, int len)
 			remainder = (remainder * 100 + (c - 'A' + 10)) % 97;
 		else
 			return element_fail(t->el, t->err, "invalid IBAN: character %s %s (only 0-9 and A-Z)",
-								describe_char(s + i, t->el->value + t->el->length),
+								lottrace_describe_char(s + i, t->el->value + t->el->length),
 								gs1_where(t->msg, t->el, value_offset(t, s + i)));
 	}
 	if (remainder != 1)
@@ -1110,6 +1122,38 @@ describe_group(const char *group, int glen)
 	return buf.data;
 }
 
+/*
+ * A digital signature (8030) signs one instance of what it is printed
+ * with, so the keys whose serial component is optional, GDTI (253), GCN
+ * (255) and GRAI (8003), must carry it.  The dictionary cannot say so (its
+ * requisites name AIs, not components): this is the DIGSIG_SERIAL_KEY rule
+ * of the GS1 Barcode Syntax Engine.  Keys without a serial component of
+ * their own are covered by the dictionary: (01) and (8006) need (21) with
+ * (8030), (8010) needs (8011).
+ */
+static const char *const keys_serialised_for_digsig[] = {"253", "255", "8003"};
+
+static bool
+check_digsig_serials(const Gs1Message *msg, Gs1Error *err)
+{
+	if (gs1_find(msg, "8030") == NULL)
+		return true;
+	for (int i = 0; i < (int) lengthof(keys_serialised_for_digsig); i++)
+	{
+		const Gs1Element *el = gs1_find(msg, keys_serialised_for_digsig[i]);
+
+		/* the serial component is the optional last one */
+		if (el != NULL && el->length == el->ai->min_length)
+		{
+			element_fail(el, err, "the serial component is required with AI (8030)");
+			gs1_fail_detail(err, "A digital signature (8030) signs one instance: AI (%s) (%s) must carry its serial component after its first %d digits.",
+							el->ai->code, el->ai->row->title, el->ai->min_length);
+			return false;
+		}
+	}
+	return true;
+}
+
 bool
 gs1_validate_associations(Gs1Message *msg, Gs1Error *err)
 {
@@ -1188,7 +1232,7 @@ gs1_validate_associations(Gs1Message *msg, Gs1Error *err)
 			}
 		}
 	}
-	return true;
+	return check_digsig_serials(msg, err);
 }
 
 const Gs1Element *
@@ -1249,7 +1293,7 @@ gs1_normalize_gtin(const char *str, int len, char *gtin14, Gs1Error *err)
 	{
 		if (!is_ascii_digit((unsigned char) str[i]))
 			return gs1_fail(err, "non-digit %s at position %d",
-							describe_char(str + i, str + len), char_position(str, str + i));
+							lottrace_describe_char(str + i, str + len), lottrace_char_position(str, str + i));
 	}
 	if (len != 8 && len != 12 && len != 13 && len != 14)
 	{

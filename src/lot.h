@@ -12,6 +12,8 @@
 
 #include "fmgr.h"
 
+#include "compat.h"
+
 #define LOT_MAX_LENGTH		64
 #define LOT_GS1_MAX_LENGTH	20	/* longest code AI (10) can carry */
 

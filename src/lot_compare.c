@@ -31,6 +31,8 @@ PG_FUNCTION_INFO_V1(lot_lt);
 PG_FUNCTION_INFO_V1(lot_le);
 PG_FUNCTION_INFO_V1(lot_gt);
 PG_FUNCTION_INFO_V1(lot_ge);
+PG_FUNCTION_INFO_V1(lot_smaller);
+PG_FUNCTION_INFO_V1(lot_larger);
 PG_FUNCTION_INFO_V1(lot_sortsupport);
 PG_FUNCTION_INFO_V1(lot_hash);
 PG_FUNCTION_INFO_V1(lot_hash_extended);
@@ -178,6 +180,27 @@ Datum
 lot_ge(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(lot_compare_datums(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1)) >= 0);
+}
+
+/* The transition functions of min(lot) and max(lot). */
+Datum
+lot_smaller(PG_FUNCTION_ARGS)
+{
+	text	   *a = PG_GETARG_LOT_PP(0);
+	text	   *b = PG_GETARG_LOT_PP(1);
+
+	PG_RETURN_TEXT_P(lot_compare(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
+								 VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)) <= 0 ? a : b);
+}
+
+Datum
+lot_larger(PG_FUNCTION_ARGS)
+{
+	text	   *a = PG_GETARG_LOT_PP(0);
+	text	   *b = PG_GETARG_LOT_PP(1);
+
+	PG_RETURN_TEXT_P(lot_compare(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
+								 VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)) >= 0 ? a : b);
 }
 
 static int

@@ -44,7 +44,7 @@ lot_from_chars(const char *str, int len)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid character %s at position %d in lot code",
-							describe_char(p, str + len), char_position(str, p)),
+							lottrace_describe_char(p, str + len), lottrace_char_position(str, p)),
 					 errdetail("A lot code may contain only the GS1 CSET 82 characters A-Z, a-z, 0-9 and !\"%%&'()*+,-./:;<=>?_.")));
 	}
 

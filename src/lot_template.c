@@ -47,14 +47,13 @@ is_date_field(LotField field)
 	return field <= LOT_FIELD_DAY_OF_YEAR;
 }
 
-pg_attribute_noreturn()
-static void
+pg_noreturn static void
 template_error(const char *tmpl, const char *at, const char *reason)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid lot template at position %d: %s",
-					char_position(tmpl, at), reason)));
+					lottrace_char_position(tmpl, at), reason)));
 }
 
 static void
@@ -182,7 +181,7 @@ lot_template_compile(const char *tmpl, int len, LotTemplate *result)
 				if (!is_cset82((unsigned char) *p))
 					template_error(tmpl, p,
 								   psprintf("character %s cannot appear in a lot code",
-											describe_char(p, end)));
+											lottrace_describe_char(p, end)));
 				add_position(result, tmpl, p, LOT_POS_LITERAL, *p);
 				p++;
 			}
@@ -245,7 +244,7 @@ lot_template_compile(const char *tmpl, int len, LotTemplate *result)
 		if (!is_cset82(c))
 			template_error(tmpl, p,
 						   psprintf("character %s cannot appear in a lot code",
-									describe_char(p, end)));
+									lottrace_describe_char(p, end)));
 		add_position(result, tmpl, p, LOT_POS_LITERAL, c);
 		p++;
 	}
@@ -389,7 +388,7 @@ finish_field(const LotTemplate *tmpl, LotField field, const char *code,
 			{
 				char		expected = field == LOT_FIELD_CHECK_MOD10
 					? gs1_mod10_check_digit(code, f->start)
-					: iso7064_mod37_36_check_character(code, f->start);
+					: lottrace_iso7064_mod37_36_check_character(code, f->start);
 
 				if (*s != expected)
 					return mismatch(m, LOT_MISMATCH_CHECK, f->start, field, expected);
@@ -468,7 +467,7 @@ char *
 lot_mismatch_describe(const LotTemplate *tmpl, const char *code, int len,
 					  const LotMismatch *m)
 {
-	const char *found = m->position < len ? describe_char(code + m->position, code + len) : NULL;
+	const char *found = m->position < len ? lottrace_describe_char(code + m->position, code + len) : NULL;
 	const char *value = code + (m->field != LOT_NO_FIELD ? tmpl->fields[m->field].start : 0);
 	int			width = m->field != LOT_NO_FIELD ? tmpl->fields[m->field].width : 0;
 
@@ -528,7 +527,7 @@ format_alnum_field(const LotTemplate *tmpl, LotField field, text *value, char *o
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the %s may contain only letters and digits, not %s",
-							field_names[field], describe_char(s + i, s + len))));
+							field_names[field], lottrace_describe_char(s + i, s + len))));
 	}
 	if (len != f->width)
 		ereport(ERROR,
@@ -671,7 +670,7 @@ lot_template_format(const LotTemplate *tmpl, const LotFormatValues *values,
 		if (field == LOT_FIELD_CHECK_MOD10)
 			out[pos] = gs1_mod10_check_digit(out, pos);
 		else if (field == LOT_FIELD_CHECK_MOD37_36)
-			out[pos] = iso7064_mod37_36_check_character(out, pos);
+			out[pos] = lottrace_iso7064_mod37_36_check_character(out, pos);
 	}
 	return tmpl->width;
 }

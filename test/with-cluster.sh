@@ -5,6 +5,9 @@
 # servers of their own, so as root the command runs as the postgres user in a
 # directory that user owns, removed again unless the command fails.
 # LOTTRACE_CLUSTER_OPTS adds pg_virtualenv options (-o name=value settings).
+# The cluster listens on a port the kernel reports free, not on the first
+# free one from 5432 that pg_virtualenv would take, so that it never stands
+# where a client expects a real server.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +19,8 @@ export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/${PG_MAJOR:-15}/bin/pg_config}
 exec 9>"${TMPDIR:-/tmp}/lottrace-test.lock"
 flock 9
 
+port=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
+
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 make -s WERROR=1 PG_CONFIG="$PG_CONFIG"
@@ -26,7 +31,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	tar --exclude=.git -cf - . | tar -xf - -C "$workdir"
 	chown -R postgres: "$workdir"
 	status=0
-	runuser -u postgres -- env PG_CONFIG="$PG_CONFIG" LOTTRACE_WORKDIR="$workdir" \
+	runuser -u postgres -- env PG_CONFIG="$PG_CONFIG" LOTTRACE_WORKDIR="$workdir" PGPORT="$port" \
 		SCALE="${SCALE:-}" LOT_ROWS="${LOT_ROWS:-}" BENCH_ONLY="${BENCH_ONLY:-}" \
 		BENCH_CLIENTS="${BENCH_CLIENTS:-}" BENCH_SECONDS="${BENCH_SECONDS:-}" \
 		LOTTRACE_CLUSTER_OPTS="${LOTTRACE_CLUSTER_OPTS:-}" \
@@ -36,5 +41,5 @@ if [ "$(id -u)" -eq 0 ]; then
 	if [ $status -eq 0 ]; then rm -rf "$workdir"; else echo "work directory kept: $workdir"; fi
 	exit $status
 fi
-export LOTTRACE_WORKDIR=$top
+export LOTTRACE_WORKDIR=$top PGPORT=$port
 exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" ${LOTTRACE_CLUSTER_OPTS:-} "$@"

@@ -49,7 +49,7 @@ SELECT template, scope, last_value FROM lot_sequences ORDER BY scope;
 SELECT b.code, p.* FROM batches b, lot_parse(b.code, 'YYMMDD-FF-S-NNNC') p ORDER BY b.code;
 
 \echo
-\echo '=== 5. Checking codes against their template: @@ never raises'
+\echo '=== 5. Checking codes against their template: @@ never raises for a code'
 SELECT code, code @@ 'YYMMDD-FF-S-NNNC' AS conforms
   FROM unnest('{240312-O1-1-0015,240312-O1-1-0012,240230-O1-1-0015,240312-O1-X-0011}'::lot[]) AS code;
 \echo '--- and lot_parse says why a code does not conform:'

@@ -67,11 +67,11 @@ INSERT INTO events (kind, occurred_at, location, reference_type, reference) VALU
 	('transform', '2024-03-05 10:00+00', 'bakery', 'work order', 'WO-1');
 INSERT INTO event_lots (event_id, lot_id, role, quantity, uom)
 SELECT currval(pg_get_serial_sequence('lottrace.events', 'id')), id, role::event_lot_role, q, 'kg'
-  FROM lots, (VALUES ('D1', 'input', 30), ('B1', 'output', 40), ('B2', 'output', 25)) v(c, role, q) WHERE code = c;
+  FROM lots, (VALUES ('D1', 'input', 30), ('B1', 'output', 40), ('B2', 'output', 25)) v(c, role, q) WHERE code = c::lot;
 INSERT INTO links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
 SELECT (SELECT id FROM lots WHERE code = 'D1'), id, q, 'kg', 'consume',
 	   currval(pg_get_serial_sequence('lottrace.events', 'id')), '2024-03-05 10:00+00'
-  FROM lots, (VALUES ('B1', 18), ('B2', 12)) v(c, q) WHERE code = c;
+  FROM lots, (VALUES ('B1', 18), ('B2', 12)) v(c, q) WHERE code = c::lot;
 -- a split without an event, and a rework cycle
 INSERT INTO links (parent_id, child_id, quantity, kind, linked_at)
 SELECT (SELECT id FROM lots WHERE code = 'B1'), (SELECT id FROM lots WHERE code = 'P1'), 10, 'split', '2024-03-05 14:00+00';

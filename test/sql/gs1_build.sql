@@ -62,6 +62,9 @@ SELECT gs1_digital_link('9506000134352', base => 'https://');
 SELECT gs1_digital_link('9506000134352', base => 'https:///path');
 SELECT gs1_digital_link('9506000134352', base => 'https://example.com/?q=1');
 SELECT gs1_digital_link('9506000134352', base => 'https://exa mple.com');
+-- the base is quoted in the error cut to 60 characters
+SELECT gs1_digital_link('9506000134352', base => repeat('A', 1000000));
+SELECT gs1_digital_link('9506000134352', base => 'https://x' || repeat('é', 100) || '?');
 SELECT gs1_digital_link('9506000134352', repeat('L', 21)::lot);
 SELECT gs1_digital_link('9506000134352', NULL, 'S#1');
 SELECT gs1_digital_link('123');
@@ -97,6 +100,9 @@ SELECT * FROM lgtin_parse('urn:epc:class:lgtin:0614141.077777.A%2');
 SELECT * FROM lgtin_parse('urn:epc:class:lgtin:0614141.077777.A%41');
 SELECT * FROM lgtin_parse('urn:epc:class:lgtin:0614141.077777.A B');
 SELECT * FROM lgtin_parse('urn:epc:class:lgtin:0614141.077777.' || repeat('L', 21));
+-- the URN is quoted in the error cut to 60 characters
+SELECT * FROM lgtin_parse(repeat('A', 1000000));
+SELECT * FROM lgtin_parse('urn:epc:class:lgtin:0614141.077777.' || repeat('L', 1000000));
 -- round trips, for every company prefix length
 SELECT n, urn, (lgtin_parse(urn)).gtin = '09506000134352' AS gtin_ok, (lgtin_parse(urn)).lot
   FROM generate_series(6, 12) n,

@@ -13,6 +13,17 @@ SELECT (d).gtin, (d).lot, (d).serial, (d).expiry, (d).best_before, (d).sell_by,
   ) v(data), LATERAL (SELECT gs1_decode(data, date '2025-06-01') AS d) x;
 SELECT (gs1_decode('(01)09506000134352(10)ABC123', date '2025-06-01')).ais;
 
+-- a lot whose digits look like AIs, ended by a GS: lot 33650100138, a net
+-- weight (3102) of 0020.04 kg, best before 18 October 2013; raw with and
+-- without symbology identifier and FNC1 in first position, bracketed
+SELECT gtin, lot, net_weight_kg, best_before, ais
+  FROM (VALUES
+	(E'\x1d' || '0194019097685457' || E'1033650100138\x1d' || '3102002004' || '15131018'),
+	(E']C1' || '0194019097685457' || E'1033650100138\x1d' || '3102002004' || '15131018'),
+	(E']d2\x1d' || '0194019097685457' || E'1033650100138\x1d' || '3102002004' || '15131018'),
+	('(01)94019097685457(10)33650100138(3102)002004(15)131018')
+  ) v(data), LATERAL gs1_decode(data, date '2025-06-01');
+
 -- a logistic unit: the GTIN of its content (02), the SSCC, the count (37)
 SELECT gtin, lot, sscc, count
   FROM gs1_decode('(00)106141412345678908(02)09506000134352(37)40(10)LOT7', date '2025-06-01');
@@ -62,7 +73,7 @@ SELECT gs1_decode('(01)09506000134352(17)250100') = gs1_decode('(01)095060001343
 -- errors are those of gs1_parse
 SELECT gs1_decode('(01)09506000134353', date '2025-06-01');
 SELECT gs1_decode('(10)ABC', date '2025-06-01');
-SELECT gs1_decode('0109506000134352' || '10ABC123' || '17250100');
+SELECT gs1_decode('(253)1234567890128(8030)ABC123', date '2025-06-01');
 SELECT gs1_decode('(01)09506000134352', 'infinity');
 SELECT gs1_decode(NULL, date '2025-06-01') IS NULL AS strict, gs1_decode('(01)09506000134352', NULL) IS NULL AS strict;
 

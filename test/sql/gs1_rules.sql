@@ -245,6 +245,45 @@ SELECT data, gs1_try(data) FROM (VALUES
 ) v(data);
 
 --
+-- A digital signature (8030) needs a serialised key: (00); (01) or (8006)
+-- with (21); (8010) with (8011); (8004), (8017), (8018); (253), (255) and
+-- (8003) only with their optional serial component, the rule the GS1
+-- Barcode Syntax Engine adds to the dictionary (DIGSIG_SERIAL_KEY); the
+-- cases are those of its tests
+--
+SELECT data, gs1_try(data) FROM (VALUES
+	('(8030)DIGSIG'),
+	('(8030)DIGSIG(00)123456789012345675'),
+	('(8030)DIGSIG(01)12345678901231'),
+	('(8030)DIGSIG(01)12345678901231(21)ABC123'),
+	('(8030)DIGSIG(8006)095060001343520102'),
+	('(8030)DIGSIG(8006)095060001343520102(21)ABC123'),
+	('(8030)DIGSIG(8010)1234567890'),
+	('(8030)DIGSIG(8010)1234567890(8011)123456789012'),
+	('(8030)DIGSIG(8004)01234567890'),
+	('(8030)DIGSIG(8017)123456789012345675'),
+	('(8030)DIGSIG(8018)123456789012345675'),
+	('(253)1234567890128(8030)ABC123'),
+	('(253)1234567890128X(8030)ABC123'),
+	('(255)1234567890128(8030)ABC123'),
+	('(255)12345678901280(8030)ABC123'),
+	('(8003)01234567890128(8030)ABC123'),
+	('(8003)01234567890128X(8030)ABC123'),
+	-- even when another key satisfies the requisite
+	('(00)123456789012345675(253)1234567890128(8030)ABC123'),
+	-- without (8030) the serial component stays optional
+	('(253)1234567890128'),
+	('(255)1234567890128'),
+	('(8003)01234567890128'),
+	-- raw data and Digital Link URIs alike
+	(E'2531234567890128\x1d' || '8030ABC123'),
+	(E'2531234567890128X\x1d' || '8030ABC123'),
+	('https://id.gs1.org/253/1234567890128?8030=ABC123'),
+	('https://id.gs1.org/253/1234567890128X?8030=ABC123'),
+	('https://id.gs1.org/8003/01234567890128?8030=ABC123')
+) v(data);
+
+--
 -- Mutually exclusive AIs
 --
 SELECT data, gs1_try(data) FROM (VALUES

@@ -63,7 +63,8 @@ SELECT 'X#3'::varchar(10)::lot;
 SELECT lot(NULL) IS NULL AS null_in_null_out;
 
 -- text -> lot is an assignment cast: applied on INSERT, never silently in
--- expressions; lot -> text is implicit, so text functions just work
+-- expressions; so is lot -> text: lottrace has its own length, lower and
+-- upper, other text functions take code::text
 CREATE TABLE lot_cast_test (code lot);
 INSERT INTO lot_cast_test VALUES ('  A-1 '), ('B-2'::text), ('C-3'::varchar);
 INSERT INTO lot_cast_test VALUES ('D#4'::text);
@@ -71,6 +72,9 @@ SELECT code, length(code), upper(code), code || '/x' AS concatenated FROM lot_ca
 SELECT lower(code)::lot FROM lot_cast_test ORDER BY 1;
 SELECT code::varchar(3) FROM lot_cast_test ORDER BY 1;
 SELECT pg_typeof(code || 'x') FROM lot_cast_test LIMIT 1;
+SELECT substr(code, 1, 1) FROM lot_cast_test;
+SELECT substr(code::text, 1, 1) FROM lot_cast_test ORDER BY 1;
+SELECT pg_typeof(length(code)), pg_typeof(lower(code)), pg_typeof(upper(code)) FROM lot_cast_test LIMIT 1;
 SELECT castcontext, castmethod, castsource::regtype, casttarget::regtype
   FROM pg_cast WHERE castsource = 'lot'::regtype OR casttarget = 'lot'::regtype
   ORDER BY 3, 4;

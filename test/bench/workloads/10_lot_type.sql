@@ -41,7 +41,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 						   ELSE t[1] END, '' ORDER BY n) COLLATE "C"
 	  FROM regexp_matches(code, '[0-9]+|[^0-9]', 'g') WITH ORDINALITY AS m(t, n)
 $$;
-CREATE TABLE bench.natural_lot AS SELECT code FROM bench.lots_lot WHERE hashtext(code) % 10 = 0;
+CREATE TABLE bench.natural_lot AS SELECT code FROM bench.lots_lot WHERE hashtext(code::text) % 10 = 0;
 CREATE TABLE bench.natural_text AS SELECT code::text FROM bench.natural_lot;
 SELECT bench.compare('lot: natural sort of 100k codes (vs regexp sort key)',
 	$$SELECT code FROM bench.natural_lot ORDER BY code$$,
