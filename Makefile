@@ -44,8 +44,8 @@ OBJS = \
 
 # The SQL source, one file per feature; the install script of the current
 # version runs them in the order of their numbers.  Released install scripts
-# (sql/lottrace--0.1.0.sql) and upgrade scripts (sql/lottrace--A--B.sql) are
-# kept as they were released and never edited.
+# (sql/lottrace--0.1.0.sql, sql/lottrace--0.2.0.sql) and upgrade scripts
+# (sql/lottrace--A--B.sql) are kept as they were released and never edited.
 SQL_SOURCES = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql

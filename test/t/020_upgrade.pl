@@ -60,6 +60,7 @@ SELECT open_recall('Flour lot 3', ARRAY[3::bigint], 'supplier notice');
 SELECT lot_next('YYMMDD-NNN', '2024-03-05') FROM generate_series(1, 3);
 -- a user's view over lots; under 0.1.0 its text functions took the lot
 -- through the implicit cast to text, which the view keeps after the update
+-- (from 0.2.0 on, ~ needs code::text: see the loop below)
 CREATE VIEW public.user_lot_report AS
 SELECT item, code, lower(code) AS lowered, length(code) AS chars, code ~ '^L1' AS l1, code < 'L100' AS before_l100
   FROM lots;
@@ -134,7 +135,11 @@ for my $old (@released)
 	my $db = 'from_' . ($old =~ tr/./_/r);
 	$node->safe_psql('postgres', "CREATE DATABASE $db TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'");
 	$node->safe_psql($db, "CREATE EXTENSION lottrace VERSION '$old'");
-	$node->safe_psql($db, $fill);
+	# 0.2.0 made lot -> text an assignment cast: a view written under it
+	# says code::text where a 0.1.0 one relied on the implicit cast
+	my $fill_old = $fill;
+	$fill_old =~ s/code ~ '\^L1'/code::text ~ '^L1'/ if $old ne '0.1.0';
+	$node->safe_psql($db, $fill_old);
 
 	# the columns each table has under the old version
 	my %columns = map { split /\|/ } split /\n/, $node->safe_psql($db,
