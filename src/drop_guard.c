@@ -36,7 +36,7 @@
 static bool allow_drop_with_data = false;
 
 void
-drop_guard_init(void)
+lottrace_drop_guard_init(void)
 {
 	DefineCustomBoolVariable("lottrace.allow_drop_with_data",
 							 "Lets DROP EXTENSION lottrace delete the data the extension holds.",

@@ -5,6 +5,6 @@
 #ifndef LOTTRACE_DROP_GUARD_H
 #define LOTTRACE_DROP_GUARD_H
 
-extern void drop_guard_init(void);
+extern void lottrace_drop_guard_init(void);
 
 #endif							/* LOTTRACE_DROP_GUARD_H */

@@ -430,6 +430,6 @@ lgtin_parse(PG_FUNCTION_ARGS)
 				 errmsg("function returning record called in context that cannot accept type record")));
 	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = PointerGetDatum(cstring_to_text_with_len(gtin14, GTIN_LENGTH));
-	values[1] = PointerGetDatum(lot_from_chars(lot, lot_length));
+	values[1] = PointerGetDatum(lottrace_lot_from_chars(lot, lot_length));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

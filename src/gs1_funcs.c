@@ -200,7 +200,7 @@ decode(FunctionCallInfo fcinfo, text *data, int reference_year)
 	}
 	if ((el = gs1_find(msg, "10")) != NULL)
 	{
-		values[DATA_LOT] = PointerGetDatum(lot_from_chars(el->value, el->length));
+		values[DATA_LOT] = PointerGetDatum(lottrace_lot_from_chars(el->value, el->length));
 		nulls[DATA_LOT] = false;
 	}
 	if ((el = gs1_find(msg, "21")) != NULL)

@@ -25,9 +25,9 @@
  * and validating the rest.  Every way into the type (text input, binary
  * receive, casts) goes through here, so all enforce the same rules.
  */
-extern text *lot_from_chars(const char *str, int len);
+extern text *lottrace_lot_from_chars(const char *str, int len);
 
 /* Natural comparison of two lot codes, byte order breaking ties. */
-extern int	lot_compare(const char *a, int alen, const char *b, int blen);
+extern int	lottrace_lot_compare(const char *a, int alen, const char *b, int blen);
 
 #endif							/* LOTTRACE_LOT_H */

@@ -1,5 +1,5 @@
 /*
- * lot_compare.c
+ * lottrace_lot_compare.c
  *	  Natural ordering, equality and hashing of lottrace.lot.
  *
  * Lot codes are compared token by token, a token being a run of digits or a
@@ -38,7 +38,7 @@ PG_FUNCTION_INFO_V1(lot_hash);
 PG_FUNCTION_INFO_V1(lot_hash_extended);
 
 int
-lot_compare(const char *a, int alen, const char *b, int blen)
+lottrace_lot_compare(const char *a, int alen, const char *b, int blen)
 {
 	const unsigned char *ua = (const unsigned char *) a;
 	const unsigned char *ub = (const unsigned char *) b;
@@ -112,7 +112,7 @@ lot_compare_datums(Datum x, Datum y)
 	text	   *b = DatumGetLotPP(y);
 	int			result;
 
-	result = lot_compare(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
+	result = lottrace_lot_compare(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
 						 VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
 
 	/* Only values that had to be detoasted were copied. */
@@ -189,7 +189,7 @@ lot_smaller(PG_FUNCTION_ARGS)
 	text	   *a = PG_GETARG_LOT_PP(0);
 	text	   *b = PG_GETARG_LOT_PP(1);
 
-	PG_RETURN_TEXT_P(lot_compare(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
+	PG_RETURN_TEXT_P(lottrace_lot_compare(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
 								 VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)) <= 0 ? a : b);
 }
 
@@ -199,7 +199,7 @@ lot_larger(PG_FUNCTION_ARGS)
 	text	   *a = PG_GETARG_LOT_PP(0);
 	text	   *b = PG_GETARG_LOT_PP(1);
 
-	PG_RETURN_TEXT_P(lot_compare(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
+	PG_RETURN_TEXT_P(lottrace_lot_compare(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
 								 VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)) >= 0 ? a : b);
 }
 

@@ -20,7 +20,7 @@ PG_FUNCTION_INFO_V1(lot_from_text);
 PG_FUNCTION_INFO_V1(lot_is_gs1);
 
 text *
-lot_from_chars(const char *str, int len)
+lottrace_lot_from_chars(const char *str, int len)
 {
 	const char *start = str;
 	const char *end = str + len;
@@ -68,7 +68,7 @@ lot_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 
-	PG_RETURN_TEXT_P(lot_from_chars(str, strlen(str)));
+	PG_RETURN_TEXT_P(lottrace_lot_from_chars(str, strlen(str)));
 }
 
 Datum
@@ -88,7 +88,7 @@ lot_recv(PG_FUNCTION_ARGS)
 
 	/* pq_getmsgtext converts from the client encoding and verifies it */
 	str = pq_getmsgtext(buf, buf->len - buf->cursor, &nbytes);
-	PG_RETURN_TEXT_P(lot_from_chars(str, nbytes));
+	PG_RETURN_TEXT_P(lottrace_lot_from_chars(str, nbytes));
 }
 
 Datum
@@ -108,7 +108,7 @@ lot_from_text(PG_FUNCTION_ARGS)
 {
 	text	   *txt = PG_GETARG_TEXT_PP(0);
 
-	PG_RETURN_TEXT_P(lot_from_chars(VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt)));
+	PG_RETURN_TEXT_P(lottrace_lot_from_chars(VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt)));
 }
 
 Datum

@@ -82,18 +82,18 @@ lot_next(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the lot template must not be null")));
 	template_text = PG_GETARG_TEXT_PP(0);
-	tmpl = &lot_template_cached(fcinfo->flinfo, template_text)->compiled;
+	tmpl = &lottrace_lot_template_cached(fcinfo->flinfo, template_text)->compiled;
 	seq = &tmpl->fields[LOT_FIELD_SEQUENCE];
 	if (!seq->present)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the template has no sequence field (N) to number lots with")));
 
-	lot_format_values_from_args(fcinfo, &values);
+	lottrace_lot_format_values_from_args(fcinfo, &values);
 	values.variant = PG_ARGISNULL(5) ? NULL : PG_GETARG_TEXT_PP(5);
 
 	/* Validates every argument before the counter is touched. */
-	len = lot_template_format(tmpl, &values, true, code);
+	len = lottrace_lot_template_format(tmpl, &values, true, code);
 	value = next_value(template_text, cstring_to_text_with_len(code, len));
 
 	for (int i = 0; i < seq->width; i++)
@@ -107,6 +107,6 @@ lot_next(PG_FUNCTION_ARGS)
 
 	values.has_sequence = true;
 	values.sequence = (int32) value;
-	len = lot_template_format(tmpl, &values, false, code);
+	len = lottrace_lot_template_format(tmpl, &values, false, code);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(code, len));
 }

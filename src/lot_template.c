@@ -36,7 +36,7 @@ static const char *const field_names[LOT_NUM_FIELDS] = {
 };
 
 const char *
-lot_field_name(LotField field)
+lottrace_lot_field_name(LotField field)
 {
 	return field_names[field];
 }
@@ -144,7 +144,7 @@ check_field_width(const char *tmpl, const char *at, LotField field, int count)
 }
 
 void
-lot_template_compile(const char *tmpl, int len, LotTemplate *result)
+lottrace_lot_template_compile(const char *tmpl, int len, LotTemplate *result)
 {
 	const char *p = tmpl;
 	const char *end = tmpl + len;
@@ -256,7 +256,7 @@ lot_template_compile(const char *tmpl, int len, LotTemplate *result)
 }
 
 LotTemplateCache *
-lot_template_cached(FmgrInfo *flinfo, text *tmpl)
+lottrace_lot_template_cached(FmgrInfo *flinfo, text *tmpl)
 {
 	LotTemplateCache *cache = (LotTemplateCache *) flinfo->fn_extra;
 	const char *source = VARDATA_ANY(tmpl);
@@ -276,7 +276,7 @@ lot_template_cached(FmgrInfo *flinfo, text *tmpl)
 	flinfo->fn_extra = cache;
 
 	/* Compile first, so a bad template leaves no half-filled entry behind. */
-	lot_template_compile(source, len, &cache->compiled);
+	lottrace_lot_template_compile(source, len, &cache->compiled);
 	cache->source = MemoryContextAlloc(flinfo->fn_mcxt, Max(len, 1));
 	memcpy(cache->source, source, len);
 	cache->len = len;
@@ -404,8 +404,8 @@ finish_field(const LotTemplate *tmpl, LotField field, const char *code,
 }
 
 bool
-lot_template_match(const LotTemplate *tmpl, const char *code, int len,
-				   LotParts *parts, LotMismatch *m)
+lottrace_lot_template_match(const LotTemplate *tmpl, const char *code, int len,
+							LotParts *parts, LotMismatch *m)
 {
 	parts->year = parts->month = parts->day = parts->day_of_year = -1;
 	parts->shift = parts->sequence = -1;
@@ -464,8 +464,8 @@ field_at(const LotTemplate *tmpl, int pos)
 }
 
 char *
-lot_mismatch_describe(const LotTemplate *tmpl, const char *code, int len,
-					  const LotMismatch *m)
+lottrace_lot_mismatch_describe(const LotTemplate *tmpl, const char *code, int len,
+							   const LotMismatch *m)
 {
 	const char *found = m->position < len ? lottrace_describe_char(code + m->position, code + len) : NULL;
 	const char *value = code + (m->field != LOT_NO_FIELD ? tmpl->fields[m->field].start : 0);
@@ -609,8 +609,8 @@ format_date_fields(const LotTemplate *tmpl, const LotFormatValues *values, char 
 }
 
 int
-lot_template_format(const LotTemplate *tmpl, const LotFormatValues *values,
-					bool sequence_placeholder, char *out)
+lottrace_lot_template_format(const LotTemplate *tmpl, const LotFormatValues *values,
+							 bool sequence_placeholder, char *out)
 {
 	bool		has_date_field = false;
 

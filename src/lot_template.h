@@ -107,7 +107,7 @@ typedef struct LotFormatValues
 } LotFormatValues;
 
 /* Compile; a bad template raises 22023 naming the position. */
-extern void lot_template_compile(const char *tmpl, int len, LotTemplate *result);
+extern void lottrace_lot_template_compile(const char *tmpl, int len, LotTemplate *result);
 
 /*
  * What a call site keeps in flinfo->fn_extra: the last template it saw,
@@ -123,29 +123,30 @@ typedef struct LotTemplateCache
 } LotTemplateCache;
 
 /* The call site's cache, holding the compiled form of "tmpl". */
-extern LotTemplateCache *lot_template_cached(FmgrInfo *flinfo, text *tmpl);
+extern LotTemplateCache *lottrace_lot_template_cached(FmgrInfo *flinfo, text *tmpl);
 
-extern bool lot_template_match(const LotTemplate *tmpl, const char *code, int len,
-							   LotParts *parts, LotMismatch *mismatch);
+extern bool lottrace_lot_template_match(const LotTemplate *tmpl, const char *code,
+										int len, LotParts *parts, LotMismatch *mismatch);
 
 /* A sentence fragment for errmsg: "expected a digit for the shift (S), …" */
-extern char *lot_mismatch_describe(const LotTemplate *tmpl, const char *code,
-								   int len, const LotMismatch *mismatch);
+extern char *lottrace_lot_mismatch_describe(const LotTemplate *tmpl, const char *code,
+											int len, const LotMismatch *mismatch);
 
 /*
  * Build a code into "out" (LOT_MAX_LENGTH bytes); returns its length.  With
  * "sequence_placeholder", the sequence and check characters are written as
  * '#': the counter scope lot_next keys its sequence on.
  */
-extern int	lot_template_format(const LotTemplate *tmpl, const LotFormatValues *values,
-								bool sequence_placeholder, char *out);
+extern int	lottrace_lot_template_format(const LotTemplate *tmpl,
+										 const LotFormatValues *values,
+										 bool sequence_placeholder, char *out);
 
 /*
  * Fills the production date, facility, line and shift of "values" from
  * arguments 1 to 4, which lot_format and lot_next share; NULL means not given.
  */
-extern void lot_format_values_from_args(FunctionCallInfo fcinfo, LotFormatValues *values);
+extern void lottrace_lot_format_values_from_args(FunctionCallInfo fcinfo, LotFormatValues *values);
 
-extern const char *lot_field_name(LotField field);
+extern const char *lottrace_lot_field_name(LotField field);
 
 #endif							/* LOTTRACE_LOT_TEMPLATE_H */

@@ -65,7 +65,7 @@ Datum
 lot_parse(PG_FUNCTION_ARGS)
 {
 	text	   *code = PG_GETARG_LOT_PP(0);
-	LotTemplateCache *cache = lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1));
+	LotTemplateCache *cache = lottrace_lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1));
 	const LotTemplate *tmpl = &cache->compiled;
 	const char *s = VARDATA_ANY(code);
 	int			len = VARSIZE_ANY_EXHDR(code);
@@ -75,12 +75,12 @@ lot_parse(PG_FUNCTION_ARGS)
 	bool		nulls[PARTS_NATTS];
 	DateADT		date = 0;
 
-	if (!lot_template_match(tmpl, s, len, &parts, &mismatch))
+	if (!lottrace_lot_template_match(tmpl, s, len, &parts, &mismatch))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("lot code \"%.*s\" does not match the template at position %d: %s",
 						len, s, mismatch.position + 1,
-						lot_mismatch_describe(tmpl, s, len, &mismatch))));
+						lottrace_lot_mismatch_describe(tmpl, s, len, &mismatch))));
 
 	/* Looking the row type up costs more than parsing: once per call site. */
 	if (cache->result_desc == NULL)
@@ -113,16 +113,17 @@ Datum
 lot_matches(PG_FUNCTION_ARGS)
 {
 	text	   *code = PG_GETARG_LOT_PP(0);
-	const LotTemplate *tmpl = &lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1))->compiled;
+	const LotTemplate *tmpl = &lottrace_lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1))->compiled;
 	LotParts	parts;
 	LotMismatch mismatch;
 
-	PG_RETURN_BOOL(lot_template_match(tmpl, VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code),
-									  &parts, &mismatch));
+	PG_RETURN_BOOL(lottrace_lot_template_match(tmpl, VARDATA_ANY(code),
+											   VARSIZE_ANY_EXHDR(code),
+											   &parts, &mismatch));
 }
 
 void
-lot_format_values_from_args(FunctionCallInfo fcinfo, LotFormatValues *values)
+lottrace_lot_format_values_from_args(FunctionCallInfo fcinfo, LotFormatValues *values)
 {
 	values->has_date = !PG_ARGISNULL(1);
 	values->date = values->has_date ? PG_GETARG_DATEADT(1) : 0;
@@ -146,13 +147,13 @@ lot_format(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	tmpl = &lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(0))->compiled;
+	tmpl = &lottrace_lot_template_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(0))->compiled;
 
-	lot_format_values_from_args(fcinfo, &values);
+	lottrace_lot_format_values_from_args(fcinfo, &values);
 	values.has_sequence = !PG_ARGISNULL(5);
 	values.sequence = values.has_sequence ? PG_GETARG_INT32(5) : 0;
 	values.variant = PG_ARGISNULL(6) ? NULL : PG_GETARG_TEXT_PP(6);
 
-	len = lot_template_format(tmpl, &values, false, code);
+	len = lottrace_lot_template_format(tmpl, &values, false, code);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(code, len));
 }

@@ -28,7 +28,7 @@ void
 _PG_init(void)
 {
 	lottrace_genealogy_init();
-	drop_guard_init();
+	lottrace_drop_guard_init();
 
 	DefineCustomStringVariable("lottrace.status_reason",
 							   "Reason recorded in lot_status_log with the status changes of this session.",
