@@ -69,14 +69,38 @@ if [ ! -f "$stamp" ]; then
 			make -s -j"$(nproc)" >"$build/make.log" 2>&1 ||
 				{ tail -n 50 "$build/make.log"; exit 1; }
 			make -s install >>"$build/make.log" 2>&1
-			# contrib modules the suites load
-			for module in amcheck; do
-				make -s -C "contrib/$module" install >>"$build/make.log" 2>&1
-			done
 		) >&2
 		echo "$version $sum built in $((SECONDS - start))s on $(date -u +%FT%TZ)" >"$stamp"
 		echo "build-pg.sh: built in $((SECONDS - start))s" >&2
+		rm -rf "$build"
+		trap - EXIT
 	fi
+	exec 8>&-
+fi
+
+# The contrib modules the suites load, each built against the installed
+# server with PGXS from the same tarball; a build made before a module was
+# added to this list gets it here without rebuilding the server.
+contrib_modules="amcheck pageinspect pgstattuple"
+missing=
+for module in $contrib_modules; do
+	[ -f "$prefix/share/extension/$module.control" ] || missing="$missing $module"
+done
+if [ -n "$missing" ]; then
+	exec 8>"$cache/postgresql-$version.build.lock"
+	flock 8
+	build=$(mktemp -d "$cache/contrib.XXXXXX")
+	trap 'rm -rf "$build"' EXIT
+	for module in $missing; do
+		[ -f "$prefix/share/extension/$module.control" ] && continue
+		echo "build-pg.sh: building contrib module $module into $prefix" >&2
+		tar -xzf "$tarball" -C "$build" "postgresql-$version/contrib/$module"
+		make -s -C "$build/postgresql-$version/contrib/$module" USE_PGXS=1 \
+			PG_CONFIG="$prefix/bin/pg_config" install >"$build/$module.log" 2>&1 ||
+			{ tail -n 30 "$build/$module.log" >&2; exit 1; }
+	done
+	rm -rf "$build"
+	trap - EXIT
 	exec 8>&-
 fi
 
