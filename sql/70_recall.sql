@@ -195,6 +195,7 @@ BEGIN
 		ALTER VIEW lottrace.recall_scope_changes SET (security_invoker = true);
 		ALTER VIEW lottrace.recall_shipments SET (security_invoker = true);
 		ALTER VIEW lottrace.recall_summary SET (security_invoker = true);
+		ALTER VIEW lottrace.lot_balances SET (security_invoker = true);
 	ELSE
 		-- Left executable by PUBLIC, as every reader of the views needs it:
 		-- it reads nothing but the reader's own privileges, and only raises.
@@ -222,7 +223,8 @@ BEGIN
 		COMMENT ON FUNCTION lottrace.check_recall_view_reader() IS
 			'internal to the recall views before PostgreSQL 15: raises unless the reader may read every table under them whole';
 		FOREACH recall_view IN ARRAY
-			'{lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments, lottrace.recall_summary}'::regclass[]
+			'{lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments, lottrace.recall_summary,
+			  lottrace.lot_balances}'::regclass[]
 		LOOP
 			EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %s AS SELECT * FROM (%s) v WHERE lottrace.check_recall_view_reader()',
 									  recall_view, pg_catalog.rtrim(pg_catalog.rtrim(pg_catalog.pg_get_viewdef(recall_view)), ';'));
