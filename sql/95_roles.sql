@@ -46,7 +46,7 @@ GRANT SELECT ON lottrace.lots, lottrace.links, lottrace.events, lottrace.event_l
 		lottrace.lot_status_log, lottrace.lot_sequences, lottrace.stock, lottrace.reservations,
 		lottrace.recalls, lottrace.recall_roots, lottrace.recall_lots, lottrace.epcis_imported,
 		lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments,
-		lottrace.recall_summary
+		lottrace.recall_summary, lottrace.uom_conversions
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.check_allocation_arguments(text, numeric, text, date, interval, boolean),
 		lottrace.epcis_time(timestamptz)
@@ -78,5 +78,7 @@ GRANT UPDATE (reference), DELETE ON lottrace.reservations TO lottrace_admin;
 GRANT UPDATE (reserved) ON lottrace.stock TO lottrace_admin;
 GRANT INSERT ON lottrace.recalls, lottrace.recall_roots, lottrace.recall_lots TO lottrace_admin;
 GRANT UPDATE (status, closed_at) ON lottrace.recalls TO lottrace_admin;
+-- Unit conversions are master data the admin keeps.
+GRANT INSERT, UPDATE, DELETE ON lottrace.uom_conversions TO lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservations(bigint[])
 	TO lottrace_admin;
