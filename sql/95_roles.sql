@@ -46,7 +46,9 @@ GRANT SELECT ON lottrace.lots, lottrace.links, lottrace.events, lottrace.event_l
 		lottrace.lot_status_log, lottrace.lot_sequences, lottrace.stock, lottrace.reservations,
 		lottrace.recalls, lottrace.recall_roots, lottrace.recall_lots, lottrace.epcis_imported,
 		lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments,
-		lottrace.recall_summary, lottrace.lot_balances, lottrace.mock_recalls, lottrace.mock_recall_lots,
+		lottrace.recall_summary, lottrace.uom_conversions
+	TO lottrace_reader, lottrace_operator, lottrace_admin;
+GRANT SELECT ON lottrace.lot_balances, lottrace.mock_recalls, lottrace.mock_recall_lots,
 		lottrace.mock_recall_shipments, lottrace.mock_recall_reservations, lottrace.mock_recall_stock,
 		lottrace.mock_recall_report
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
@@ -81,6 +83,8 @@ GRANT UPDATE (reference), DELETE ON lottrace.reservations TO lottrace_admin;
 GRANT UPDATE (reserved) ON lottrace.stock TO lottrace_admin;
 GRANT INSERT ON lottrace.recalls, lottrace.recall_roots, lottrace.recall_lots TO lottrace_admin;
 GRANT UPDATE (status, closed_at) ON lottrace.recalls TO lottrace_admin;
+-- Unit conversions are master data the admin keeps.
+GRANT INSERT, UPDATE, DELETE ON lottrace.uom_conversions TO lottrace_admin;
 -- Mock recalls (mock_recall) write only their own records.
 GRANT INSERT, UPDATE ON lottrace.mock_recalls, lottrace.mock_recall_lots TO lottrace_admin;
 GRANT INSERT ON lottrace.mock_recall_shipments, lottrace.mock_recall_reservations, lottrace.mock_recall_stock

@@ -117,6 +117,8 @@ struct GenealogyStore
 	AttrNumber	col_near[2];	/* parent_id, child_id by direction */
 	AttrNumber	col_quantity;
 	AttrNumber	col_kind;
+	AttrNumber	col_uom;
+	bool		units;			/* details include uom */
 
 	BtreeLinkReader *btree[2];	/* page-by-page readers, when possible */
 	bool		btree_tried[2];
@@ -217,7 +219,7 @@ links_column(GenealogyStore *store, const char *name)
 				 errmsg("column \"%s\" of lottrace.links does not have the expected definition", name),
 				 errdetail("%s", problem),
 				 errhint("Traces read links as created by the extension: id, parent_id and child_id "
-						 "bigint NOT NULL, quantity numeric, kind lottrace.link_kind.")));
+						 "bigint NOT NULL, quantity numeric, kind lottrace.link_kind, uom text.")));
 	return get_attnum(RelationGetRelid(store->links), name);
 }
 
@@ -366,6 +368,16 @@ lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 	store->run_gap = (int64) Max(1.0, floor(COST_INDEX_DESCENT /
 											(COST_INDEX_TUPLE * store->tuples_per_key)));
 	return store;
+}
+
+void
+lottrace_genealogy_read_units(GenealogyStore *store)
+{
+	static const char *const uom_column[] = {"uom"};
+
+	check_select(store->links, uom_column, 1);
+	store->col_uom = links_column(store, "uom");
+	store->units = true;
 }
 
 void
@@ -662,6 +674,9 @@ read_details(GenealogyStore *store, GenealogyLink *link)
 	link->quantity = slot_getattr(store->links_slot, store->col_quantity, &link->quantity_isnull);
 	kind = slot_getattr(store->links_slot, store->col_kind, &isnull);
 	link->kind = isnull ? InvalidOid : DatumGetObjectId(kind);
+	link->uom_isnull = true;
+	if (store->units)
+		link->uom = slot_getattr(store->links_slot, store->col_uom, &link->uom_isnull);
 }
 
 static void
@@ -843,16 +858,19 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 			   const int64 *keys, int64 nkeys, bool details, LotSet *skip,
 			   GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
-	static SPIPlanPtr plans[2][2];
+	/* by direction, then none, details, details with units */
+	static SPIPlanPtr plans[2][3];
+	int			columns = details ? (store->units ? 2 : 1) : 0;
 	SPIPlanPtr	plan;
 	Datum		keys_array;
 	Portal		portal;
 	bool		stopped = false;
 
 	connect_spi(store);
-	plan = plans[direction][details];
+	plan = plans[direction][columns];
 	if (plan == NULL)
 	{
+		static const char *const extra[3] = {"", ", k.quantity, k.kind", ", k.quantity, k.kind, k.uom"};
 		char		query[512];
 		const char *near = near_columns[direction];
 		const char *far = near_columns[1 - direction];
@@ -861,8 +879,8 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 				 "SELECT k.%s, k.%s, k.id%s FROM lottrace.links k "
 				 "WHERE k.%s OPERATOR(pg_catalog.=) ANY ($1) "
 				 "AND EXISTS (SELECT FROM lottrace.lots l WHERE l.id OPERATOR(pg_catalog.=) k.%s)",
-				 near, far, details ? ", k.quantity, k.kind" : "", near, far);
-		plan = plans[direction][details] = prepare_kept(query);
+				 near, far, extra[columns], near, far);
+		plan = plans[direction][columns] = prepare_kept(query);
 	}
 
 	keys_array = int8_array_datum(keys, nkeys);
@@ -894,6 +912,9 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 				link.quantity = SPI_getbinval(tuple, desc, 4, &link.quantity_isnull);
 				kind = SPI_getbinval(tuple, desc, 5, &isnull);
 				link.kind = isnull ? InvalidOid : DatumGetObjectId(kind);
+				link.uom_isnull = true;
+				if (columns == 2)
+					link.uom = SPI_getbinval(tuple, desc, 6, &link.uom_isnull);
 			}
 			stats->links++;
 			if (visit(arg, &link))

@@ -71,6 +71,9 @@ typedef struct GenealogyLink
 	Datum		quantity;		/* numeric, valid until the next link */
 	bool		quantity_isnull;
 	Oid			kind;			/* lottrace.link_kind label */
+	Datum		uom;			/* text, with lottrace_genealogy_read_units; valid
+								 * until the next link */
+	bool		uom_isnull;
 } GenealogyLink;
 
 /* Called for every visible link read; returns true to stop reading. */
@@ -109,6 +112,12 @@ extern void lottrace_genealogy_init(void);
  */
 extern GenealogyStore *lottrace_genealogy_open(const char *function, bool details, TraceWay way);
 extern void lottrace_genealogy_close(GenealogyStore *store);
+
+/*
+ * Read links.uom with the details too (trace_quantities); checks SELECT on
+ * that column as well.
+ */
+extern void lottrace_genealogy_read_units(GenealogyStore *store);
 
 /*
  * Raise P0002 naming the smallest lot id of the set that is not in
@@ -170,7 +179,7 @@ extern const TraceStats *lottrace_genealogy_last_trace(void);
 /*
  * What is wrong with a column of links for the readers (a sentence), or
  * NULL: id, parent_id and child_id must be bigint NOT NULL, quantity
- * numeric, kind lottrace.link_kind.
+ * numeric, kind lottrace.link_kind, uom text.
  */
 extern const char *lottrace_genealogy_links_column_problem(Relation links, const char *column);
 

@@ -1,0 +1,1204 @@
+/*
+ * trace_quantities.c
+ *	  trace_quantities: how much root material the traced lots hold
+ *	  (forward), or how much of each ancestor went into the roots
+ *	  (backward).  doc/quantities.md has the definitions, worked examples
+ *	  and the proof that the answers exist and are found.
+ *
+ * The trace engine finds the lots (trace_walk, index-only), then one more
+ * read of the engine fetches the inputs of every lot reached with their
+ * quantities and units, and one query reads those lots' items, quantities
+ * and units.  The numbers are then linear systems over the reached
+ * subgraph, one unknown per lot:
+ *
+ *	forward share	s(c) = sum over c's inputs l of w(l) s(parent), w(l) the
+ *					link's quantity over all of c's inputs (in one unit);
+ *					roots 1, lots not reached 0
+ *	forward amount	a(c) = sum over links l from reached p of q(l) a(p)/Q(p),
+ *					q(l) in p's unit, Q(p) p's quantity; a root gives its
+ *					unit's factor to the first root's unit per unit of it
+ *	backward share	g(p) = sum over links l to reached c of q(l)/Q(p) g(c);
+ *					roots 1; the amount is g(p) Q(p)
+ *
+ * Each is x = c + M x with M >= 0.  Solved strongly connected component by
+ * component in dependency order (Tarjan): a lot off any cycle is a sum; a
+ * cycle is solved exactly by elimination on I - M, whose pivots are all
+ * positive exactly when M's spectral radius is below one (I - M is then a
+ * nonsingular M-matrix and the solution is the sum over all paths); a pivot
+ * that is not means the sum over paths diverges, and the cycle's lots get
+ * NULL and a note, as do lots whose numbers need a quantity or a
+ * conversion that is missing, and every lot that depends on them.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/tuplestore.h"
+
+#include "compat.h"
+#include "genealogy.h"
+#include "lotset.h"
+#include "trace.h"
+#include "uom.h"
+
+PG_FUNCTION_INFO_V1(lottrace_trace_quantities);
+
+/* cycles up to this many lots are solved by elimination, larger by iteration */
+#define DENSE_MAX			512
+#define ITERATION_MAX		100000
+#define PIVOT_MIN			1e-12
+
+typedef enum QuantityState
+{
+	QTY_OK,
+	QTY_MISSING,
+	QTY_INVALID					/* negative, NaN or infinite */
+} QuantityState;
+
+typedef struct QLot
+{
+	int64		id;
+	int32		depth;			/* -1: an input of a lot reached, not reached */
+	bool		root;
+	bool		found;			/* its row was read */
+	UomItem		item;
+	UomUnit		unit;
+	char	   *item_name;
+	char	   *uom;			/* as written */
+	double		quantity;
+	QuantityState qstate;
+} QLot;
+
+typedef struct QLink
+{
+	int64		link_id;
+	int64		parent;			/* lot id, then index into lots */
+	int64		child;
+	double		quantity;
+	QuantityState qstate;
+	UomUnit		unit;			/* -1: the parent's unit */
+} QLink;
+
+typedef struct QTrace
+{
+	TraceDirection direction;
+	UomCatalog *cat;
+	MemoryContext scratch;
+	LotSet	   *roots;
+	LotSet	   *reached;
+	int64	   *reached_ids;
+	int32	   *reached_depths;
+	int64		nreached;
+	int64		maxreached;
+	QLink	   *links;
+	int64		nlinks;
+	int64		maxlinks;
+	QLot	   *lots;			/* reached lots and their inputs, by id */
+	int64		nlots;
+} QTrace;
+
+/*
+ * x = c + M x over the lots (indices into QTrace.lots).  Lots that are not
+ * variables are constants (roots, folded into c) or not involved.  origin
+ * says why a value is unknown: the lot whose note explains it (-1: known).
+ */
+typedef struct QSystem
+{
+	const QLot *lots;			/* for notes */
+	int64		n;
+	bool	   *var;
+	double	   *c;
+	double	   *x;
+	int64	   *origin;
+	char	  **note;
+	/* terms (i, j, coefficient), then i's in [start[i], start[i + 1]) */
+	int64		nterms;
+	int64		maxterms;
+	int64	   *term_i;
+	int64	   *term_j;
+	double	   *term_coef;
+	int64	   *start;
+	int64	   *dep;
+	double	   *coef;
+} QSystem;
+
+/* ---- reading ---- */
+
+static void
+collect_lots(void *arg, TraceSide *side)
+{
+	QTrace	   *q = (QTrace *) arg;
+	TracePiece	piece;
+	int32		depth = lottrace_trace_side_depth(side);
+
+	while (lottrace_trace_side_frontier_next(side, false, &piece))
+	{
+		TRACE_PIECE_FOREACH(&piece, i, bits, rank)
+		{
+			int64		lot = TRACE_PIECE_LOT(&piece, i, bits);
+
+			if ((rank & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (q->nreached == q->maxreached)
+			{
+				q->maxreached *= 2;
+				q->reached_ids = repalloc_huge(q->reached_ids, q->maxreached * sizeof(int64));
+				q->reached_depths = repalloc_huge(q->reached_depths, q->maxreached * sizeof(int32));
+			}
+			q->reached_ids[q->nreached] = lot;
+			q->reached_depths[q->nreached] = depth;
+			q->nreached++;
+			lotset_add(q->reached, lot);
+		}
+	}
+}
+
+/* a numeric as a double; MISSING or INVALID when it is no amount */
+static QuantityState
+read_quantity(Datum value, bool isnull, double *result)
+{
+	Numeric		n;
+
+	*result = 0;
+	if (isnull)
+		return QTY_MISSING;
+	n = DatumGetNumeric(value);
+	if (numeric_is_nan(n) || numeric_is_inf(n))
+		return QTY_INVALID;
+	*result = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(n)));
+	return (*result >= 0 && isfinite(*result)) ? QTY_OK : QTY_INVALID;
+}
+
+/* an input link of a lot reached (near: the child, far: the parent) */
+static bool
+collect_input(void *arg, const GenealogyLink *link)
+{
+	QTrace	   *q = (QTrace *) arg;
+	QLink	   *l;
+	MemoryContext old;
+
+	/* backward, only links among ancestors count; forward, roots need none */
+	if (q->direction == TRACE_BACKWARD ? !lotset_contains(q->reached, link->far)
+		: lotset_contains(q->roots, link->near))
+		return false;
+	if (q->nlinks == q->maxlinks)
+	{
+		q->maxlinks *= 2;
+		q->links = repalloc_huge(q->links, q->maxlinks * sizeof(QLink));
+	}
+	l = &q->links[q->nlinks++];
+	l->link_id = link->link_id;
+	l->parent = link->far;
+	l->child = link->near;
+	old = MemoryContextSwitchTo(q->scratch);
+	l->qstate = read_quantity(link->quantity, link->quantity_isnull, &l->quantity);
+	l->unit = -1;
+	if (!link->uom_isnull)
+	{
+		text	   *uom = DatumGetTextPP(link->uom);
+
+		l->unit = lottrace_uom_unit(q->cat, VARDATA_ANY(uom), VARSIZE_ANY_EXHDR(uom));
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(q->scratch);
+	return false;
+}
+
+static int64
+lot_index(QTrace *q, int64 id)
+{
+	int64		lo = 0;
+	int64		hi = q->nlots - 1;
+
+	while (lo <= hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (q->lots[mid].id < id)
+			lo = mid + 1;
+		else if (q->lots[mid].id > id)
+			hi = mid - 1;
+		else
+			return mid;
+	}
+	elog(ERROR, "lot %lld is not among the lots of the trace", (long long) id);
+	return -1;					/* keep compiler quiet */
+}
+
+/*
+ * The lots reached and the parents of their inputs, then their rows, read
+ * with one query (a cursor) under the caller's privileges and policies.
+ */
+static void
+read_lots(QTrace *q)
+{
+	int64		n = q->nreached + q->nlinks;
+	int64	   *ids = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	Datum	   *elems;
+	Datum		arg;
+	Oid			argtype = INT8ARRAYOID;
+	MemoryContext cxt = CurrentMemoryContext;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	LotSet	   *all = lotset_create_in(cxt, (uint32) Min(n, 1 << 20));
+	LotSetWalk	walk;
+
+	for (int64 i = 0; i < q->nreached; i++)
+		lotset_add(all, q->reached_ids[i]);
+	for (int64 i = 0; i < q->nlinks; i++)
+		lotset_add(all, q->links[i].parent);
+	lottrace_lotset_walk_begin(all, &walk, PG_INT64_MIN);
+	n = lottrace_lotset_walk_ids(&walk, ids, n);
+	lottrace_lotset_walk_end(&walk);
+	q->nlots = n;
+	q->lots = palloc_extended(Max(n, 1) * sizeof(QLot), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (int64 i = 0; i < n; i++)
+	{
+		q->lots[i].id = ids[i];
+		q->lots[i].depth = -1;
+		q->lots[i].item = UOM_ANY_ITEM;
+		q->lots[i].unit = UOM_NONE;
+		q->lots[i].qstate = QTY_MISSING;
+	}
+	for (int64 i = 0; i < q->nreached; i++)
+	{
+		QLot	   *lot = &q->lots[lot_index(q, q->reached_ids[i])];
+
+		lot->depth = q->reached_depths[i];
+		lot->root = lotset_contains(q->roots, lot->id);
+	}
+
+	elems = palloc_extended(Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(ids[i]);
+	arg = PointerGetDatum(construct_array(elems, (int) n, INT8OID, sizeof(int64),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare("SELECT l.id, l.item, l.quantity, l.uom FROM lottrace.lots l "
+					   "WHERE l.id OPERATOR(pg_catalog.=) ANY ($1)", 1, &argtype);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, &arg, NULL, true);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			QLot	   *lot;
+			Datum		value;
+			MemoryContext old;
+
+			CHECK_FOR_INTERRUPTS();
+			lot = &q->lots[lot_index(q, DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull)))];
+			old = MemoryContextSwitchTo(cxt);
+			lot->found = true;
+			lot->item_name = SPI_getvalue(tuple, desc, 2);
+			lot->item = lottrace_uom_item(q->cat, lot->item_name, strlen(lot->item_name));
+			value = SPI_getbinval(tuple, desc, 3, &isnull);
+			MemoryContextSwitchTo(q->scratch);
+			lot->qstate = read_quantity(value, isnull, &lot->quantity);
+			MemoryContextSwitchTo(cxt);
+			MemoryContextReset(q->scratch);
+			lot->uom = SPI_getvalue(tuple, desc, 4);
+			lot->unit = lottrace_uom_unit(q->cat, lot->uom, lot->uom ? strlen(lot->uom) : 0);
+			MemoryContextSwitchTo(old);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	MemoryContextSwitchTo(cxt);
+	pfree(elems);
+	pfree(ids);
+
+	/* links by index; a link without a unit is in its parent's */
+	for (int64 i = 0; i < q->nlinks; i++)
+	{
+		QLink	   *l = &q->links[i];
+
+		l->parent = lot_index(q, l->parent);
+		l->child = lot_index(q, l->child);
+		if (l->unit < 0)
+			l->unit = q->lots[l->parent].unit;
+	}
+}
+
+/* ---- notes ---- */
+
+static char *
+link_quantity_note(QLink *l)
+{
+	return psprintf(l->qstate == QTY_MISSING ? "link %lld has no quantity" :
+					"link %lld has an invalid quantity", (long long) l->link_id);
+}
+
+static char *
+lot_quantity_note(QLot *lot)
+{
+	if (lot->qstate == QTY_MISSING)
+		return psprintf("lot %lld has no quantity", (long long) lot->id);
+	if (lot->qstate == QTY_INVALID)
+		return psprintf("lot %lld has an invalid quantity", (long long) lot->id);
+	return psprintf("lot %lld has quantity 0", (long long) lot->id);
+}
+
+static char *
+conversion_note(QTrace *q, UomUnit from, UomUnit to, QLot *of, int64 link_id)
+{
+	char	   *note = psprintf("no conversion from %s to %s for item \"%s\"",
+								lottrace_uom_unit_name(q->cat, from), lottrace_uom_unit_name(q->cat, to),
+								of->item_name ? of->item_name : "");
+
+	return link_id > 0 ? psprintf("%s (link %lld)", note, (long long) link_id) : note;
+}
+
+/* a link's quantity in the unit "to", converted as its parent's item */
+static bool
+link_amount(QTrace *q, QLink *l, UomUnit to, double *amount)
+{
+	double		factor;
+
+	if (!lottrace_uom_factor(q->cat, q->lots[l->parent].item, l->unit, to, &factor))
+		return false;
+	*amount = l->quantity * factor;
+	return true;
+}
+
+/* ---- linear systems ---- */
+
+static QSystem *
+system_create(QTrace *q)
+{
+	QSystem    *sys = palloc0(sizeof(QSystem));
+	int64		n = q->nlots;
+	int64		maxterms = q->nlinks;
+
+	sys->lots = q->lots;
+	sys->n = n;
+	sys->var = palloc_extended(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	sys->c = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	sys->x = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	sys->origin = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	sys->note = palloc_extended(Max(n, 1) * sizeof(char *), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (int64 i = 0; i < n; i++)
+		sys->origin[i] = -1;
+	sys->maxterms = Max(maxterms, 1);
+	sys->term_i = palloc_extended(sys->maxterms * sizeof(int64), MCXT_ALLOC_HUGE);
+	sys->term_j = palloc_extended(sys->maxterms * sizeof(int64), MCXT_ALLOC_HUGE);
+	sys->term_coef = palloc_extended(sys->maxterms * sizeof(double), MCXT_ALLOC_HUGE);
+	return sys;
+}
+
+static void
+system_unknown(QSystem *sys, int64 i, char *note)
+{
+	if (sys->origin[i] >= 0)
+		return;
+	sys->origin[i] = i;
+	sys->note[i] = note;
+}
+
+static void
+system_term(QSystem *sys, int64 i, int64 j, double coef)
+{
+	if (sys->nterms == sys->maxterms)
+		elog(ERROR, "too many terms in a quantity system");
+	sys->term_i[sys->nterms] = i;
+	sys->term_j[sys->nterms] = j;
+	sys->term_coef[sys->nterms] = coef;
+	sys->nterms++;
+}
+
+/* CSR of the terms by i (forward) and by j (reverse, for unknowns) */
+static void
+csr_build(int64 n, int64 nterms, const int64 *from, const int64 *to, const double *coef,
+		  int64 **start, int64 **adj, double **adjcoef)
+{
+	int64	   *s = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	int64	   *a = palloc_extended(Max(nterms, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	double	   *ac = coef ? palloc_extended(Max(nterms, 1) * sizeof(double), MCXT_ALLOC_HUGE) : NULL;
+	int64	   *fill = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+
+	for (int64 k = 0; k < nterms; k++)
+		s[from[k] + 1]++;
+	for (int64 i = 0; i < n; i++)
+		s[i + 1] += s[i];
+	memcpy(fill, s, (n + 1) * sizeof(int64));
+	for (int64 k = 0; k < nterms; k++)
+	{
+		int64		at = fill[from[k]]++;
+
+		a[at] = to[k];
+		if (ac)
+			ac[at] = coef[k];
+	}
+	pfree(fill);
+	*start = s;
+	*adj = a;
+	if (adjcoef)
+		*adjcoef = ac;
+}
+
+/* every variable that depends on an unknown one is unknown, by its origin */
+static void
+system_spread_unknowns(QSystem *sys)
+{
+	int64	   *rstart;
+	int64	   *rdep;
+	int64	   *queue = palloc_extended(Max(sys->n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64		head = 0;
+	int64		tail = 0;
+
+	csr_build(sys->n, sys->nterms, sys->term_j, sys->term_i, NULL, &rstart, &rdep, NULL);
+	for (int64 i = 0; i < sys->n; i++)
+		if (sys->origin[i] >= 0)
+			queue[tail++] = i;
+	while (head < tail)
+	{
+		int64		j = queue[head++];
+
+		CHECK_FOR_INTERRUPTS();
+		for (int64 k = rstart[j]; k < rstart[j + 1]; k++)
+		{
+			int64		i = rdep[k];
+
+			if (sys->var[i] && sys->origin[i] < 0)
+			{
+				sys->origin[i] = sys->origin[j];
+				queue[tail++] = i;
+			}
+		}
+	}
+	pfree(queue);
+	pfree(rstart);
+	pfree(rdep);
+}
+
+/*
+ * One strongly connected component (members, dependencies solved): its
+ * right-hand sides, then a sum, zeros, elimination or iteration.
+ */
+static void
+solve_component(QSystem *sys, const int64 *members, int64 k, int64 *pos)
+{
+	double	   *r = palloc(k * sizeof(double));
+	bool		any = false;
+	bool		failed = false;
+
+	for (int64 a = 0; a < k; a++)
+		pos[members[a]] = a;
+	for (int64 a = 0; a < k && sys->origin[members[0]] < 0; a++)
+	{
+		int64		i = members[a];
+
+		r[a] = sys->c[i];
+		for (int64 t = sys->start[i]; t < sys->start[i + 1]; t++)
+		{
+			int64		j = sys->dep[t];
+
+			if (pos[j] >= 0)
+				continue;
+			if (sys->origin[j] >= 0)
+			{
+				/* depends on a cycle that did not converge */
+				for (int64 b = 0; b < k; b++)
+					sys->origin[members[b]] = sys->origin[j];
+				break;
+			}
+			r[a] += sys->coef[t] * sys->x[j];
+		}
+		if (r[a] != 0)
+			any = true;
+	}
+
+	if (sys->origin[members[0]] >= 0)
+		;
+	else if (k == 1)
+		sys->x[members[0]] = r[0];
+	else if (!any)
+	{
+		/* no material enters the cycle: none is in it (the least solution) */
+		for (int64 a = 0; a < k; a++)
+			sys->x[members[a]] = 0;
+	}
+	else if (k <= DENSE_MAX)
+	{
+		/*
+		 * (I - M) x = r without pivoting: for a Z-matrix, all pivots are
+		 * positive exactly when it is a nonsingular M-matrix, that is when
+		 * M's spectral radius is below 1 (and then x >= 0 is the sum over
+		 * paths).
+		 */
+		double	   *m = palloc_extended((Size) k * k * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+		for (int64 a = 0; a < k; a++)
+		{
+			int64		i = members[a];
+
+			m[a * k + a] = 1.0;
+			for (int64 t = sys->start[i]; t < sys->start[i + 1]; t++)
+				if (pos[sys->dep[t]] >= 0)
+					m[a * k + pos[sys->dep[t]]] -= sys->coef[t];
+		}
+		for (int64 p = 0; p < k && !failed; p++)
+		{
+			double		pivot = m[p * k + p];
+
+			CHECK_FOR_INTERRUPTS();
+			if (!(pivot > PIVOT_MIN))
+			{
+				failed = true;
+				break;
+			}
+			for (int64 row = p + 1; row < k; row++)
+			{
+				double		f = m[row * k + p] / pivot;
+
+				if (f == 0)
+					continue;
+				for (int64 col = p; col < k; col++)
+					m[row * k + col] -= f * m[p * k + col];
+				r[row] -= f * r[p];
+			}
+		}
+		for (int64 p = k - 1; p >= 0 && !failed; p--)
+		{
+			double		v = r[p];
+
+			for (int64 col = p + 1; col < k; col++)
+				v -= m[p * k + col] * r[col];
+			r[p] = Max(v / m[p * k + p], 0.0);
+			sys->x[members[p]] = r[p];
+		}
+		pfree(m);
+	}
+	else
+	{
+		/*
+		 * Too big to eliminate: Gauss-Seidel from zero, which rises to the
+		 * least solution, until a sweep changes nothing in 15 digits.
+		 */
+		double	   *x = palloc0(k * sizeof(double));
+		int			sweep;
+
+		for (sweep = 0; sweep < ITERATION_MAX; sweep++)
+		{
+			double		change = 0;
+			double		largest = 0;
+
+			CHECK_FOR_INTERRUPTS();
+			for (int64 a = 0; a < k; a++)
+			{
+				int64		i = members[a];
+				double		v = r[a];
+
+				for (int64 t = sys->start[i]; t < sys->start[i + 1]; t++)
+					if (pos[sys->dep[t]] >= 0)
+						v += sys->coef[t] * x[pos[sys->dep[t]]];
+				change = Max(change, fabs(v - x[a]));
+				largest = Max(largest, fabs(v));
+				x[a] = v;
+			}
+			if (!isfinite(largest) || largest > 1e300)
+				sweep = ITERATION_MAX;
+			else if (change <= 1e-15 * largest)
+				break;
+		}
+		failed = (sweep >= ITERATION_MAX);
+		for (int64 a = 0; a < k && !failed; a++)
+			sys->x[members[a]] = x[a];
+		pfree(x);
+	}
+	if (failed)
+	{
+		int64		smallest = sys->lots[members[0]].id;
+		char	   *note;
+
+		for (int64 a = 1; a < k; a++)
+			smallest = Min(smallest, sys->lots[members[a]].id);
+		note = psprintf("the cycle of %lld lots through lot %lld does not converge",
+						(long long) k, (long long) smallest);
+		for (int64 a = 0; a < k; a++)
+		{
+			sys->origin[members[a]] = members[a];
+			sys->note[members[a]] = note;
+		}
+	}
+	for (int64 a = 0; a < k; a++)
+		pos[members[a]] = -1;
+	pfree(r);
+}
+
+/*
+ * Solve the known variables: strongly connected components of the
+ * dependencies (Tarjan, without recursion), each solved as it is completed,
+ * which is after every component it depends on.
+ */
+static void
+system_solve(QSystem *sys)
+{
+	int64		n = sys->n;
+	int64	   *index = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *low = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *pos = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	bool	   *onstack = palloc_extended(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	int64	   *stack = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *call_node = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *call_edge = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64		nstack = 0;
+	int64		counter = 0;
+
+	csr_build(n, sys->nterms, sys->term_i, sys->term_j, sys->term_coef,
+			  &sys->start, &sys->dep, &sys->coef);
+	system_spread_unknowns(sys);
+	for (int64 i = 0; i < n; i++)
+	{
+		index[i] = -1;
+		pos[i] = -1;
+	}
+
+	for (int64 v = 0; v < n; v++)
+	{
+		int64		ncall = 0;
+
+		if (!sys->var[v] || sys->origin[v] >= 0 || index[v] >= 0)
+			continue;
+		index[v] = low[v] = counter++;
+		stack[nstack++] = v;
+		onstack[v] = true;
+		call_node[ncall] = v;
+		call_edge[ncall++] = sys->start[v];
+		while (ncall > 0)
+		{
+			int64		u = call_node[ncall - 1];
+			int64		t = call_edge[ncall - 1];
+
+			if (t < sys->start[u + 1])
+			{
+				int64		w = sys->dep[t];
+
+				call_edge[ncall - 1]++;
+				if (!sys->var[w] || sys->origin[w] >= 0)
+					continue;
+				if (index[w] < 0)
+				{
+					CHECK_FOR_INTERRUPTS();
+					index[w] = low[w] = counter++;
+					stack[nstack++] = w;
+					onstack[w] = true;
+					call_node[ncall] = w;
+					call_edge[ncall++] = sys->start[w];
+				}
+				else if (onstack[w])
+					low[u] = Min(low[u], index[w]);
+				continue;
+			}
+			ncall--;
+			if (ncall > 0)
+				low[call_node[ncall - 1]] = Min(low[call_node[ncall - 1]], low[u]);
+			if (low[u] == index[u])
+			{
+				int64		first = nstack;
+
+				do
+					first--;
+				while (stack[first] != u);
+				for (int64 a = first; a < nstack; a++)
+					onstack[stack[a]] = false;
+				solve_component(sys, stack + first, nstack - first, pos);
+				nstack = first;
+			}
+		}
+	}
+	pfree(index);
+	pfree(low);
+	pfree(pos);
+	pfree(onstack);
+	pfree(stack);
+	pfree(call_node);
+	pfree(call_edge);
+}
+
+/* the note of an unknown value: its own reason, or the lot it depends on */
+static char *
+system_note(QTrace *q, QSystem *sys, int64 i)
+{
+	int64		o = sys->origin[i];
+
+	if (o < 0)
+		return NULL;
+	if (o == i)
+		return sys->note[o];
+	return psprintf("depends on lot %lld: %s", (long long) q->lots[o].id, sys->note[o]);
+}
+
+/* ---- the three systems ---- */
+
+/* links grouped by child (forward) or parent (backward), by link id within */
+typedef struct LinkOrder
+{
+	const QLink *links;
+	bool		by_child;
+} LinkOrder;
+
+static int
+link_order_cmp(const void *a, const void *b, void *arg)
+{
+	const LinkOrder *o = (const LinkOrder *) arg;
+	const QLink *x = &o->links[*(const int64 *) a];
+	const QLink *y = &o->links[*(const int64 *) b];
+	int64		gx = o->by_child ? x->child : x->parent;
+	int64		gy = o->by_child ? y->child : y->parent;
+
+	if (gx != gy)
+		return (gx > gy) - (gx < gy);
+	return (x->link_id > y->link_id) - (x->link_id < y->link_id);
+}
+
+static void
+links_by(QTrace *q, bool by_child, int64 **order, int64 **start)
+{
+	LinkOrder	o = {q->links, by_child};
+	int64	   *ord = palloc_extended(Max(q->nlinks, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *st = palloc_extended((q->nlots + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	for (int64 k = 0; k < q->nlinks; k++)
+	{
+		ord[k] = k;
+		st[(by_child ? q->links[k].child : q->links[k].parent) + 1]++;
+	}
+	for (int64 i = 0; i < q->nlots; i++)
+		st[i + 1] += st[i];
+	qsort_arg(ord, q->nlinks, sizeof(int64), link_order_cmp, &o);
+	*order = ord;
+	*start = st;
+}
+
+/*
+ * The quantities of a lot's inputs in one unit, and their total; false
+ * (and the note of the first failure, if asked) when one does not convert.
+ */
+static bool
+inputs_in_unit(QTrace *q, const int64 *in, int64 from, int64 to, UomUnit unit,
+			   double *amount, double *total, char **note)
+{
+	*total = 0;
+	for (int64 a = from; a < to; a++)
+	{
+		QLink	   *l = &q->links[in[a]];
+
+		if (!link_amount(q, l, unit, &amount[in[a]]))
+		{
+			if (note)
+				*note = conversion_note(q, l->unit, unit, &q->lots[l->parent], l->link_id);
+			return false;
+		}
+		*total += amount[in[a]];
+	}
+	return true;
+}
+
+/*
+ * Forward shares: the weight of each input of a lot is its quantity over
+ * the total of the lot's inputs, all in one unit: the lot's own if every
+ * input converts to it, else the first input's that all convert to.
+ */
+static QSystem *
+forward_shares(QTrace *q, const int64 *in, const int64 *in_start)
+{
+	QSystem    *sys = system_create(q);
+	double	   *amount = palloc_extended(Max(q->nlinks, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+
+	for (int64 c = 0; c < q->nlots; c++)
+	{
+		QLot	   *lot = &q->lots[c];
+		char	   *note = NULL;
+		double		total = 0;
+		bool		converted = false;
+
+		if (lot->depth < 0)
+			continue;
+		if (lot->root)
+		{
+			sys->x[c] = 1;
+			continue;
+		}
+		sys->var[c] = true;
+		for (int64 a = in_start[c]; a < in_start[c + 1] && !note; a++)
+			if (q->links[in[a]].qstate != QTY_OK)
+				note = link_quantity_note(&q->links[in[a]]);
+		/* candidate units: the lot's, then its inputs' in link order */
+		for (int64 cand = in_start[c] - 1; cand < in_start[c + 1] && !note && !converted; cand++)
+			converted = inputs_in_unit(q, in, in_start[c], in_start[c + 1],
+									   cand < in_start[c] ? lot->unit : q->links[in[cand]].unit,
+									   amount, &total, NULL);
+		/* none does: name what fails for the lot's unit, or the first input's */
+		if (!note && !converted)
+			inputs_in_unit(q, in, in_start[c], in_start[c + 1],
+						   lot->unit != UOM_NONE ? lot->unit : q->links[in[in_start[c]]].unit,
+						   amount, &total, &note);
+		if (!note && !(total > 0))
+			note = psprintf("the inputs of lot %lld total zero", (long long) lot->id);
+		if (note)
+		{
+			system_unknown(sys, c, note);
+			continue;
+		}
+		for (int64 a = in_start[c]; a < in_start[c + 1]; a++)
+		{
+			QLink	   *l = &q->links[in[a]];
+			double		w = amount[in[a]] / total;
+
+			if (w == 0 || q->lots[l->parent].depth < 0)
+				continue;		/* inputs not reached hold no root material */
+			if (q->lots[l->parent].root)
+				sys->c[c] += w;
+			else
+				system_term(sys, c, l->parent, w);
+		}
+	}
+	pfree(amount);
+	system_solve(sys);
+	return sys;
+}
+
+/*
+ * Forward amounts, in the first root's unit: a link passes on its part of
+ * its parent's root material, q(l) / Q(parent) of it.  Links from lots
+ * not reached pass none.
+ */
+static QSystem *
+forward_amounts(QTrace *q, const int64 *in, const int64 *in_start,
+				UomUnit root_unit, double *root_factor, char **root_note)
+{
+	QSystem    *sys = system_create(q);
+
+	/* the roots first: the lots made from them need their factors */
+	for (int64 c = 0; c < q->nlots; c++)
+	{
+		QLot	   *lot = &q->lots[c];
+		double		factor;
+
+		if (!lot->root)
+			continue;
+		/* the root: its quantity; a lot made from it: a factor per unit */
+		if (!lottrace_uom_factor(q->cat, lot->item, lot->unit, root_unit, &factor))
+		{
+			root_note[c] = conversion_note(q, lot->unit, root_unit, lot, 0);
+			system_unknown(sys, c, root_note[c]);
+		}
+		else if (lot->qstate != QTY_OK)
+			root_note[c] = lot_quantity_note(lot);
+		else
+			sys->x[c] = lot->quantity * factor;
+		root_factor[c] = factor;
+	}
+	for (int64 c = 0; c < q->nlots; c++)
+	{
+		QLot	   *lot = &q->lots[c];
+
+		if (lot->depth < 0 || lot->root)
+			continue;
+		sys->var[c] = true;
+		for (int64 a = in_start[c]; a < in_start[c + 1]; a++)
+		{
+			QLink	   *l = &q->links[in[a]];
+			QLot	   *parent = &q->lots[l->parent];
+			double		amount;
+
+			if (parent->depth < 0 || (l->qstate == QTY_OK && l->quantity == 0))
+				continue;
+			if (l->qstate != QTY_OK)
+				system_unknown(sys, c, link_quantity_note(l));
+			else if (!link_amount(q, l, parent->unit, &amount))
+				system_unknown(sys, c, conversion_note(q, l->unit, parent->unit, parent, l->link_id));
+			else if (parent->root)
+			{
+				if (root_note[l->parent] && sys->origin[l->parent] >= 0)
+					system_term(sys, c, l->parent, 1);	/* its unknown spreads */
+				else
+					sys->c[c] += amount * root_factor[l->parent];
+			}
+			else if (parent->qstate != QTY_OK || parent->quantity == 0)
+				system_unknown(sys, c, lot_quantity_note(parent));
+			else
+				system_term(sys, c, l->parent, amount / parent->quantity);
+		}
+	}
+	system_solve(sys);
+	return sys;
+}
+
+/*
+ * Backward shares: the part of an ancestor that went into the roots,
+ * through each of its links to lots reached, q(l) / Q(ancestor) of it
+ * times the part of that lot that did.
+ */
+static QSystem *
+backward_shares(QTrace *q, const int64 *out, const int64 *out_start)
+{
+	QSystem    *sys = system_create(q);
+
+	for (int64 p = 0; p < q->nlots; p++)
+	{
+		QLot	   *lot = &q->lots[p];
+
+		if (lot->root)
+		{
+			sys->x[p] = 1;
+			continue;
+		}
+		sys->var[p] = true;
+		if (lot->qstate != QTY_OK || lot->quantity == 0)
+		{
+			system_unknown(sys, p, lot_quantity_note(lot));
+			continue;
+		}
+		for (int64 a = out_start[p]; a < out_start[p + 1]; a++)
+		{
+			QLink	   *l = &q->links[out[a]];
+			double		amount;
+
+			if (l->qstate == QTY_OK && l->quantity == 0)
+				continue;
+			if (l->qstate != QTY_OK)
+				system_unknown(sys, p, link_quantity_note(l));
+			else if (!link_amount(q, l, lot->unit, &amount))
+				system_unknown(sys, p, conversion_note(q, l->unit, lot->unit, lot, l->link_id));
+			else if (q->lots[l->child].root)
+				sys->c[p] += amount / lot->quantity;
+			else
+				system_term(sys, p, l->child, amount / lot->quantity);
+		}
+	}
+	system_solve(sys);
+	return sys;
+}
+
+/*
+ * The amount of an ancestor whose share is unknown for want of its own
+ * quantity: the sum over its links of what went in times the share of the
+ * lot it went into, when all of those are known.
+ */
+static bool
+backward_amount_without_quantity(QTrace *q, QSystem *sys, const int64 *out,
+								 const int64 *out_start, int64 p, double *result)
+{
+	QLot	   *lot = &q->lots[p];
+
+	*result = 0;
+	if (sys->origin[p] != p || (lot->qstate == QTY_OK && lot->quantity != 0))
+		return false;
+	for (int64 a = out_start[p]; a < out_start[p + 1]; a++)
+	{
+		QLink	   *l = &q->links[out[a]];
+		double		amount;
+
+		if (l->qstate == QTY_OK && l->quantity == 0)
+			continue;
+		if (l->qstate != QTY_OK || sys->origin[l->child] >= 0 ||
+			!link_amount(q, l, lot->unit, &amount))
+			return false;
+		*result += amount * sys->x[l->child];
+	}
+	return true;
+}
+
+/* ---- the function ---- */
+
+static Datum
+float8_to_numeric(double v)
+{
+	return DirectFunctionCall1(float8_numeric, Float8GetDatum(v));
+}
+
+static int
+lot_order_cmp(const void *a, const void *b, void *arg)
+{
+	const QLot *lots = (const QLot *) arg;
+	const QLot *x = &lots[*(const int64 *) a];
+	const QLot *y = &lots[*(const int64 *) b];
+
+	if (x->depth != y->depth)
+		return (x->depth > y->depth) - (x->depth < y->depth);
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* trace_quantities(roots bigint[], direction text, max_depth int) */
+Datum
+lottrace_trace_quantities(PG_FUNCTION_ARGS)
+{
+	int64		nroots;
+	LotSet	   *roots = lottrace_trace_roots_arg(fcinfo, 0, &nroots);
+	TraceWay	way = lottrace_trace_direction_arg(fcinfo, 1);
+	int32		max_depth = lottrace_trace_max_depth_arg(fcinfo, 2);
+	ReturnSetInfo *rsinfo;
+	GenealogyStore *store;
+	MemoryContext cxt;
+	MemoryContext old;
+	QTrace		q;
+	int64		reached;
+	TraceLevelStats *stats;
+	int64	   *grouped;
+	int64	   *group_start;
+	int64	   *order;
+	QSystem    *shares;
+	QSystem    *amounts = NULL;
+	double	   *root_factor = NULL;
+	char	  **root_note = NULL;
+	UomUnit		root_unit = UOM_NONE;
+	const char *root_uom = NULL;
+
+	if (way == TRACE_WAY_BOTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("trace_quantities traces \"forward\" or \"backward\", not \"both\"")));
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace quantities", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+
+	memset(&q, 0, sizeof(q));
+	q.direction = (way == TRACE_WAY_FORWARD) ? TRACE_FORWARD : TRACE_BACKWARD;
+	q.scratch = AllocSetContextCreate(cxt, "lottrace quantities scratch", ALLOCSET_SMALL_SIZES);
+	q.roots = roots;
+	q.reached = lotset_create_in(cxt, 1024);
+	q.maxreached = 1024;
+	q.reached_ids = palloc(q.maxreached * sizeof(int64));
+	q.reached_depths = palloc(q.maxreached * sizeof(int32));
+	q.maxlinks = 1024;
+	q.links = palloc(q.maxlinks * sizeof(QLink));
+
+	/*
+	 * Under row-level security the store reads through SPI, whose calls
+	 * leave the current context at SPI's, which genealogy_close frees: so
+	 * back to ours after each.
+	 */
+	store = lottrace_genealogy_open("trace_quantities", true,
+									way == TRACE_WAY_FORWARD ? TRACE_WAY_BOTH : TRACE_WAY_BACKWARD);
+	lottrace_genealogy_read_units(store);
+	lottrace_genealogy_stats_begin(store, nroots);
+	lottrace_genealogy_check_lots_exist(store, roots);
+	MemoryContextSwitchTo(cxt);
+	q.cat = lottrace_uom_catalog_load();
+	reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, NULL, collect_lots, &q);
+	MemoryContextSwitchTo(cxt);
+
+	/* the inputs of every lot reached, with quantities and units */
+	stats = lottrace_genealogy_stats_level(store, TRACE_BACKWARD, -1);
+	stats->frontier = q.nreached;
+	lottrace_genealogy_read_links(store,
+								  lottrace_genealogy_choose_method(store, TRACE_BACKWARD, q.nreached, true),
+								  TRACE_BACKWARD, q.reached, q.nreached, PG_INT64_MIN, true, NULL,
+								  collect_input, &q, stats);
+	MemoryContextSwitchTo(cxt);
+	lottrace_genealogy_stats_level_done(store, stats);
+	lottrace_genealogy_stats_end(store, reached);
+	lottrace_genealogy_close(store);
+	MemoryContextSwitchTo(cxt);
+	read_lots(&q);
+
+	if (q.direction == TRACE_FORWARD)
+	{
+		links_by(&q, true, &grouped, &group_start);
+		shares = forward_shares(&q, grouped, group_start);
+		root_factor = palloc_extended(Max(q.nlots, 1) * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		root_note = palloc_extended(Max(q.nlots, 1) * sizeof(char *), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		if (nroots > 0)
+		{
+			QLot	   *first = &q.lots[lot_index(&q, lottrace_lotset_first(roots))];
+
+			root_unit = first->unit;
+			root_uom = first->uom;
+		}
+		amounts = forward_amounts(&q, grouped, group_start, root_unit, root_factor, root_note);
+	}
+	else
+	{
+		links_by(&q, false, &grouped, &group_start);
+		shares = backward_shares(&q, grouped, group_start);
+	}
+
+	/* rows by depth, then lot id */
+	order = palloc_extended(Max(q.nreached, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	for (int64 i = 0, n = 0; i < q.nlots; i++)
+		if (q.lots[i].depth >= 0)
+			order[n++] = i;
+	qsort_arg(order, q.nreached, sizeof(int64), lot_order_cmp, q.lots);
+
+	for (int64 r = 0; r < q.nreached; r++)
+	{
+		int64		i = order[r];
+		QLot	   *lot = &q.lots[i];
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+		char	   *share_note = system_note(&q, shares, i);
+		char	   *amount_note = NULL;
+		double		amount = 0;
+		bool		have_amount;
+
+		if ((r & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(q.scratch);
+		MemoryContextSwitchTo(q.scratch);
+		if (q.direction == TRACE_FORWARD)
+		{
+			amount_note = lot->root ? root_note[i] : system_note(&q, amounts, i);
+			have_amount = (amount_note == NULL);
+			amount = amounts->x[i];
+		}
+		else if (lot->root)
+		{
+			have_amount = (lot->qstate == QTY_OK);
+			amount = lot->quantity;
+		}
+		else if (share_note == NULL)
+		{
+			have_amount = true;
+			amount = shares->x[i] * lot->quantity;
+		}
+		else
+			have_amount = backward_amount_without_quantity(&q, shares, grouped, group_start,
+														   i, &amount);
+
+		values[0] = Int64GetDatum(lot->id);
+		values[1] = Int32GetDatum(lot->depth);
+		values[2] = Float8GetDatum(shares->x[i]);
+		nulls[2] = (share_note != NULL);
+		if (have_amount)
+			values[3] = float8_to_numeric(amount);
+		nulls[3] = !have_amount;
+		if (q.direction == TRACE_FORWARD ? root_uom != NULL : lot->uom != NULL)
+			values[4] = CStringGetTextDatum(q.direction == TRACE_FORWARD ? root_uom : lot->uom);
+		else
+			nulls[4] = true;
+		if (share_note && amount_note && strcmp(share_note, amount_note) != 0)
+			values[5] = CStringGetTextDatum(psprintf("%s; %s", share_note, amount_note));
+		else if (share_note || amount_note)
+			values[5] = CStringGetTextDatum(share_note ? share_note : amount_note);
+		else
+			nulls[5] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(cxt);
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}
