@@ -122,7 +122,8 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 		SELECT CASE WHEN count(k.id) = count(k.converted) THEN coalesce(sum(k.converted), 0) END AS consumed,
 			   (array_agg(k.problem ORDER BY k.id) FILTER (WHERE k.converted IS NULL))[1] AS note
 		  FROM (SELECT k.id,
-					   CASE WHEN k.uom IS NULL OR k.uom = l.uom THEN k.quantity END AS converted,
+					   CASE WHEN k.uom IS NULL THEN k.quantity
+								ELSE lottrace.uom_convert(k.quantity, k.uom, l.uom, l.item) END AS converted,
 					   CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
 							ELSE format('no conversion from %s to %s for item "%s" (link %s)',
 										k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END AS problem
@@ -138,7 +139,8 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 									  FILTER (WHERE x.kind <> 'ship'), 0) END AS disposed,
 			   (array_agg(x.problem ORDER BY x.event_id) FILTER (WHERE x.converted IS NULL))[1] AS note
 		  FROM (SELECT el.event_id, e.kind,
-					   CASE WHEN el.uom IS NULL OR el.uom = l.uom THEN el.quantity END AS converted,
+					   CASE WHEN el.uom IS NULL THEN el.quantity
+								ELSE lottrace.uom_convert(el.quantity, el.uom, l.uom, l.item) END AS converted,
 					   CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
 							ELSE format('no conversion from %s to %s for item "%s" (event %s)',
 										el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END AS problem
@@ -152,6 +154,19 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 		 WHERE st.lot_id = l.id) s;
 COMMENT ON VIEW lottrace.lot_balances IS
 	'mass balance of every lot, in its unit: produced or received, consumed into other lots, shipped, on hand, disposed or adjusted, unaccounted, recovery %';
+
+-- The root material in part of a lot: the lot's root material (from
+-- trace_quantities, in the root's unit) in proportion to the part of the
+-- lot's quantity.  Nothing of a lot holds no root material, whatever is
+-- unknown about the lot.
+CREATE FUNCTION lottrace.root_part(root_quantity numeric, lot_quantity numeric, part numeric)
+	RETURNS numeric
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	RETURN CASE WHEN part = 0 THEN 0 ELSE root_quantity * part / nullif(lot_quantity, 0) END;
+COMMENT ON FUNCTION lottrace.root_part(numeric, numeric, numeric) IS
+	'internal to the recall and mock recall figures: the root material in part of a lot, NULL when unknown';
+REVOKE EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric) FROM PUBLIC;
 
 CREATE FUNCTION lottrace.mass_balance(lot_ids bigint[])
 	RETURNS TABLE (lot_id bigint, uom text, produced numeric, consumed numeric, shipped numeric,

@@ -16,7 +16,9 @@ CREATE TABLE lottrace.mock_recalls (
 	trace_time interval NOT NULL,
 	root_uom text,
 	root_quantity numeric,
-	root_accounted numeric
+	root_shipped numeric,
+	root_on_hand numeric,
+	root_disposed numeric
 );
 COMMENT ON TABLE lottrace.mock_recalls IS
 	'mock recalls run by mock_recall: roots, tolerance, when, by whom, how long the trace took, root material reconciled';
@@ -24,8 +26,10 @@ COMMENT ON COLUMN lottrace.mock_recalls.tolerance IS
 	'a lot reconciles when its recovery is within 100 % plus or minus this many percentage points';
 COMMENT ON COLUMN lottrace.mock_recalls.trace_time IS
 	'time the traces and the reconciliation took';
-COMMENT ON COLUMN lottrace.mock_recalls.root_accounted IS
-	'root material found shipped, on hand or disposed, over every lot in scope, in root_uom';
+COMMENT ON COLUMN lottrace.mock_recalls.root_quantity IS
+	'the quantity of the roots, in root_uom (the unit of the root with the smallest id)';
+COMMENT ON COLUMN lottrace.mock_recalls.root_shipped IS
+	'root material shipped, over every lot of the forward scope, in root_uom';
 SELECT pg_catalog.pg_extension_config_dump('lottrace.mock_recalls', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('lottrace.mock_recalls', 'id')::regclass, '');
 
@@ -49,7 +53,9 @@ CREATE TABLE lottrace.mock_recall_lots (
 	disposed numeric,
 	unaccounted numeric,
 	recovery numeric,
-	root_accounted numeric,
+	root_shipped numeric,
+	root_on_hand numeric,
+	root_disposed numeric,
 	reconciled boolean NOT NULL,
 	note text,
 	PRIMARY KEY (exercise_id, lot_id, scope)
@@ -60,8 +66,8 @@ COMMENT ON COLUMN lottrace.mock_recall_lots.share IS
 	'forward: fraction of the lot that is root material; back: fraction of the ingredient that went into the roots';
 COMMENT ON COLUMN lottrace.mock_recall_lots.root_quantity IS
 	'forward and roots: root material in the lot, in the exercise''s root_uom; back: amount of the ingredient that went into the roots, in its uom';
-COMMENT ON COLUMN lottrace.mock_recall_lots.root_accounted IS
-	'root material in what the lot shipped, holds and disposed of, in the exercise''s root_uom';
+COMMENT ON COLUMN lottrace.mock_recall_lots.root_shipped IS
+	'root material in what the lot shipped (root_on_hand: holds, root_disposed: disposed of), in the exercise''s root_uom';
 SELECT pg_catalog.pg_extension_config_dump('lottrace.mock_recall_lots', '');
 
 CREATE TABLE lottrace.mock_recall_shipments (
@@ -172,8 +178,9 @@ BEGIN
 	   SET uom = b.uom,
 		   produced = b.produced, consumed = b.consumed, shipped = b.shipped, on_hand = b.on_hand,
 		   disposed = b.disposed, unaccounted = b.unaccounted, recovery = b.recovery,
-		   root_accounted = CASE WHEN m.scope <> 'back'
-								 THEN m.root_quantity * (b.shipped + b.on_hand + b.disposed) / nullif(b.produced, 0) END,
+		   root_shipped = CASE WHEN m.scope <> 'back' THEN lottrace.root_part(m.root_quantity, b.produced, b.shipped) END,
+		   root_on_hand = CASE WHEN m.scope <> 'back' THEN lottrace.root_part(m.root_quantity, b.produced, b.on_hand) END,
+		   root_disposed = CASE WHEN m.scope <> 'back' THEN lottrace.root_part(m.root_quantity, b.produced, b.disposed) END,
 		   reconciled = coalesce(abs(b.recovery - 100) <= mock_recall.tolerance, false),
 		   note = b.note
 	  FROM lottrace.lot_balances b
@@ -182,8 +189,9 @@ BEGIN
 	INSERT INTO lottrace.mock_recall_shipments (exercise_id, event_id, lot_id, shipped_at, ship_to, quantity,
 												uom, root_quantity, reference)
 	SELECT exercise, e.id, el.lot_id, e.occurred_at, e.partner, el.quantity, coalesce(el.uom, m.uom),
-		   m.root_quantity * el.quantity / nullif(m.produced, 0)
-			   * CASE WHEN el.uom IS NULL OR el.uom = m.uom THEN 1 END,
+		   lottrace.root_part(m.root_quantity, m.produced,
+							  CASE WHEN el.uom IS NULL THEN el.quantity
+								   ELSE lottrace.uom_convert(el.quantity, el.uom, m.uom, m.item) END),
 		   e.reference
 	  FROM lottrace.mock_recall_lots m
 	  JOIN lottrace.event_lots el ON el.lot_id = m.lot_id AND el.role = 'subject'
@@ -204,13 +212,17 @@ BEGIN
 	 WHERE m.exercise_id = exercise AND m.scope <> 'back';
 
 	UPDATE lottrace.mock_recalls x
-	   SET root_uom = r.uom, root_quantity = r.quantity, root_accounted = r.accounted,
-		   trace_time = clock_timestamp() - started
+	   SET root_uom = r.uom, root_quantity = r.quantity, root_shipped = r.shipped, root_on_hand = r.on_hand,
+		   root_disposed = r.disposed, trace_time = clock_timestamp() - started
 	  FROM (SELECT (array_agg(m.uom ORDER BY m.lot_id) FILTER (WHERE m.scope = 'root'))[1] AS uom,
-				   CASE WHEN bool_and(m.root_quantity IS NOT NULL) FILTER (WHERE m.scope = 'root')
+				   CASE WHEN count(*) FILTER (WHERE m.scope = 'root') = count(m.root_quantity) FILTER (WHERE m.scope = 'root')
 						THEN sum(m.root_quantity) FILTER (WHERE m.scope = 'root') END AS quantity,
-				   CASE WHEN bool_and(m.root_accounted IS NOT NULL) FILTER (WHERE m.scope <> 'back')
-						THEN sum(m.root_accounted) FILTER (WHERE m.scope <> 'back') END AS accounted
+				   CASE WHEN count(*) FILTER (WHERE m.scope <> 'back') = count(m.root_shipped)
+						THEN sum(m.root_shipped) END AS shipped,
+				   CASE WHEN count(*) FILTER (WHERE m.scope <> 'back') = count(m.root_on_hand)
+						THEN sum(m.root_on_hand) END AS on_hand,
+				   CASE WHEN count(*) FILTER (WHERE m.scope <> 'back') = count(m.root_disposed)
+						THEN sum(m.root_disposed) END AS disposed
 			  FROM lottrace.mock_recall_lots m
 			 WHERE m.exercise_id = exercise) r
 	 WHERE x.id = exercise;
@@ -225,13 +237,14 @@ COMMENT ON FUNCTION lottrace.mock_recall(text, bigint[], numeric, text) IS
 CREATE VIEW lottrace.mock_recall_report AS
 SELECT x.id AS exercise_id, x.title, x.reason, x.run_at, x.run_by, x.trace_time, x.roots, x.tolerance,
 	   f.lots_back, f.lots_forward, f.suppliers, f.customers, f.open_reservations, f.locations,
-	   x.root_uom, x.root_quantity, f.root_shipped, f.root_on_hand, x.root_accounted,
-	   x.root_quantity - x.root_accounted AS root_unaccounted,
-	   round(100 * x.root_accounted / nullif(x.root_quantity, 0), 2) AS root_recovery,
-	   f.lots_not_reconciled,
-	   coalesce(abs(round(100 * x.root_accounted / nullif(x.root_quantity, 0), 2) - 100) <= x.tolerance, false)
-		   AND f.lots_not_reconciled = 0 AS passed
+	   x.root_uom, x.root_quantity, x.root_shipped, x.root_on_hand, x.root_disposed,
+	   x.root_quantity - x.root_shipped - x.root_on_hand - x.root_disposed AS root_unaccounted,
+	   y.root_recovery, f.lots_not_reconciled,
+	   coalesce(abs(y.root_recovery - 100) <= x.tolerance, false) AND f.lots_not_reconciled = 0 AS passed
   FROM lottrace.mock_recalls x
+ CROSS JOIN LATERAL (
+		SELECT round(100 * (x.root_shipped + x.root_on_hand + x.root_disposed) / nullif(x.root_quantity, 0), 2)
+				   AS root_recovery) y
  CROSS JOIN LATERAL (
 		SELECT (SELECT count(*) FROM lottrace.mock_recall_lots m
 				 WHERE m.exercise_id = x.id AND m.scope = 'back') AS lots_back,
@@ -245,10 +258,6 @@ SELECT x.id AS exercise_id, x.title, x.reason, x.run_at, x.run_by, x.trace_time,
 				 WHERE r.exercise_id = x.id) AS open_reservations,
 			   (SELECT count(DISTINCT s.location) FROM lottrace.mock_recall_stock s
 				 WHERE s.exercise_id = x.id AND s.on_hand > 0) AS locations,
-			   (SELECT sum(m.root_quantity * m.shipped / nullif(m.produced, 0)) FROM lottrace.mock_recall_lots m
-				 WHERE m.exercise_id = x.id AND m.scope <> 'back') AS root_shipped,
-			   (SELECT sum(m.root_quantity * m.on_hand / nullif(m.produced, 0)) FROM lottrace.mock_recall_lots m
-				 WHERE m.exercise_id = x.id AND m.scope <> 'back') AS root_on_hand,
 			   (SELECT count(*) FROM lottrace.mock_recall_lots m
 				 WHERE m.exercise_id = x.id AND NOT m.reconciled) AS lots_not_reconciled) f;
 COMMENT ON VIEW lottrace.mock_recall_report IS

@@ -55,6 +55,8 @@ GRANT SELECT ON lottrace.lot_balances, lottrace.mock_recalls, lottrace.mock_reca
 GRANT EXECUTE ON FUNCTION lottrace.check_allocation_arguments(text, numeric, text, date, interval, boolean),
 		lottrace.epcis_time(timestamptz)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
+GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric)
+	TO lottrace_reader, lottrace_operator, lottrace_admin;
 
 -- Recording production, reserving and shipping.  Lots' status is left to
 -- the admin; the UPDATE of the other columns also lets ship lock its lot.
@@ -71,8 +73,9 @@ GRANT UPDATE (last_value) ON lottrace.lot_sequences TO lottrace_operator;
 GRANT UPDATE (lottrace_event_id) ON lottrace.epcis_imported TO lottrace_operator;
 GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservations(bigint[]),
 		lottrace.epcis_lot(text, text), lottrace.epcis_term(text),
-		lottrace.epcis_list_lots(jsonb, jsonb, text),
-		lottrace.record_stock_change(lottrace.event_kind, bigint, text, numeric, text, timestamptz, text)
+		lottrace.epcis_list_lots(jsonb, jsonb, text)
+	TO lottrace_operator;
+GRANT EXECUTE ON FUNCTION lottrace.record_stock_change(lottrace.event_kind, bigint, text, numeric, text, timestamptz, text)
 	TO lottrace_operator;
 
 -- Recalls and statuses.  A status change releases the lots' reservations
