@@ -97,7 +97,7 @@ typedef struct QLink
 typedef struct QLotEntry
 {
 	int64		id;
-	int64		index;
+	int32		index;
 	char		status;
 } QLotEntry;
 
@@ -190,11 +190,12 @@ q_alloc(QTrace *q, int64 n, Size size, bool zero)
 	return MemoryContextAllocExtended(q->data, bytes, MCXT_ALLOC_HUGE | (zero ? MCXT_ALLOC_ZERO : 0));
 }
 
+/* half as much room again */
 static void *
 q_grow(QTrace *q, void *array, int64 *max, Size size)
 {
-	q_reserve(q, (Size) *max * size);
-	*max *= 2;
+	q_reserve(q, (Size) (*max / 2) * size);
+	*max += *max / 2;
 	return repalloc_huge(array, (Size) *max * size);
 }
 
@@ -342,7 +343,11 @@ lot_add(QTrace *q, int64 id, int32 depth)
 	QLot	   *lot;
 
 	if (q->nlots == q->maxlots)
+	{
+		if (q->nlots >= PG_INT32_MAX)
+			q_reserve(q, MaxAllocHugeSize);	/* (raises) */
 		q->lots = q_grow(q, q->lots, &q->maxlots, sizeof(QLot));
+	}
 	if (q->map->members + 1 >= q->map->grow_threshold)
 		q_reserve(q, (Size) q->map->size * 2 * sizeof(QLotEntry));
 	entry = qlotmap_insert(q->map, id, &found);
@@ -1235,11 +1240,11 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	q.others = lotset_create_in(cxt, 1024);
 	if (q.direction == TRACE_BACKWARD && max_depth >= 0)
 		q.unexpanded = lotset_create_in(cxt, 1024);
-	q.maxlots = 1024;
+	q.maxlots = 64;
 	q.lots = q_alloc(&q, q.maxlots, sizeof(QLot), false);
-	q.maxlinks = 1024;
+	q.maxlinks = 64;
 	q.links = q_alloc(&q, q.maxlinks, sizeof(QLink), false);
-	q.map = qlotmap_create(q.data, 1024, NULL);
+	q.map = qlotmap_create(q.data, 64, NULL);
 
 	/*
 	 * Under row-level security the store reads through SPI, whose calls
