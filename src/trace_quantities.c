@@ -401,6 +401,18 @@ collect_lots(void *arg, TraceSide *side)
 	q->nreached = q->nlots;
 }
 
+/* the number of a text value (lottrace_uom_text) */
+static int32
+text_number(QTrace *q, Datum value)
+{
+	text	   *t = (text *) PG_DETOAST_DATUM_PACKED(value);
+	int32		number = lottrace_uom_text(q->cat, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+
+	if ((Pointer) t != DatumGetPointer(value))
+		pfree(t);
+	return number;
+}
+
 /* keep a link (near: the child, far: the parent) with its details */
 static void
 keep_link(QTrace *q, const GenealogyLink *link)
@@ -414,16 +426,7 @@ keep_link(QTrace *q, const GenealogyLink *link)
 	l->parent = link->far;
 	l->child = link->near;
 	l->qstate = read_quantity(link->quantity, link->quantity_isnull, &l->quantity);
-	l->unit = -1;
-	if (!link->uom_isnull)
-	{
-		text	   *uom = (text *) PG_DETOAST_DATUM_PACKED(link->uom);
-
-		l->unit = lottrace_uom_text_unit(q->cat, lottrace_uom_text(q->cat, VARDATA_ANY(uom),
-																  VARSIZE_ANY_EXHDR(uom)));
-		if ((Pointer) uom != DatumGetPointer(link->uom))
-			pfree(uom);
-	}
+	l->unit = link->uom_isnull ? -1 : lottrace_uom_text_unit(q->cat, text_number(q, link->uom));
 }
 
 /*
@@ -471,21 +474,13 @@ collect_lot_row(void *arg, const GenealogyLot *row)
 
 	if (!row->item_isnull)
 	{
-		text	   *item = (text *) PG_DETOAST_DATUM_PACKED(row->item);
-
-		lot->item_text = lottrace_uom_text(q->cat, VARDATA_ANY(item), VARSIZE_ANY_EXHDR(item));
+		lot->item_text = text_number(q, row->item);
 		lot->item = lottrace_uom_text_item(q->cat, lot->item_text);
-		if ((Pointer) item != DatumGetPointer(row->item))
-			pfree(item);
 	}
 	if (!row->uom_isnull)
 	{
-		text	   *uom = (text *) PG_DETOAST_DATUM_PACKED(row->uom);
-
-		lot->uom_text = lottrace_uom_text(q->cat, VARDATA_ANY(uom), VARSIZE_ANY_EXHDR(uom));
+		lot->uom_text = text_number(q, row->uom);
 		lot->unit = lottrace_uom_text_unit(q->cat, lot->uom_text);
-		if ((Pointer) uom != DatumGetPointer(row->uom))
-			pfree(uom);
 	}
 	lot->qstate = read_quantity(row->quantity, row->quantity_isnull, &lot->quantity);
 	return false;
