@@ -186,6 +186,7 @@ struct UomCatalog
 	TextTable	spelled;		/* trimmed spelling -> unit */
 	TextTable	items;			/* item with conversions of its own -> UomItem */
 	TextTable	data;			/* text as written -> its unit and item, lazily */
+	int32		data_last;		/* the entry of data looked up last, or -1 */
 	UserConversion *rows;		/* the item's own rows come first per item */
 	int			nrows;
 	HTAB	   *factors;
@@ -354,8 +355,13 @@ int32
 lottrace_uom_text(UomCatalog *cat, const char *text, int len)
 {
 	bool		found;
+	TextEntry  *last = cat->data_last >= 0 ? &cat->data.entries[cat->data_last] : NULL;
 
-	return text_table_lookup(cat, &cat->data, text, len, &found);
+	/* rows in a row often have the same unit and item: no hash for those */
+	if (last && last->len == len && memcmp(last->text, text, len) == 0)
+		return cat->data_last;
+	cat->data_last = text_table_lookup(cat, &cat->data, text, len, &found);
+	return cat->data_last;
 }
 
 const char *
@@ -421,6 +427,7 @@ lottrace_uom_catalog_load(void)
 	text_table_init(&cat->spelled);
 	text_table_init(&cat->items);
 	text_table_init(&cat->data);
+	cat->data_last = -1;
 	add_unit(cat, "(no unit)", DIM_NONE, NULL);
 	for (size_t i = 0; i < lengthof(builtin_units); i++)
 		add_unit(cat, builtin_units[i].code, builtin_units[i].dimension, builtin_units[i].size);
