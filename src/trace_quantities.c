@@ -206,7 +206,8 @@ q_grow(QTrace *q, void *array, int64 *max, Size size)
  * the stored form (base 10000 digits, stable on disk) in place when it has
  * at most three digits and a small weight: then the digits make an exact
  * integer and one multiplication or division by an exact power of ten
- * rounds it, as strtod would.  Others go through numeric_float8.
+ * rounds it, as strtod would.  Others go through
+ * numeric_float8_no_overflow.
  */
 static QuantityState
 read_quantity(Datum value, bool isnull, double *result)
@@ -282,7 +283,8 @@ slow:
 
 		if (numeric_is_nan(n) || numeric_is_inf(n))
 			return QTY_INVALID;
-		*result = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(n)));
+		/* beyond double precision is no amount either (infinite, not an error) */
+		*result = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(n)));
 		return (*result >= 0 && isfinite(*result)) ? QTY_OK : QTY_INVALID;
 	}
 }

@@ -464,7 +464,7 @@ lottrace_uom_catalog_load(void)
 		row->from = lottrace_uom_unit(cat, from, strlen(from));
 		row->to = lottrace_uom_unit(cat, to, strlen(to));
 		row->factor_numeric = DatumGetNumericCopy(factor);
-		row->factor = DatumGetFloat8(DirectFunctionCall1(numeric_float8, factor));
+		row->factor = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, factor));
 	}
 	SPI_finish();
 	MemoryContextSwitchTo(cxt);
@@ -578,6 +578,9 @@ lottrace_uom_factor(UomCatalog *cat, UomItem item, UomUnit from, UomUnit to, dou
 				entry->factor *= cat->rows[s->row].factor;
 		}
 		pfree(steps);
+		/* factors beyond double precision make no number: no conversion */
+		if (!isfinite(entry->factor) || entry->factor <= 0)
+			entry->found = false;
 	}
 	*factor = entry->factor;
 	return entry->found;

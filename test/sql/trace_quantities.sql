@@ -232,6 +232,13 @@ ALTER TABLE lots ALTER COLUMN quantity TYPE float8;
 SELECT * FROM trace_quantities(ARRAY[1]);
 ROLLBACK;
 
+-- H. A quantity beyond double precision is no amount either: raw 80 (10
+--   kg) into 81 through a link of 1e400 kg.
+INSERT INTO lots (id, item, code, quantity, uom) VALUES
+	(80, 'raw', 'R-80', 10, 'KGM'), (81, 'x', 'X-81', 10, 'KGM');
+INSERT INTO links (id, parent_id, child_id, quantity, uom) VALUES (80, 80, 81, 1e400, 'KGM');
+SELECT * FROM trace_quantities(ARRAY[80]);
+
 -- memory: what it holds counts against work_mem, and beyond it a clear
 -- error, not an allocation failure.  A fan of 3000 lots from raw 70.
 INSERT INTO lots (id, item, code, quantity, uom) VALUES (70, 'raw', 'R-70', 3000, 'KGM');
