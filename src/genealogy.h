@@ -114,10 +114,35 @@ extern GenealogyStore *lottrace_genealogy_open(const char *function, bool detail
 extern void lottrace_genealogy_close(GenealogyStore *store);
 
 /*
- * Read links.uom with the details too (trace_quantities); checks SELECT on
- * that column as well.
+ * Read links.uom with the details too, and allow lottrace_genealogy_read_lots
+ * (trace_quantities); checks SELECT on links.uom and on lots (id, item,
+ * quantity, uom), and the types of those columns of lots (55000).
  */
 extern void lottrace_genealogy_read_units(GenealogyStore *store);
+
+/* A row of lots as trace_quantities reads it; values valid until the next. */
+typedef struct GenealogyLot
+{
+	int64		id;
+	Datum		item;			/* text */
+	bool		item_isnull;
+	Datum		quantity;		/* numeric */
+	bool		quantity_isnull;
+	Datum		uom;			/* text */
+	bool		uom_isnull;
+} GenealogyLot;
+
+/* Called for every visible row read; returns true to stop reading. */
+typedef bool (*GenealogyLotVisitor) (void *arg, const GenealogyLot *lot);
+
+/*
+ * Read the rows of the lots of the set that the caller sees, in order of
+ * id when read directly (the primary key page by page), in no particular
+ * order through SQL (row-level security).  After
+ * lottrace_genealogy_read_units.
+ */
+extern void lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
+										 GenealogyLotVisitor visit, void *arg);
 
 /*
  * Raise P0002 naming the smallest lot id of the set that is not in

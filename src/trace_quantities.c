@@ -5,11 +5,14 @@
  *	  (backward).  doc/quantities.md has the definitions, worked examples
  *	  and the proof that the answers exist and are found.
  *
- * The trace engine finds the lots (trace_walk, index-only), then one more
- * read of the engine fetches the inputs of every lot reached with their
- * quantities and units, and one query reads those lots' items, quantities
- * and units.  The numbers are then linear systems over the reached
- * subgraph, one unknown per lot:
+ * The trace engine finds the lots (lottrace_trace_walk).  Forward, it walks
+ * index-only, then one more read of the engine fetches the inputs of every
+ * lot reached with their quantities and units; backward, the walk itself
+ * reads the links with their details (and the inputs of the last level
+ * when max_depth stopped it).  The engine then reads the rows of those
+ * lots and of the inputs' parents (lottrace_genealogy_read_lots).  The
+ * numbers are then linear systems over the reached subgraph, one unknown
+ * per lot:
  *
  *	forward share	s(c) = sum over c's inputs l of w(l) s(parent), w(l) the
  *					link's quantity over all of c's inputs (in one unit);
@@ -28,13 +31,16 @@
  * that is not means the sum over paths diverges, and the cycle's lots get
  * NULL and a note, as do lots whose numbers need a quantity or a
  * conversion that is missing, and every lot that depends on them.
+ *
+ * Everything is held in memory, within work_mem (54000 beyond it).  Lots
+ * are numbered in the order the walk reaches them, which is the order of
+ * the rows (depth, then id), so nothing is sorted.
  */
 #include "postgres.h"
 
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -67,15 +73,14 @@ typedef enum QuantityState
 typedef struct QLot
 {
 	int64		id;
+	double		quantity;
 	int32		depth;			/* -1: an input of a lot reached, not reached */
-	bool		root;
-	bool		found;			/* its row was read */
+	int32		item_text;		/* lottrace_uom_text of its item, -1: none */
+	int32		uom_text;		/* the same for its uom */
 	UomItem		item;
 	UomUnit		unit;
-	char	   *item_name;
-	char	   *uom;			/* as written */
-	double		quantity;
-	QuantityState qstate;
+	uint8		qstate;			/* QuantityState */
+	bool		root;
 } QLot;
 
 typedef struct QLink
@@ -84,26 +89,49 @@ typedef struct QLink
 	int64		parent;			/* lot id, then index into lots */
 	int64		child;
 	double		quantity;
-	QuantityState qstate;
 	UomUnit		unit;			/* -1: the parent's unit */
+	uint8		qstate;			/* QuantityState */
 } QLink;
+
+/* lot id -> index into QTrace.lots */
+typedef struct QLotEntry
+{
+	int64		id;
+	int32		index;
+	char		status;
+} QLotEntry;
+
+#define SH_PREFIX qlotmap
+#define SH_ELEMENT_TYPE QLotEntry
+#define SH_KEY_TYPE int64
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) lotset_hash_word((uint64) (key))
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 typedef struct QTrace
 {
 	TraceDirection direction;
 	UomCatalog *cat;
+	MemoryContext data;			/* what counts against work_mem */
 	MemoryContext scratch;
+	Size		limit;
 	LotSet	   *roots;
 	LotSet	   *reached;
-	int64	   *reached_ids;
-	int32	   *reached_depths;
+	LotSet	   *others;			/* parents of inputs, not reached */
+	LotSet	   *unexpanded;		/* backward: the last level, max_depth */
+	int32		max_depth;
+	qlotmap_hash *map;
+	QLot	   *lots;			/* reached lots (in order), then the others */
+	int64		nlots;
 	int64		nreached;
-	int64		maxreached;
+	int64		maxlots;
 	QLink	   *links;
 	int64		nlinks;
 	int64		maxlinks;
-	QLot	   *lots;			/* reached lots and their inputs, by id */
-	int64		nlots;
 } QTrace;
 
 /*
@@ -113,6 +141,7 @@ typedef struct QTrace
  */
 typedef struct QSystem
 {
+	QTrace	   *q;
 	const QLot *lots;			/* for notes */
 	int64		n;
 	bool	   *var;
@@ -131,8 +160,225 @@ typedef struct QSystem
 	double	   *coef;
 } QSystem;
 
+/* ---- memory ---- */
+
+/*
+ * Raise 54000 when "more" bytes would take what the trace holds beyond
+ * work_mem.
+ */
+static void
+q_reserve(QTrace *q, Size more)
+{
+	Size		held = MemoryContextMemAllocated(q->data, true);
+
+	if (held + more > q->limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("trace_quantities needs more memory than work_mem (%d kB)", work_mem),
+				 errdetail("It holds the lots reached and their inputs in memory: %lld lots and %lld links so far.",
+						   (long long) q->nlots, (long long) q->nlinks),
+				 errhint("Raise work_mem for the query, or bound the trace with max_depth.")));
+}
+
+/* an array of n elements of the size, in the trace's memory */
+static void *
+q_alloc(QTrace *q, int64 n, Size size, bool zero)
+{
+	Size		bytes = (Size) Max(n, 1) * size;
+
+	q_reserve(q, bytes);
+	return MemoryContextAllocExtended(q->data, bytes, MCXT_ALLOC_HUGE | (zero ? MCXT_ALLOC_ZERO : 0));
+}
+
+/* half as much room again */
+static void *
+q_grow(QTrace *q, void *array, int64 *max, Size size)
+{
+	q_reserve(q, (Size) (*max / 2) * size);
+	*max += *max / 2;
+	return repalloc_huge(array, (Size) *max * size);
+}
+
+/* ---- numbers ---- */
+
+/*
+ * A numeric as a double; MISSING or INVALID when it is no amount.  Reads
+ * the stored form (base 10000 digits, stable on disk) in place when it has
+ * at most three digits and a small weight: then the digits make an exact
+ * integer and one multiplication or division by an exact power of ten
+ * rounds it, as strtod would.  Others go through
+ * numeric_float8_no_overflow.
+ */
+static QuantityState
+read_quantity(Datum value, bool isnull, double *result)
+{
+	struct varlena *v;
+	const char *p;
+	int			len;
+	uint16		header;
+	int			weight;
+	int			hdr;
+	int			ndigits;
+	double		acc = 0;
+	int			exponent;
+	static const double pow10000[] = {1, 1e4, 1e8, 1e12, 1e16, 1e20};
+
+	*result = 0;
+	if (isnull)
+		return QTY_MISSING;
+	v = (struct varlena *) DatumGetPointer(value);
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		goto slow;
+	p = VARDATA_ANY(v);
+	len = VARSIZE_ANY_EXHDR(v);
+	if (len < 2)
+		goto slow;
+	memcpy(&header, p, sizeof(header));
+	if ((header & 0xC000) == 0xC000)
+		return QTY_INVALID;		/* NaN, +-Infinity */
+	if (header & 0x8000)
+	{
+		/* short: sign 0x2000, weight in the low 7 bits */
+		if (header & 0x2000)
+			return QTY_INVALID;
+		weight = (header & 0x003F) | ((header & 0x0040) ? ~0x003F : 0);
+		hdr = 2;
+	}
+	else
+	{
+		int16		w;
+
+		if ((header & 0xC000) == 0x4000)
+			return QTY_INVALID;
+		if (len < 4)
+			goto slow;
+		memcpy(&w, p + 2, sizeof(w));
+		weight = w;
+		hdr = 4;
+	}
+	ndigits = (len - hdr) / 2;
+	if (ndigits == 0)
+		return QTY_OK;			/* zero */
+	if (ndigits > 3)
+		goto slow;
+	for (int i = 0; i < ndigits; i++)
+	{
+		int16		digit;
+
+		memcpy(&digit, p + hdr + 2 * i, sizeof(digit));
+		acc = acc * 10000 + digit;
+	}
+	exponent = weight - ndigits + 1;
+	if (exponent >= 0 && exponent < (int) lengthof(pow10000))
+		*result = acc * pow10000[exponent];
+	else if (exponent < 0 && -exponent < (int) lengthof(pow10000))
+		*result = acc / pow10000[-exponent];
+	else
+		goto slow;
+	return QTY_OK;
+
+slow:
+	{
+		Numeric		n = DatumGetNumeric(value);
+
+		if (numeric_is_nan(n) || numeric_is_inf(n))
+			return QTY_INVALID;
+		/* beyond double precision is no amount either (infinite, not an error) */
+		*result = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(n)));
+		return (*result >= 0 && isfinite(*result)) ? QTY_OK : QTY_INVALID;
+	}
+}
+
+/*
+ * A double as numeric, as float8_numeric makes it (15 significant digits,
+ * no trailing zeros), without its text round trip where that is safe: v
+ * scaled to 15 digits before the point, when it is not too near half an
+ * integer for the product's rounding to matter (the product is within
+ * 1/16 of exact below 2^50), rounds to the digits %.15g would print.
+ */
+static Datum
+float8_to_numeric(double v)
+{
+	double		a = fabs(v);
+
+	if (v == 0)
+		return NumericGetDatum(int64_to_numeric(0));
+	if (isfinite(v) && a >= 1e-7 && a < 1e15)
+	{
+		int			e = (int) floor(log10(a));
+		int			scale = 14 - e;
+		double		x;
+		double		frac;
+
+		if (scale >= 0 && scale <= 22)
+		{
+			x = a * pow(10, scale);	/* exact power of ten up to 1e22 */
+			if (x >= 1e14 && x < 1e15)
+			{
+				frac = x - floor(x);
+				if (fabs(frac - 0.5) > 0.0625)
+				{
+					int64		digits = (int64) llround(x);
+
+					while (scale > 0 && digits % 10 == 0)
+					{
+						digits /= 10;
+						scale--;
+					}
+					if (v < 0)
+						digits = -digits;
+					return NumericGetDatum(int64_div_fast_to_numeric(digits, scale));
+				}
+			}
+		}
+	}
+	return DirectFunctionCall1(float8_numeric, Float8GetDatum(v));
+}
+
 /* ---- reading ---- */
 
+static int64
+lot_add(QTrace *q, int64 id, int32 depth)
+{
+	bool		found;
+	QLotEntry  *entry;
+	QLot	   *lot;
+
+	if (q->nlots == q->maxlots)
+	{
+		if (q->nlots >= PG_INT32_MAX)
+			q_reserve(q, MaxAllocHugeSize);	/* (raises) */
+		q->lots = q_grow(q, q->lots, &q->maxlots, sizeof(QLot));
+	}
+	if (q->map->members + 1 >= q->map->grow_threshold)
+		q_reserve(q, (Size) q->map->size * 2 * sizeof(QLotEntry));
+	entry = qlotmap_insert(q->map, id, &found);
+	Assert(!found);
+	entry->index = q->nlots;
+	lot = &q->lots[q->nlots];
+	memset(lot, 0, sizeof(QLot));
+	lot->id = id;
+	lot->depth = depth;
+	lot->item_text = -1;
+	lot->uom_text = -1;
+	lot->item = UOM_ANY_ITEM;
+	lot->unit = UOM_NONE;
+	lot->qstate = QTY_MISSING;
+	lot->root = depth == 0;
+	return q->nlots++;
+}
+
+static int64
+lot_index(QTrace *q, int64 id)
+{
+	QLotEntry  *entry = qlotmap_lookup(q->map, id);
+
+	if (entry == NULL)
+		elog(ERROR, "lot %lld is not among the lots of the trace", (long long) id);
+	return entry->index;
+}
+
+/* the lots of a level, in order of id, numbered as they come */
 static void
 collect_lots(void *arg, TraceSide *side)
 {
@@ -148,189 +394,110 @@ collect_lots(void *arg, TraceSide *side)
 
 			if ((rank & 4095) == 0)
 				CHECK_FOR_INTERRUPTS();
-			if (q->nreached == q->maxreached)
-			{
-				q->maxreached *= 2;
-				q->reached_ids = repalloc_huge(q->reached_ids, q->maxreached * sizeof(int64));
-				q->reached_depths = repalloc_huge(q->reached_depths, q->maxreached * sizeof(int32));
-			}
-			q->reached_ids[q->nreached] = lot;
-			q->reached_depths[q->nreached] = depth;
-			q->nreached++;
+			lot_add(q, lot, depth);
 			lotset_add(q->reached, lot);
+			if (depth == q->max_depth && q->unexpanded)
+				lotset_add(q->unexpanded, lot);
 		}
 	}
+	q->nreached = q->nlots;
 }
 
-/* a numeric as a double; MISSING or INVALID when it is no amount */
-static QuantityState
-read_quantity(Datum value, bool isnull, double *result)
+/* the number of a text value (lottrace_uom_text) */
+static int32
+text_number(QTrace *q, Datum value)
 {
-	Numeric		n;
+	text	   *t = (text *) PG_DETOAST_DATUM_PACKED(value);
+	int32		number = lottrace_uom_text(q->cat, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 
-	*result = 0;
-	if (isnull)
-		return QTY_MISSING;
-	n = DatumGetNumeric(value);
-	if (numeric_is_nan(n) || numeric_is_inf(n))
-		return QTY_INVALID;
-	*result = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(n)));
-	return (*result >= 0 && isfinite(*result)) ? QTY_OK : QTY_INVALID;
+	if ((Pointer) t != DatumGetPointer(value))
+		pfree(t);
+	return number;
 }
 
-/* an input link of a lot reached (near: the child, far: the parent) */
-static bool
-collect_input(void *arg, const GenealogyLink *link)
+/* keep a link (near: the child, far: the parent) with its details */
+static void
+keep_link(QTrace *q, const GenealogyLink *link)
 {
-	QTrace	   *q = (QTrace *) arg;
 	QLink	   *l;
-	MemoryContext old;
 
-	/* backward, only links among ancestors count; forward, roots need none */
-	if (q->direction == TRACE_BACKWARD ? !lotset_contains(q->reached, link->far)
-		: lotset_contains(q->roots, link->near))
-		return false;
 	if (q->nlinks == q->maxlinks)
-	{
-		q->maxlinks *= 2;
-		q->links = repalloc_huge(q->links, q->maxlinks * sizeof(QLink));
-	}
+		q->links = q_grow(q, q->links, &q->maxlinks, sizeof(QLink));
 	l = &q->links[q->nlinks++];
 	l->link_id = link->link_id;
 	l->parent = link->far;
 	l->child = link->near;
-	old = MemoryContextSwitchTo(q->scratch);
 	l->qstate = read_quantity(link->quantity, link->quantity_isnull, &l->quantity);
-	l->unit = -1;
-	if (!link->uom_isnull)
-	{
-		text	   *uom = DatumGetTextPP(link->uom);
-
-		l->unit = lottrace_uom_unit(q->cat, VARDATA_ANY(uom), VARSIZE_ANY_EXHDR(uom));
-	}
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(q->scratch);
-	return false;
-}
-
-static int64
-lot_index(QTrace *q, int64 id)
-{
-	int64		lo = 0;
-	int64		hi = q->nlots - 1;
-
-	while (lo <= hi)
-	{
-		int64		mid = lo + (hi - lo) / 2;
-
-		if (q->lots[mid].id < id)
-			lo = mid + 1;
-		else if (q->lots[mid].id > id)
-			hi = mid - 1;
-		else
-			return mid;
-	}
-	elog(ERROR, "lot %lld is not among the lots of the trace", (long long) id);
-	return -1;					/* keep compiler quiet */
+	l->unit = link->uom_isnull ? -1 : lottrace_uom_text_unit(q->cat, text_number(q, link->uom));
 }
 
 /*
- * The lots reached and the parents of their inputs, then their rows, read
- * with one query (a cursor) under the caller's privileges and policies.
+ * Forward: an input of a lot reached.  Roots need none; a parent not
+ * reached is read too (its unit and item convert the link's quantity).
  */
-static void
-read_lots(QTrace *q)
+static bool
+collect_input(void *arg, const GenealogyLink *link)
 {
-	int64		n = q->nreached + q->nlinks;
-	int64	   *ids = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	Datum	   *elems;
-	Datum		arg;
-	Oid			argtype = INT8ARRAYOID;
-	MemoryContext cxt = CurrentMemoryContext;
-	SPIPlanPtr	plan;
-	Portal		portal;
-	LotSet	   *all = lotset_create_in(cxt, (uint32) Min(n, 1 << 20));
-	LotSetWalk	walk;
+	QTrace	   *q = (QTrace *) arg;
 
-	for (int64 i = 0; i < q->nreached; i++)
-		lotset_add(all, q->reached_ids[i]);
-	for (int64 i = 0; i < q->nlinks; i++)
-		lotset_add(all, q->links[i].parent);
-	lottrace_lotset_walk_begin(all, &walk, PG_INT64_MIN);
-	n = lottrace_lotset_walk_ids(&walk, ids, n);
-	lottrace_lotset_walk_end(&walk);
-	q->nlots = n;
-	q->lots = palloc_extended(Max(n, 1) * sizeof(QLot), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	for (int64 i = 0; i < n; i++)
+	if (lotset_contains(q->roots, link->near))
+		return false;
+	if (!lotset_contains(q->reached, link->far) && lotset_add(q->others, link->far))
+		lot_add(q, link->far, -1);
+	keep_link(q, link);
+	return false;
+}
+
+/* backward: a link the walk read (every link into a lot it expanded) */
+static void
+collect_walk_link(void *arg, const GenealogyLink *link,
+				  TraceDirection direction pg_attribute_unused(), int32 depth pg_attribute_unused())
+{
+	keep_link((QTrace *) arg, link);
+}
+
+/* backward: an input of a lot of the last level, when from a lot reached */
+static bool
+collect_last_input(void *arg, const GenealogyLink *link)
+{
+	QTrace	   *q = (QTrace *) arg;
+
+	if (lotset_contains(q->reached, link->far))
+		keep_link(q, link);
+	return false;
+}
+
+/* a row of lots: its item, quantity and unit */
+static bool
+collect_lot_row(void *arg, const GenealogyLot *row)
+{
+	QTrace	   *q = (QTrace *) arg;
+	QLot	   *lot = &q->lots[lot_index(q, row->id)];
+
+	if (!row->item_isnull)
 	{
-		q->lots[i].id = ids[i];
-		q->lots[i].depth = -1;
-		q->lots[i].item = UOM_ANY_ITEM;
-		q->lots[i].unit = UOM_NONE;
-		q->lots[i].qstate = QTY_MISSING;
+		lot->item_text = text_number(q, row->item);
+		lot->item = lottrace_uom_text_item(q->cat, lot->item_text);
 	}
-	for (int64 i = 0; i < q->nreached; i++)
+	if (!row->uom_isnull)
 	{
-		QLot	   *lot = &q->lots[lot_index(q, q->reached_ids[i])];
-
-		lot->depth = q->reached_depths[i];
-		lot->root = lotset_contains(q->roots, lot->id);
+		lot->uom_text = text_number(q, row->uom);
+		lot->unit = lottrace_uom_text_unit(q->cat, lot->uom_text);
 	}
+	lot->qstate = read_quantity(row->quantity, row->quantity_isnull, &lot->quantity);
+	return false;
+}
 
-	elems = palloc_extended(Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < n; i++)
-		elems[i] = Int64GetDatum(ids[i]);
-	arg = PointerGetDatum(construct_array(elems, (int) n, INT8OID, sizeof(int64),
-										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare("SELECT l.id, l.item, l.quantity, l.uom FROM lottrace.lots l "
-					   "WHERE l.id OPERATOR(pg_catalog.=) ANY ($1)", 1, &argtype);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, &arg, NULL, true);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 10000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tuple = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			QLot	   *lot;
-			Datum		value;
-			MemoryContext old;
-
-			CHECK_FOR_INTERRUPTS();
-			lot = &q->lots[lot_index(q, DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull)))];
-			old = MemoryContextSwitchTo(cxt);
-			lot->found = true;
-			lot->item_name = SPI_getvalue(tuple, desc, 2);
-			lot->item = lottrace_uom_item(q->cat, lot->item_name, strlen(lot->item_name));
-			value = SPI_getbinval(tuple, desc, 3, &isnull);
-			MemoryContextSwitchTo(q->scratch);
-			lot->qstate = read_quantity(value, isnull, &lot->quantity);
-			MemoryContextSwitchTo(cxt);
-			MemoryContextReset(q->scratch);
-			lot->uom = SPI_getvalue(tuple, desc, 4);
-			lot->unit = lottrace_uom_unit(q->cat, lot->uom, lot->uom ? strlen(lot->uom) : 0);
-			MemoryContextSwitchTo(old);
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	SPI_finish();
-	MemoryContextSwitchTo(cxt);
-	pfree(elems);
-	pfree(ids);
-
-	/* links by index; a link without a unit is in its parent's */
+/* links by index into lots; a link without a unit is in its parent's */
+static void
+resolve_links(QTrace *q)
+{
 	for (int64 i = 0; i < q->nlinks; i++)
 	{
 		QLink	   *l = &q->links[i];
 
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
 		l->parent = lot_index(q, l->parent);
 		l->child = lot_index(q, l->child);
 		if (l->unit < 0)
@@ -362,7 +529,7 @@ conversion_note(QTrace *q, UomUnit from, UomUnit to, QLot *of, int64 link_id)
 {
 	char	   *note = psprintf("no conversion from %s to %s for item \"%s\"",
 								lottrace_uom_unit_name(q->cat, from), lottrace_uom_unit_name(q->cat, to),
-								of->item_name ? of->item_name : "");
+								of->item_text >= 0 ? lottrace_uom_text_string(q->cat, of->item_text) : "");
 
 	return link_id > 0 ? psprintf("%s (link %lld)", note, (long long) link_id) : note;
 }
@@ -384,23 +551,24 @@ link_amount(QTrace *q, QLink *l, UomUnit to, double *amount)
 static QSystem *
 system_create(QTrace *q)
 {
-	QSystem    *sys = palloc0(sizeof(QSystem));
+	QSystem    *sys = MemoryContextAllocZero(q->data, sizeof(QSystem));
 	int64		n = q->nlots;
 	int64		maxterms = q->nlinks;
 
+	sys->q = q;
 	sys->lots = q->lots;
 	sys->n = n;
-	sys->var = palloc_extended(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sys->c = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sys->x = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sys->origin = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	sys->note = palloc_extended(Max(n, 1) * sizeof(char *), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	sys->var = q_alloc(q, n, sizeof(bool), true);
+	sys->c = q_alloc(q, n, sizeof(double), true);
+	sys->x = q_alloc(q, n, sizeof(double), true);
+	sys->origin = q_alloc(q, n, sizeof(int64), false);
+	sys->note = q_alloc(q, n, sizeof(char *), true);
 	for (int64 i = 0; i < n; i++)
 		sys->origin[i] = -1;
 	sys->maxterms = Max(maxterms, 1);
-	sys->term_i = palloc_extended(sys->maxterms * sizeof(int64), MCXT_ALLOC_HUGE);
-	sys->term_j = palloc_extended(sys->maxterms * sizeof(int64), MCXT_ALLOC_HUGE);
-	sys->term_coef = palloc_extended(sys->maxterms * sizeof(double), MCXT_ALLOC_HUGE);
+	sys->term_i = q_alloc(q, sys->maxterms, sizeof(int64), false);
+	sys->term_j = q_alloc(q, sys->maxterms, sizeof(int64), false);
+	sys->term_coef = q_alloc(q, sys->maxterms, sizeof(double), false);
 	return sys;
 }
 
@@ -426,13 +594,13 @@ system_term(QSystem *sys, int64 i, int64 j, double coef)
 
 /* CSR of the terms by i (forward) and by j (reverse, for unknowns) */
 static void
-csr_build(int64 n, int64 nterms, const int64 *from, const int64 *to, const double *coef,
+csr_build(QTrace *q, int64 n, int64 nterms, const int64 *from, const int64 *to, const double *coef,
 		  int64 **start, int64 **adj, double **adjcoef)
 {
-	int64	   *s = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	int64	   *a = palloc_extended(Max(nterms, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	double	   *ac = coef ? palloc_extended(Max(nterms, 1) * sizeof(double), MCXT_ALLOC_HUGE) : NULL;
-	int64	   *fill = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *s = q_alloc(q, n + 1, sizeof(int64), true);
+	int64	   *a = q_alloc(q, nterms, sizeof(int64), false);
+	double	   *ac = coef ? q_alloc(q, nterms, sizeof(double), false) : NULL;
+	int64	   *fill = q_alloc(q, n + 1, sizeof(int64), false);
 
 	for (int64 k = 0; k < nterms; k++)
 		s[from[k] + 1]++;
@@ -460,11 +628,11 @@ system_spread_unknowns(QSystem *sys)
 {
 	int64	   *rstart;
 	int64	   *rdep;
-	int64	   *queue = palloc_extended(Max(sys->n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *queue = q_alloc(sys->q, sys->n, sizeof(int64), false);
 	int64		head = 0;
 	int64		tail = 0;
 
-	csr_build(sys->n, sys->nterms, sys->term_j, sys->term_i, NULL, &rstart, &rdep, NULL);
+	csr_build(sys->q, sys->n, sys->nterms, sys->term_j, sys->term_i, NULL, &rstart, &rdep, NULL);
 	for (int64 i = 0; i < sys->n; i++)
 		if (sys->origin[i] >= 0)
 			queue[tail++] = i;
@@ -496,7 +664,7 @@ system_spread_unknowns(QSystem *sys)
 static void
 solve_component(QSystem *sys, const int64 *members, int64 k, int64 *pos)
 {
-	double	   *r = palloc(k * sizeof(double));
+	double	   *r = q_alloc(sys->q, k, sizeof(double), false);
 	bool		any = false;
 	bool		failed = false;
 
@@ -544,7 +712,7 @@ solve_component(QSystem *sys, const int64 *members, int64 k, int64 *pos)
 		 * M's spectral radius is below 1 (and then x >= 0 is the sum over
 		 * paths).
 		 */
-		double	   *m = palloc_extended((Size) k * k * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		double	   *m = q_alloc(sys->q, k * k, sizeof(double), true);
 
 		for (int64 a = 0; a < k; a++)
 		{
@@ -593,7 +761,7 @@ solve_component(QSystem *sys, const int64 *members, int64 k, int64 *pos)
 		 * Too big to eliminate: Gauss-Seidel from zero, which rises to the
 		 * least solution, until a sweep changes nothing in 15 digits.
 		 */
-		double	   *x = palloc0(k * sizeof(double));
+		double	   *x = q_alloc(sys->q, k, sizeof(double), true);
 		int			sweep;
 
 		for (sweep = 0; sweep < ITERATION_MAX; sweep++)
@@ -653,17 +821,17 @@ static void
 system_solve(QSystem *sys)
 {
 	int64		n = sys->n;
-	int64	   *index = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	int64	   *low = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	int64	   *pos = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	bool	   *onstack = palloc_extended(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	int64	   *stack = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	int64	   *call_node = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	int64	   *call_edge = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int64	   *index = q_alloc(sys->q, n, sizeof(int64), false);
+	int64	   *low = q_alloc(sys->q, n, sizeof(int64), false);
+	int64	   *pos = q_alloc(sys->q, n, sizeof(int64), false);
+	bool	   *onstack = q_alloc(sys->q, n, sizeof(bool), true);
+	int64	   *stack = q_alloc(sys->q, n, sizeof(int64), false);
+	int64	   *call_node = q_alloc(sys->q, n, sizeof(int64), false);
+	int64	   *call_edge = q_alloc(sys->q, n, sizeof(int64), false);
 	int64		nstack = 0;
 	int64		counter = 0;
 
-	csr_build(n, sys->nterms, sys->term_i, sys->term_j, sys->term_coef,
+	csr_build(sys->q, n, sys->nterms, sys->term_i, sys->term_j, sys->term_coef,
 			  &sys->start, &sys->dep, &sys->coef);
 	system_spread_unknowns(sys);
 	for (int64 i = 0; i < n; i++)
@@ -732,6 +900,13 @@ system_solve(QSystem *sys)
 	pfree(stack);
 	pfree(call_node);
 	pfree(call_edge);
+	/* only the values and notes are wanted from here on */
+	pfree(sys->term_i);
+	pfree(sys->term_j);
+	pfree(sys->term_coef);
+	pfree(sys->start);
+	pfree(sys->dep);
+	pfree(sys->coef);
 }
 
 /* the note of an unknown value: its own reason, or the lot it depends on */
@@ -749,42 +924,33 @@ system_note(QTrace *q, QSystem *sys, int64 i)
 
 /* ---- the three systems ---- */
 
-/* links grouped by child (forward) or parent (backward), by link id within */
-typedef struct LinkOrder
-{
-	const QLink *links;
-	bool		by_child;
-} LinkOrder;
-
 static int
-link_order_cmp(const void *a, const void *b, void *arg)
+link_id_cmp(const void *a, const void *b, void *arg)
 {
-	const LinkOrder *o = (const LinkOrder *) arg;
-	const QLink *x = &o->links[*(const int64 *) a];
-	const QLink *y = &o->links[*(const int64 *) b];
-	int64		gx = o->by_child ? x->child : x->parent;
-	int64		gy = o->by_child ? y->child : y->parent;
+	const QLink *links = (const QLink *) arg;
+	int64		x = links[*(const int64 *) a].link_id;
+	int64		y = links[*(const int64 *) b].link_id;
 
-	if (gx != gy)
-		return (gx > gy) - (gx < gy);
-	return (x->link_id > y->link_id) - (x->link_id < y->link_id);
+	return (x > y) - (x < y);
 }
 
+/* links grouped by child (forward) or parent (backward): a counting sort */
 static void
 links_by(QTrace *q, bool by_child, int64 **order, int64 **start)
 {
-	LinkOrder	o = {q->links, by_child};
-	int64	   *ord = palloc_extended(Max(q->nlinks, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	int64	   *st = palloc_extended((q->nlots + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	int64	   *ord = q_alloc(q, q->nlinks, sizeof(int64), false);
+	int64	   *st = q_alloc(q, q->nlots + 1, sizeof(int64), true);
+	int64	   *fill;
 
 	for (int64 k = 0; k < q->nlinks; k++)
-	{
-		ord[k] = k;
 		st[(by_child ? q->links[k].child : q->links[k].parent) + 1]++;
-	}
 	for (int64 i = 0; i < q->nlots; i++)
 		st[i + 1] += st[i];
-	qsort_arg(ord, q->nlinks, sizeof(int64), link_order_cmp, &o);
+	fill = q_alloc(q, q->nlots + 1, sizeof(int64), false);
+	memcpy(fill, st, (q->nlots + 1) * sizeof(int64));
+	for (int64 k = 0; k < q->nlinks; k++)
+		ord[fill[by_child ? q->links[k].child : q->links[k].parent]++] = k;
+	pfree(fill);
 	*order = ord;
 	*start = st;
 }
@@ -819,10 +985,10 @@ inputs_in_unit(QTrace *q, const int64 *in, int64 from, int64 to, UomUnit unit,
  * input converts to it, else the first input's that all convert to.
  */
 static QSystem *
-forward_shares(QTrace *q, const int64 *in, const int64 *in_start)
+forward_shares(QTrace *q, int64 *in, const int64 *in_start)
 {
 	QSystem    *sys = system_create(q);
-	double	   *amount = palloc_extended(Max(q->nlinks, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	double	   *amount = q_alloc(q, q->nlinks, sizeof(double), false);
 
 	for (int64 c = 0; c < q->nlots; c++)
 	{
@@ -843,10 +1009,15 @@ forward_shares(QTrace *q, const int64 *in, const int64 *in_start)
 			if (q->links[in[a]].qstate != QTY_OK)
 				note = link_quantity_note(&q->links[in[a]]);
 		/* candidate units: the lot's, then its inputs' in link order */
-		for (int64 cand = in_start[c] - 1; cand < in_start[c + 1] && !note && !converted; cand++)
-			converted = inputs_in_unit(q, in, in_start[c], in_start[c + 1],
-									   cand < in_start[c] ? lot->unit : q->links[in[cand]].unit,
+		if (!note)
+			converted = inputs_in_unit(q, in, in_start[c], in_start[c + 1], lot->unit,
 									   amount, &total, NULL);
+		if (!note && !converted)
+			qsort_arg(in + in_start[c], in_start[c + 1] - in_start[c], sizeof(int64),
+					  link_id_cmp, q->links);
+		for (int64 cand = in_start[c]; cand < in_start[c + 1] && !note && !converted; cand++)
+			converted = inputs_in_unit(q, in, in_start[c], in_start[c + 1],
+									   q->links[in[cand]].unit, amount, &total, NULL);
 		/* none does: name what fails for the lot's unit, or the first input's */
 		if (!note && !converted)
 			inputs_in_unit(q, in, in_start[c], in_start[c + 1],
@@ -1021,24 +1192,6 @@ backward_amount_without_quantity(QTrace *q, QSystem *sys, const int64 *out,
 
 /* ---- the function ---- */
 
-static Datum
-float8_to_numeric(double v)
-{
-	return DirectFunctionCall1(float8_numeric, Float8GetDatum(v));
-}
-
-static int
-lot_order_cmp(const void *a, const void *b, void *arg)
-{
-	const QLot *lots = (const QLot *) arg;
-	const QLot *x = &lots[*(const int64 *) a];
-	const QLot *y = &lots[*(const int64 *) b];
-
-	if (x->depth != y->depth)
-		return (x->depth > y->depth) - (x->depth < y->depth);
-	return (x->id > y->id) - (x->id < y->id);
-}
-
 /* trace_quantities(roots bigint[], direction text, max_depth int) */
 Datum
 lottrace_trace_quantities(PG_FUNCTION_ARGS)
@@ -1053,16 +1206,15 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	QTrace		q;
 	int64		reached;
-	TraceLevelStats *stats;
 	int64	   *grouped;
 	int64	   *group_start;
-	int64	   *order;
 	QSystem    *shares;
 	QSystem    *amounts = NULL;
 	double	   *root_factor = NULL;
 	char	  **root_note = NULL;
 	UomUnit		root_unit = UOM_NONE;
 	const char *root_uom = NULL;
+	int64		first_root = -1;
 
 	if (way == TRACE_WAY_BOTH)
 		ereport(ERROR,
@@ -1076,56 +1228,102 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 
 	memset(&q, 0, sizeof(q));
 	q.direction = (way == TRACE_WAY_FORWARD) ? TRACE_FORWARD : TRACE_BACKWARD;
+	q.data = AllocSetContextCreate(cxt, "lottrace quantities data", ALLOCSET_DEFAULT_SIZES);
 	q.scratch = AllocSetContextCreate(cxt, "lottrace quantities scratch", ALLOCSET_SMALL_SIZES);
+	q.limit = lottrace_trace_memory_limit();
 	q.roots = roots;
+	q.max_depth = max_depth;
 	q.reached = lotset_create_in(cxt, 1024);
-	q.maxreached = 1024;
-	q.reached_ids = palloc(q.maxreached * sizeof(int64));
-	q.reached_depths = palloc(q.maxreached * sizeof(int32));
-	q.maxlinks = 1024;
-	q.links = palloc(q.maxlinks * sizeof(QLink));
+	q.others = lotset_create_in(cxt, 1024);
+	if (q.direction == TRACE_BACKWARD && max_depth >= 0)
+		q.unexpanded = lotset_create_in(cxt, 1024);
+	q.maxlots = 64;
+	q.lots = q_alloc(&q, q.maxlots, sizeof(QLot), false);
+	q.maxlinks = 64;
+	q.links = q_alloc(&q, q.maxlinks, sizeof(QLink), false);
+	q.map = qlotmap_create(q.data, 64, NULL);
 
 	/*
 	 * Under row-level security the store reads through SPI, whose calls
-	 * leave the current context at SPI's, which genealogy_close frees: so
-	 * back to ours after each.
+	 * leave the current context at SPI's, which lottrace_genealogy_close
+	 * frees: so back to ours after each.
 	 */
 	store = lottrace_genealogy_open("trace_quantities", true,
-									way == TRACE_WAY_FORWARD ? TRACE_WAY_BOTH : TRACE_WAY_BACKWARD);
+									q.direction == TRACE_FORWARD ? TRACE_WAY_BOTH : TRACE_WAY_BACKWARD);
 	lottrace_genealogy_read_units(store);
 	lottrace_genealogy_stats_begin(store, nroots);
 	lottrace_genealogy_check_lots_exist(store, roots);
-	MemoryContextSwitchTo(cxt);
+	MemoryContextSwitchTo(q.data);
 	q.cat = lottrace_uom_catalog_load();
-	reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, NULL, collect_lots, &q);
 	MemoryContextSwitchTo(cxt);
 
-	/* the inputs of every lot reached, with quantities and units */
-	stats = lottrace_genealogy_stats_level(store, TRACE_BACKWARD, -1);
-	stats->frontier = q.nreached;
-	lottrace_genealogy_read_links(store,
-								  lottrace_genealogy_choose_method(store, TRACE_BACKWARD, q.nreached, true),
-								  TRACE_BACKWARD, q.reached, q.nreached, PG_INT64_MIN, true, NULL,
-								  collect_input, &q, stats);
+	if (q.direction == TRACE_FORWARD)
+	{
+		TraceLevelStats *stats;
+
+		/* the lots, index-only; then the inputs of every lot reached */
+		reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, NULL, collect_lots, &q);
+		MemoryContextSwitchTo(cxt);
+		stats = lottrace_genealogy_stats_level(store, TRACE_BACKWARD, -1);
+		stats->frontier = q.nreached;
+		lottrace_genealogy_read_links(store,
+									  lottrace_genealogy_choose_method(store, TRACE_BACKWARD, q.nreached, true),
+									  TRACE_BACKWARD, q.reached, q.nreached, PG_INT64_MIN, true, NULL,
+									  collect_input, &q, stats);
+		MemoryContextSwitchTo(cxt);
+		lottrace_genealogy_stats_level_done(store, stats);
+	}
+	else
+	{
+		/* the walk reads the links among the lots, but not into the last level */
+		reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, collect_walk_link,
+									  collect_lots, &q);
+		MemoryContextSwitchTo(cxt);
+		if (q.unexpanded && q.nreached > 0 && q.lots[q.nreached - 1].depth == max_depth)
+		{
+			int64		nlast = 0;
+			TraceLevelStats *stats;
+
+			for (int64 i = q.nreached - 1; i >= 0 && q.lots[i].depth == max_depth; i--)
+				nlast++;
+			stats = lottrace_genealogy_stats_level(store, TRACE_BACKWARD, max_depth);
+			stats->frontier = nlast;
+			lottrace_genealogy_read_links(store,
+										  lottrace_genealogy_choose_method(store, TRACE_BACKWARD, nlast, true),
+										  TRACE_BACKWARD, q.unexpanded, nlast, PG_INT64_MIN, true, NULL,
+										  collect_last_input, &q, stats);
+			MemoryContextSwitchTo(cxt);
+			lottrace_genealogy_stats_level_done(store, stats);
+		}
+	}
+	/* the rows of the lots reached and of the inputs' other parents */
+	MemoryContextSwitchTo(q.scratch);
+	lottrace_genealogy_read_lots(store, q.reached, collect_lot_row, &q);
+	MemoryContextSwitchTo(q.scratch);
+	lottrace_genealogy_read_lots(store, q.others, collect_lot_row, &q);
 	MemoryContextSwitchTo(cxt);
-	lottrace_genealogy_stats_level_done(store, stats);
 	lottrace_genealogy_stats_end(store, reached);
 	lottrace_genealogy_close(store);
-	MemoryContextSwitchTo(cxt);
-	read_lots(&q);
+	MemoryContextSwitchTo(q.data);
+	MemoryContextReset(q.scratch);
+
+	resolve_links(&q);
+	if (nroots > 0)
+		first_root = lot_index(&q, lottrace_lotset_first(roots));
+	qlotmap_destroy(q.map);
+	q.map = NULL;
 
 	if (q.direction == TRACE_FORWARD)
 	{
 		links_by(&q, true, &grouped, &group_start);
 		shares = forward_shares(&q, grouped, group_start);
-		root_factor = palloc_extended(Max(q.nlots, 1) * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		root_note = palloc_extended(Max(q.nlots, 1) * sizeof(char *), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		if (nroots > 0)
+		root_factor = q_alloc(&q, q.nlots, sizeof(double), true);
+		root_note = q_alloc(&q, q.nlots, sizeof(char *), true);
+		if (first_root >= 0)
 		{
-			QLot	   *first = &q.lots[lot_index(&q, lottrace_lotset_first(roots))];
-
-			root_unit = first->unit;
-			root_uom = first->uom;
+			root_unit = q.lots[first_root].unit;
+			if (q.lots[first_root].uom_text >= 0)
+				root_uom = lottrace_uom_text_string(q.cat, q.lots[first_root].uom_text);
 		}
 		amounts = forward_amounts(&q, grouped, group_start, root_unit, root_factor, root_note);
 	}
@@ -1135,16 +1333,9 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		shares = backward_shares(&q, grouped, group_start);
 	}
 
-	/* rows by depth, then lot id */
-	order = palloc_extended(Max(q.nreached, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	for (int64 i = 0, n = 0; i < q.nlots; i++)
-		if (q.lots[i].depth >= 0)
-			order[n++] = i;
-	qsort_arg(order, q.nreached, sizeof(int64), lot_order_cmp, q.lots);
-
-	for (int64 r = 0; r < q.nreached; r++)
+	/* the lots reached come first, by depth and then id: the rows' order */
+	for (int64 i = 0; i < q.nreached; i++)
 	{
-		int64		i = order[r];
 		QLot	   *lot = &q.lots[i];
 		Datum		values[6];
 		bool		nulls[6] = {false, false, false, false, false, false};
@@ -1153,9 +1344,11 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		double		amount = 0;
 		bool		have_amount;
 
-		if ((r & 1023) == 0)
+		if ((i & 1023) == 0)
+		{
 			CHECK_FOR_INTERRUPTS();
-		MemoryContextReset(q.scratch);
+			MemoryContextReset(q.scratch);
+		}
 		MemoryContextSwitchTo(q.scratch);
 		if (q.direction == TRACE_FORWARD)
 		{
@@ -1184,8 +1377,9 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		if (have_amount)
 			values[3] = float8_to_numeric(amount);
 		nulls[3] = !have_amount;
-		if (q.direction == TRACE_FORWARD ? root_uom != NULL : lot->uom != NULL)
-			values[4] = CStringGetTextDatum(q.direction == TRACE_FORWARD ? root_uom : lot->uom);
+		if (q.direction == TRACE_FORWARD ? root_uom != NULL : lot->uom_text >= 0)
+			values[4] = CStringGetTextDatum(q.direction == TRACE_FORWARD ? root_uom :
+											lottrace_uom_text_string(q.cat, lot->uom_text));
 		else
 			nulls[4] = true;
 		if (share_note && amount_note && strcmp(share_note, amount_note) != 0)
@@ -1195,7 +1389,7 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		else
 			nulls[5] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		MemoryContextSwitchTo(cxt);
+		MemoryContextSwitchTo(q.data);
 	}
 
 	MemoryContextSwitchTo(old);

@@ -24,12 +24,15 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "common/hashfn.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/snapmgr.h"
 
 #include "compat.h"
 #include "uom.h"
@@ -120,13 +123,27 @@ typedef struct UnitInfo
 	Numeric		size_numeric;
 } UnitInfo;
 
-/* a spelling met before and its unit */
-typedef struct Spelling
+/*
+ * Texts met before, hashed: spellings and their units, items with
+ * conversions of their own, and the texts of the data (trace_quantities'
+ * units and items as written).  Each entry has a value, set by the owner.
+ */
+typedef struct TextEntry
 {
 	char	   *text;
 	int			len;
-	UomUnit		unit;
-} Spelling;
+	int32		value;
+	int32		value2;
+} TextEntry;
+
+typedef struct TextTable
+{
+	TextEntry  *entries;
+	int32		n;
+	int32		max;
+	int32	   *slots;			/* entry + 1, 0 when free */
+	uint32		nslots;			/* a power of two, at least twice n */
+} TextTable;
 
 /* a row of lottrace.uom_conversions: one "from" is factor "to" */
 typedef struct UserConversion
@@ -166,15 +183,82 @@ struct UomCatalog
 	UnitInfo   *units;
 	int			nunits;
 	int			maxunits;
-	Spelling   *spelled;
-	int			nspelled;
-	int			maxspelled;
-	char	  **items;			/* items with conversions of their own */
-	int			nitems;
+	TextTable	spelled;		/* trimmed spelling -> unit */
+	TextTable	items;			/* item with conversions of its own -> UomItem */
+	TextTable	data;			/* text as written -> its unit and item, lazily */
+	int32		data_last;		/* the entry of data looked up last, or -1 */
 	UserConversion *rows;		/* the item's own rows come first per item */
 	int			nrows;
 	HTAB	   *factors;
 };
+
+static void
+text_table_init(TextTable *t)
+{
+	t->n = 0;
+	t->max = 16;
+	t->entries = palloc(t->max * sizeof(TextEntry));
+	t->nslots = 64;
+	t->slots = palloc0(t->nslots * sizeof(int32));
+}
+
+/* the entry of the text, added (value -1) when new: *found says which */
+static int32
+text_table_lookup(UomCatalog *cat, TextTable *t, const char *text, int len, bool *found)
+{
+	uint32		h = hash_bytes((const unsigned char *) text, len);
+	uint32		slot;
+	TextEntry  *e;
+
+	for (slot = h & (t->nslots - 1); t->slots[slot] != 0; slot = (slot + 1) & (t->nslots - 1))
+	{
+		e = &t->entries[t->slots[slot] - 1];
+		if (e->len == len && memcmp(e->text, text, len) == 0)
+		{
+			*found = true;
+			return t->slots[slot] - 1;
+		}
+	}
+	*found = false;
+	if (t->n >= PG_INT32_MAX / 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct units and items")));
+	if (t->n == t->max)
+	{
+		t->max *= 2;
+		t->entries = repalloc_huge(t->entries, (Size) t->max * sizeof(TextEntry));
+	}
+	e = &t->entries[t->n];
+	e->text = MemoryContextAlloc(cat->cxt, len + 1);
+	memcpy(e->text, text, len);
+	e->text[len] = '\0';
+	e->len = len;
+	e->value = -1;
+	e->value2 = -1;
+	t->slots[slot] = ++t->n;
+	if ((uint32) t->n * 2 > t->nslots)
+	{
+		/* grow: rehash every entry */
+		uint32		nslots = t->nslots * 2;
+		int32	   *slots = MemoryContextAllocHuge(cat->cxt, nslots * sizeof(int32));
+
+		memset(slots, 0, nslots * sizeof(int32));
+		for (int32 i = 0; i < t->n; i++)
+		{
+			TextEntry  *x = &t->entries[i];
+			uint32		s = hash_bytes((const unsigned char *) x->text, x->len) & (nslots - 1);
+
+			while (slots[s] != 0)
+				s = (s + 1) & (nslots - 1);
+			slots[s] = i + 1;
+		}
+		pfree(t->slots);
+		t->slots = slots;
+		t->nslots = nslots;
+	}
+	return t->n - 1;
+}
 
 static UomUnit
 add_unit(UomCatalog *cat, const char *name, UomDimension dimension, const char *size)
@@ -219,9 +303,10 @@ canonical_code(const char *text)
 UomUnit
 lottrace_uom_unit(UomCatalog *cat, const char *spelling, int len)
 {
-	char	   *text;
+	TextEntry  *e;
 	const char *code;
 	UomUnit		unit;
+	bool		found;
 
 	if (spelling == NULL)
 		return UOM_NONE;
@@ -231,30 +316,19 @@ lottrace_uom_unit(UomCatalog *cat, const char *spelling, int len)
 		len--;
 	if (len == 0)
 		return UOM_NONE;
-	for (int i = 0; i < cat->nspelled; i++)
-		if (cat->spelled[i].len == len && memcmp(cat->spelled[i].text, spelling, len) == 0)
-			return cat->spelled[i].unit;
+	e = &cat->spelled.entries[text_table_lookup(cat, &cat->spelled, spelling, len, &found)];
+	if (found)
+		return e->value;
 
-	text = MemoryContextAlloc(cat->cxt, len + 1);
-	memcpy(text, spelling, len);
-	text[len] = '\0';
-	code = canonical_code(text);
+	code = canonical_code(e->text);
 	unit = -1;
 	for (int i = 1; i < cat->nunits && unit < 0; i++)
-		if (strcmp(cat->units[i].name, code ? code : text) == 0)
+		if (strcmp(cat->units[i].name, code ? code : e->text) == 0)
 			unit = i;
 	if (unit < 0)
-		unit = add_unit(cat, text, DIM_NONE, NULL);
-
-	if (cat->nspelled == cat->maxspelled)
-	{
-		cat->maxspelled *= 2;
-		cat->spelled = repalloc(cat->spelled, cat->maxspelled * sizeof(Spelling));
-	}
-	cat->spelled[cat->nspelled].text = text;
-	cat->spelled[cat->nspelled].len = len;
-	cat->spelled[cat->nspelled].unit = unit;
-	cat->nspelled++;
+		unit = add_unit(cat, e->text, DIM_NONE, NULL);
+	/* (add_unit may have moved nothing of spelled: entries stay put) */
+	cat->spelled.entries[cat->spelled.n - 1].value = unit;
 	return unit;
 }
 
@@ -267,10 +341,64 @@ lottrace_uom_unit_name(UomCatalog *cat, UomUnit unit)
 UomItem
 lottrace_uom_item(UomCatalog *cat, const char *item, int len)
 {
-	for (int i = 0; i < cat->nitems; i++)
-		if ((int) strlen(cat->items[i]) == len && memcmp(cat->items[i], item, len) == 0)
-			return i;
-	return UOM_ANY_ITEM;
+	bool		found;
+	int32		e;
+
+	/* a lookup adds the text: an item without rows becomes UOM_ANY_ITEM */
+	e = text_table_lookup(cat, &cat->items, item, len, &found);
+	if (!found)
+		cat->items.entries[e].value = UOM_ANY_ITEM;
+	return cat->items.entries[e].value;
+}
+
+int32
+lottrace_uom_text(UomCatalog *cat, const char *text, int len)
+{
+	bool		found;
+	TextEntry  *last = cat->data_last >= 0 ? &cat->data.entries[cat->data_last] : NULL;
+
+	/* rows in a row often have the same unit and item: no hash for those */
+	if (last && last->len == len && memcmp(last->text, text, len) == 0)
+		return cat->data_last;
+	cat->data_last = text_table_lookup(cat, &cat->data, text, len, &found);
+	return cat->data_last;
+}
+
+const char *
+lottrace_uom_text_string(UomCatalog *cat, int32 text)
+{
+	return cat->data.entries[text].text;
+}
+
+UomUnit
+lottrace_uom_text_unit(UomCatalog *cat, int32 text)
+{
+	TextEntry  *e;
+
+	if (text < 0)
+		return UOM_NONE;
+	e = &cat->data.entries[text];
+	if (e->value < 0)
+	{
+		UomUnit		unit = lottrace_uom_unit(cat, e->text, e->len);
+
+		cat->data.entries[text].value = unit;
+	}
+	return cat->data.entries[text].value;
+}
+
+UomItem
+lottrace_uom_text_item(UomCatalog *cat, int32 text)
+{
+	TextEntry  *e;
+
+	if (text < 0)
+		return UOM_ANY_ITEM;
+	e = &cat->data.entries[text];
+	/* value2: the item plus 2 once known (UOM_ANY_ITEM is -1), -1 before */
+	if (e->value2 < 0)
+		cat->data.entries[text].value2 = lottrace_uom_item(cat, e->text, e->len) + 2;
+	return cat->data.entries[text].value2 - 2;
 }
 
 static int
@@ -296,8 +424,10 @@ lottrace_uom_catalog_load(void)
 	cat->cxt = cxt;
 	cat->maxunits = 64;
 	cat->units = palloc(cat->maxunits * sizeof(UnitInfo));
-	cat->maxspelled = 16;
-	cat->spelled = palloc(cat->maxspelled * sizeof(Spelling));
+	text_table_init(&cat->spelled);
+	text_table_init(&cat->items);
+	text_table_init(&cat->data);
+	cat->data_last = -1;
 	add_unit(cat, "(no unit)", DIM_NONE, NULL);
 	for (size_t i = 0; i < lengthof(builtin_units); i++)
 		add_unit(cat, builtin_units[i].code, builtin_units[i].dimension, builtin_units[i].size);
@@ -310,7 +440,6 @@ lottrace_uom_catalog_load(void)
 	n = SPI_processed;
 	MemoryContextSwitchTo(cxt);
 	cat->rows = palloc(Max(n, 1) * sizeof(UserConversion));
-	cat->items = palloc(Max(n, 1) * sizeof(char *));
 	for (uint64 i = 0; i < n; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
@@ -325,17 +454,17 @@ lottrace_uom_catalog_load(void)
 		row->item = UOM_ANY_ITEM;
 		if (item)
 		{
-			row->item = lottrace_uom_item(cat, item, strlen(item));
-			if (row->item == UOM_ANY_ITEM)
-			{
-				cat->items[cat->nitems] = pstrdup(item);
-				row->item = cat->nitems++;
-			}
+			bool		found;
+			int32		e = text_table_lookup(cat, &cat->items, item, strlen(item), &found);
+
+			/* an item with rows is known by its entry */
+			cat->items.entries[e].value = e;
+			row->item = e;
 		}
 		row->from = lottrace_uom_unit(cat, from, strlen(from));
 		row->to = lottrace_uom_unit(cat, to, strlen(to));
 		row->factor_numeric = DatumGetNumericCopy(factor);
-		row->factor = DatumGetFloat8(DirectFunctionCall1(numeric_float8, factor));
+		row->factor = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, factor));
 	}
 	SPI_finish();
 	MemoryContextSwitchTo(cxt);
@@ -449,6 +578,9 @@ lottrace_uom_factor(UomCatalog *cat, UomItem item, UomUnit from, UomUnit to, dou
 				entry->factor *= cat->rows[s->row].factor;
 		}
 		pfree(steps);
+		/* factors beyond double precision make no number: no conversion */
+		if (!isfinite(entry->factor) || entry->factor <= 0)
+			entry->found = false;
 	}
 	*factor = entry->factor;
 	return entry->found;
@@ -506,13 +638,82 @@ lottrace_uom_convert_numeric(UomCatalog *cat, Numeric quantity, UomItem item, Uo
 											   NumericGetDatum(numeric_op(numeric_div, multiply, divide))));
 }
 
+/*
+ * uom_convert's catalog, kept across calls from one place of a query
+ * (fn_extra) while it would read the same rows: for the same user and a
+ * snapshot that sees the same transactions and commands.  Any transaction
+ * that commits or aborts after it wrote moves xmax on, and the same
+ * transaction's later commands have another command id, so a snapshot
+ * equal in those fields sees the same rows of uom_conversions.
+ */
+typedef struct ConvertCache
+{
+	MemoryContext cxt;			/* the catalog's, reset for a new one */
+	UomCatalog *cat;
+	Oid			user;
+	TransactionId xmin;
+	TransactionId xmax;
+	CommandId	curcid;
+	bool		suboverflowed;
+	uint32		xcnt;
+	int32		subxcnt;
+	TransactionId *xip;
+	TransactionId *subxip;
+} ConvertCache;
+
+static bool
+cache_valid(ConvertCache *c, Snapshot snap)
+{
+	return c->cat != NULL && c->user == GetUserId() &&
+		c->xmin == snap->xmin && c->xmax == snap->xmax && c->curcid == snap->curcid &&
+		c->suboverflowed == snap->suboverflowed &&
+		c->xcnt == snap->xcnt && c->subxcnt == snap->subxcnt &&
+		memcmp(c->xip, snap->xip, snap->xcnt * sizeof(TransactionId)) == 0 &&
+		memcmp(c->subxip, snap->subxip, snap->subxcnt * sizeof(TransactionId)) == 0;
+}
+
+static UomCatalog *
+convert_catalog(FunctionCallInfo fcinfo)
+{
+	ConvertCache *c = (ConvertCache *) fcinfo->flinfo->fn_extra;
+	Snapshot	snap = GetActiveSnapshot();
+	MemoryContext old;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ConvertCache));
+		c->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "lottrace uom_convert",
+									   ALLOCSET_SMALL_SIZES);
+		fcinfo->flinfo->fn_extra = c;
+	}
+	else if (cache_valid(c, snap))
+		return c->cat;
+
+	MemoryContextReset(c->cxt);
+	c->cat = NULL;
+	old = MemoryContextSwitchTo(c->cxt);
+	c->xip = palloc(Max(snap->xcnt, 1) * sizeof(TransactionId));
+	memcpy(c->xip, snap->xip, snap->xcnt * sizeof(TransactionId));
+	c->subxip = palloc(Max(snap->subxcnt, 1) * sizeof(TransactionId));
+	memcpy(c->subxip, snap->subxip, snap->subxcnt * sizeof(TransactionId));
+	c->user = GetUserId();
+	c->xmin = snap->xmin;
+	c->xmax = snap->xmax;
+	c->curcid = snap->curcid;
+	c->suboverflowed = snap->suboverflowed;
+	c->xcnt = snap->xcnt;
+	c->subxcnt = snap->subxcnt;
+	c->cat = lottrace_uom_catalog_load();
+	MemoryContextSwitchTo(old);
+	return c->cat;
+}
+
 PG_FUNCTION_INFO_V1(lottrace_uom_convert);
 
 /*
  * uom_convert(quantity numeric, from_uom text, to_uom text, item text):
- * NULL when a value is NULL or no conversion applies.  Reads the table on
- * every call, so that it always answers for the calling statement's view
- * of it.
+ * NULL when a value is NULL or no conversion applies.  Reads the table
+ * once for the rows a snapshot sees (convert_catalog).
  */
 Datum
 lottrace_uom_convert(PG_FUNCTION_ARGS)
@@ -525,7 +726,7 @@ lottrace_uom_convert(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	cat = lottrace_uom_catalog_load();
+	cat = convert_catalog(fcinfo);
 	from = PG_GETARG_TEXT_PP(1);
 	to = PG_GETARG_TEXT_PP(2);
 	if (!PG_ARGISNULL(3))

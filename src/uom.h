@@ -41,6 +41,16 @@ extern const char *lottrace_uom_unit_name(UomCatalog *cat, UomUnit unit);
 extern UomItem lottrace_uom_item(UomCatalog *cat, const char *item, int len);
 
 /*
+ * A text of the data (a unit or an item as written), kept once however
+ * often it is met: its number, then its text, its unit (-1 or UOM_NONE for
+ * no text) and the item it names, each worked out once.
+ */
+extern int32 lottrace_uom_text(UomCatalog *cat, const char *text, int len);
+extern const char *lottrace_uom_text_string(UomCatalog *cat, int32 text);
+extern UomUnit lottrace_uom_text_unit(UomCatalog *cat, int32 text);
+extern UomItem lottrace_uom_text_item(UomCatalog *cat, int32 text);
+
+/*
  * How many "to" one "from" is for the item, as a double; false when no
  * chain of conversions leads there.  Results are remembered.
  */

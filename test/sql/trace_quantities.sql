@@ -190,6 +190,12 @@ GRANT SELECT (uom) ON links TO lottrace_quantities_reader;
 SELECT pg_temp.sqlstate_as('lottrace_quantities_reader',
 						   'SELECT * FROM lottrace.trace_quantities(ARRAY[1])') AS without_conversions;
 GRANT SELECT ON uom_conversions TO lottrace_quantities_reader;
+-- and the item, quantity and unit of lots
+REVOKE SELECT ON lots FROM lottrace_quantities_reader;
+GRANT SELECT (id, item, code) ON lots TO lottrace_quantities_reader;
+SELECT pg_temp.sqlstate_as('lottrace_quantities_reader',
+						   'SELECT * FROM lottrace.trace_quantities(ARRAY[1])') AS without_lot_quantities;
+GRANT SELECT ON lots TO lottrace_quantities_reader;
 -- row-level security: the reader does not see the salt, so its links are
 -- neither followed nor counted: dough 3 is all flour (40/40), and so is all
 -- that follows; the amounts of flour are those of A.  Backward from pallet
@@ -219,5 +225,60 @@ SELECT * FROM trace_quantities('{}');
 SELECT count(*) FROM trace_quantities(ARRAY[1]);
 SELECT property, regexp_replace(regexp_replace(value, '[0-9.]+ ms', 'N ms'), '[0-9]+ tuples', 'N tuples') AS value
   FROM genealogy_info() WHERE property LIKE 'last trace%';
+
+-- lots are read directly: their columns must have the types it decodes
+BEGIN;
+ALTER TABLE lots ALTER COLUMN quantity TYPE float8;
+SELECT * FROM trace_quantities(ARRAY[1]);
+ROLLBACK;
+
+-- H. A quantity beyond double precision is no amount either: raw 80 (10
+--   kg) into 81 through a link of 1e400 kg.
+INSERT INTO lots (id, item, code, quantity, uom) VALUES
+	(80, 'raw', 'R-80', 10, 'KGM'), (81, 'x', 'X-81', 10, 'KGM');
+INSERT INTO links (id, parent_id, child_id, quantity, uom) VALUES (80, 80, 81, 1e400, 'KGM');
+SELECT * FROM trace_quantities(ARRAY[80]);
+
+-- memory: what it holds counts against work_mem, and beyond it a clear
+-- error, not an allocation failure.  A fan of 3000 lots from raw 70.
+INSERT INTO lots (id, item, code, quantity, uom) VALUES (70, 'raw', 'R-70', 3000, 'KGM');
+INSERT INTO lots (id, item, code, quantity, uom)
+SELECT 1000 + g, 'part', 'P-' || g, 1, 'KGM' FROM generate_series(1, 3000) g;
+INSERT INTO links (id, parent_id, child_id, quantity, uom)
+SELECT 1000 + g, 70, 1000 + g, 1, 'KGM' FROM generate_series(1, 3000) g;
+SET work_mem = '64kB';
+SELECT count(*) FROM trace_quantities(ARRAY[1]);
+\set VERBOSITY terse
+SELECT count(*) FROM trace_quantities(ARRAY[70]);
+\set VERBOSITY default
+RESET work_mem;
+-- every part is all raw 70, 1 kg of it
+SELECT count(*), min(share), max(share), sum(quantity) FROM trace_quantities(ARRAY[70]) WHERE depth = 1;
+
+-- uom_convert reads uom_conversions once for the rows a snapshot sees, not
+-- once per call: 200 calls, one scan
+SELECT pg_stat_force_next_flush();
+CREATE TEMP TABLE conversion_scans AS
+SELECT seq_scan + coalesce(idx_scan, 0) AS scans FROM pg_stat_user_tables
+ WHERE relid = 'lottrace.uom_conversions'::regclass;
+SELECT count(uom_convert(g, 'bag', 'kg', 'flour')) AS converted FROM generate_series(1, 200) g;
+SELECT pg_stat_force_next_flush();
+SELECT t.seq_scan + coalesce(t.idx_scan, 0) - c.scans AS scans_for_200_calls
+  FROM pg_stat_user_tables t, conversion_scans c
+ WHERE t.relid = 'lottrace.uom_conversions'::regclass;
+-- and sees a row added between two calls from the same place (a PL/pgSQL
+-- expression keeps its state across the loop): NULL, then 12
+DO $$
+DECLARE
+	results numeric[] := '{}';
+BEGIN
+	FOR i IN 1 .. 2 LOOP
+		results := results || uom_convert(1, 'crate', 'box', 'nails');
+		IF i = 1 THEN
+			INSERT INTO uom_conversions (item, from_uom, to_uom, factor) VALUES ('nails', 'crate', 'box', 12);
+		END IF;
+	END LOOP;
+	RAISE NOTICE 'crate in boxes: %', results;
+END $$;
 
 TRUNCATE lots, links, events, event_lots, lot_status_log, uom_conversions RESTART IDENTITY CASCADE;
