@@ -163,7 +163,7 @@ CREATE FUNCTION lottrace.root_part(root_quantity numeric, lot_quantity numeric, 
 	RETURNS numeric
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
-	RETURN CASE WHEN part = 0 THEN 0 ELSE root_quantity * part / nullif(lot_quantity, 0) END;
+	RETURN CASE WHEN part = 0 THEN 0 ELSE pg_catalog.trim_scale(root_quantity * part / nullif(lot_quantity, 0)) END;
 COMMENT ON FUNCTION lottrace.root_part(numeric, numeric, numeric) IS
 	'internal to the recall and mock recall figures: the root material in part of a lot, NULL when unknown';
 REVOKE EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric) FROM PUBLIC;
