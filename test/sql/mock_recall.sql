@@ -109,6 +109,20 @@ SELECT mock_recall('x', ARRAY[3001, 999999]);
 SELECT count(*) = :exercises_before AS nothing_written FROM mock_recalls;
 SELECT count(*) AS lots_recorded FROM mock_recall_lots;
 
+-- the predefined roles: the admin runs mock recalls, a reader reads them
+-- (and the recall views, with their quantities), an operator disposes
+SET ROLE lottrace_admin;
+SELECT mock_recall('By the admin', ARRAY[3001]) > 0 AS ran;
+SET ROLE lottrace_reader;
+SELECT title, root_recovery, passed FROM mock_recall_report WHERE title = 'By the admin';
+SELECT count(*) AS lots, min(root_recovery) AS root_recovery FROM recall_summary;
+SELECT recovery FROM mass_balance(ARRAY[3004]);
+SELECT mock_recall('By a reader', ARRAY[3001]);
+SELECT dispose(3002, 'store', 1);
+SET ROLE lottrace_operator;
+SELECT dispose(3002, 'store', 1, 'spilt') > 0 AS disposed;
+RESET ROLE;
+
 -- the exercises are the tables' rows: pg_dump keeps them
 SELECT c.relname FROM pg_extension e CROSS JOIN LATERAL unnest(e.extconfig) AS t(relid)
   JOIN pg_class c ON c.oid = t.relid
