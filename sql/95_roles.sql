@@ -89,8 +89,9 @@ GRANT UPDATE (status, closed_at) ON lottrace.recalls TO lottrace_admin;
 -- Unit conversions are master data the admin keeps.
 GRANT INSERT, UPDATE, DELETE ON lottrace.uom_conversions TO lottrace_admin;
 -- Mock recalls (mock_recall) write only their own records.
-GRANT INSERT, UPDATE ON lottrace.mock_recalls, lottrace.mock_recall_lots TO lottrace_admin;
-GRANT INSERT ON lottrace.mock_recall_shipments, lottrace.mock_recall_reservations, lottrace.mock_recall_stock
+GRANT INSERT, UPDATE ON lottrace.mock_recalls TO lottrace_admin;
+GRANT INSERT ON lottrace.mock_recall_lots, lottrace.mock_recall_shipments, lottrace.mock_recall_reservations,
+		lottrace.mock_recall_stock
 	TO lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservations(bigint[])
 	TO lottrace_admin;

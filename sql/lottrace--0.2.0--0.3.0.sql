@@ -482,32 +482,35 @@ BEGIN
 
 	-- Every step forward, with the root material each lot holds (the trace
 	-- raises for a root that is not a lot, before anything stays written),
-	-- and one step back, with how much of each ingredient went in.
+	-- and one step back, with how much of each ingredient went in; then the
+	-- balance of each lot, read for those lots only, and the root material
+	-- in what left each forward lot or is still there.  A lot reconciles
+	-- when its recovery is within the tolerance.
 	INSERT INTO lottrace.mock_recall_lots (exercise_id, lot_id, scope, depth, item, code, supplier, share,
-										   root_quantity, uom, reconciled)
-	SELECT exercise, q.lot_id, CASE WHEN q.depth = 0 THEN 'root' ELSE 'forward' END, q.depth,
-		   l.item, l.code, l.supplier, q.share, q.quantity, q.uom, false
-	  FROM lottrace.trace_quantities(mock_recall.roots, 'forward') q
-	  JOIN lottrace.lots l ON l.id = q.lot_id
-	UNION ALL
-	SELECT exercise, q.lot_id, 'back', q.depth, l.item, l.code, l.supplier, q.share, q.quantity, q.uom, false
-	  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1) q
-	  JOIN lottrace.lots l ON l.id = q.lot_id
-	 WHERE q.depth = 1;
-
-	-- The balance of every lot in scope, and the root material in what
-	-- left it or is still there: the lot's share of its own quantity.
-	UPDATE lottrace.mock_recall_lots m
-	   SET uom = b.uom,
-		   produced = b.produced, consumed = b.consumed, shipped = b.shipped, on_hand = b.on_hand,
-		   disposed = b.disposed, unaccounted = b.unaccounted, recovery = b.recovery,
-		   root_shipped = CASE WHEN m.scope <> 'back' THEN lottrace.root_part(m.root_quantity, b.produced, b.shipped) END,
-		   root_on_hand = CASE WHEN m.scope <> 'back' THEN lottrace.root_part(m.root_quantity, b.produced, b.on_hand) END,
-		   root_disposed = CASE WHEN m.scope <> 'back' THEN lottrace.root_part(m.root_quantity, b.produced, b.disposed) END,
-		   reconciled = coalesce(abs(b.recovery - 100) <= mock_recall.tolerance, false),
-		   note = b.note
-	  FROM lottrace.lot_balances b
-	 WHERE m.exercise_id = exercise AND b.lot_id = m.lot_id;
+										   root_quantity, uom, produced, consumed, shipped, on_hand, disposed,
+										   unaccounted, recovery, root_shipped, root_on_hand, root_disposed,
+										   reconciled, note)
+	WITH scope AS MATERIALIZED (
+		SELECT CASE WHEN q.depth = 0 THEN 'root' ELSE 'forward' END AS scope, q.*
+		  FROM lottrace.trace_quantities(mock_recall.roots, 'forward') q
+		UNION ALL
+		SELECT 'back', q.*
+		  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1) q
+		 WHERE q.depth = 1),
+	balances AS MATERIALIZED (
+		SELECT b.*
+		  FROM lottrace.lot_balances b
+		 WHERE b.lot_id = ANY (ARRAY(SELECT DISTINCT s.lot_id FROM scope s)))
+	SELECT exercise, s.lot_id, s.scope, s.depth, b.item, b.code, l.supplier, s.share, s.quantity, b.uom,
+		   b.produced, b.consumed, b.shipped, b.on_hand, b.disposed, b.unaccounted, b.recovery,
+		   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.shipped) END,
+		   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.on_hand) END,
+		   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.disposed) END,
+		   coalesce(abs(b.recovery - 100) <= mock_recall.tolerance, false),
+		   b.note
+	  FROM scope s
+	  JOIN balances b ON b.lot_id = s.lot_id
+	  JOIN lottrace.lots l ON l.id = s.lot_id;
 
 	INSERT INTO lottrace.mock_recall_shipments (exercise_id, event_id, lot_id, shipped_at, ship_to, quantity,
 												uom, root_quantity, reference)
@@ -606,6 +609,7 @@ GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.record_stock_change(lottrace.event_kind, bigint, text, numeric, text, timestamptz, text)
 	TO lottrace_operator;
-GRANT INSERT, UPDATE ON lottrace.mock_recalls, lottrace.mock_recall_lots TO lottrace_admin;
-GRANT INSERT ON lottrace.mock_recall_shipments, lottrace.mock_recall_reservations, lottrace.mock_recall_stock
+GRANT INSERT, UPDATE ON lottrace.mock_recalls TO lottrace_admin;
+GRANT INSERT ON lottrace.mock_recall_lots, lottrace.mock_recall_shipments, lottrace.mock_recall_reservations,
+		lottrace.mock_recall_stock
 	TO lottrace_admin;

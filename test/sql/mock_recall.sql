@@ -115,7 +115,7 @@ SET ROLE lottrace_admin;
 SELECT mock_recall('By the admin', ARRAY[3001]) > 0 AS ran;
 SET ROLE lottrace_reader;
 SELECT title, root_recovery, passed FROM mock_recall_report WHERE title = 'By the admin';
-SELECT count(*) AS lots, min(root_recovery) AS root_recovery FROM recall_summary;
+SELECT count(*) AS recalls, min(root_recovery) AS root_recovery FROM recall_summary;
 SELECT recovery FROM mass_balance(ARRAY[3004]);
 SELECT mock_recall('By a reader', ARRAY[3001]);
 SELECT dispose(3002, 'store', 1);
