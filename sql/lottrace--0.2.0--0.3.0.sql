@@ -262,7 +262,9 @@ SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires
  CROSS JOIN LATERAL lottrace.trace_quantities(
 		ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t
   JOIN lottrace.lots l ON l.id = t.lot_id
-  JOIN lottrace.lot_balances b ON b.lot_id = t.lot_id
+ -- OFFSET 0 keeps the balance a per-lot subquery: joined as a view, the
+ -- planner may compute it for every lot and hash the traced ones against it
+ CROSS JOIN LATERAL (SELECT * FROM lottrace.lot_balances lb WHERE lb.lot_id = t.lot_id OFFSET 0) b
  WHERE r.status = 'open';
 COMMENT ON VIEW lottrace.recall_scope IS
 	'live scope of each open recall: every lot made from its roots, with depth, status, expiry, stock on hand, the root material it holds and its mass balance';
@@ -275,15 +277,20 @@ SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.sh
 		   AS root_recovery
   FROM lottrace.recalls r
  CROSS JOIN LATERAL (
-		WITH scope AS MATERIALIZED (
-			SELECT t.lot_id, t.depth, l.item, t.quantity, t.uom,
+		WITH traced AS MATERIALIZED (
+			SELECT t.lot_id, t.depth, t.quantity, t.uom
+			  FROM lottrace.trace_quantities(
+					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t),
+		-- the balances of the traced lots only (a lot_id = ANY filter
+		-- reaches the lots' primary key)
+		scope AS MATERIALIZED (
+			SELECT t.lot_id, t.depth, b.item, t.quantity, t.uom,
 				   lottrace.root_part(t.quantity, b.produced, b.shipped) AS root_shipped,
 				   lottrace.root_part(t.quantity, b.produced, b.on_hand) AS root_on_hand,
 				   lottrace.root_part(t.quantity, b.produced, b.disposed) AS root_disposed
-			  FROM lottrace.trace_quantities(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t
-			  JOIN lottrace.lots l ON l.id = t.lot_id
-			  JOIN lottrace.lot_balances b ON b.lot_id = t.lot_id),
+			  FROM traced t
+			  JOIN lottrace.lot_balances b ON b.lot_id = t.lot_id
+			 WHERE b.lot_id = ANY (ARRAY(SELECT traced.lot_id FROM traced))),
 		shipments AS MATERIALIZED (
 			SELECT e.partner, el.quantity
 			  FROM scope
