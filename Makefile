@@ -38,6 +38,8 @@ OBJS = \
 	src/trace_search.o \
 	src/trace_funcs.o \
 	src/trace_dot.o \
+	src/trace_quantities.o \
+	src/uom.o \
 	src/genealogy_info.o \
 	src/drop_guard.o \
 	src/lottrace.o
@@ -50,7 +52,7 @@ SQL_SOURCES = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
-DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/upgrading.md doc/standby.md doc/testing.md
+DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/quantities.md doc/mock_recall.md doc/upgrading.md doc/standby.md doc/testing.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))

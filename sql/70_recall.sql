@@ -117,18 +117,24 @@ COMMENT ON FUNCTION lottrace.close_recall(bigint) IS
 	'closes a recall; the status of its lots is left as it is';
 
 -- The live scope: the forward trace of each open recall's roots, as the
--- genealogy stands now.  A filter on recall_id reaches the recalls table, so
--- only that recall is traced.
+-- genealogy stands now, with the root material in each lot (trace_quantities)
+-- and its mass balance (lot_balances).  A filter on recall_id reaches the
+-- recalls table, so only that recall is traced.
 CREATE VIEW lottrace.recall_scope AS
-SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires_at,
-	   coalesce((SELECT sum(s.on_hand) FROM lottrace.stock s WHERE s.lot_id = t.lot_id), 0) AS on_hand
+SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires_at, b.on_hand,
+	   t.share, t.quantity AS root_quantity, t.uom AS root_uom,
+	   b.uom, b.produced, b.consumed, b.shipped, b.disposed, b.unaccounted, b.recovery,
+	   nullif(concat_ws('; ', t.note, b.note), '') AS note
   FROM lottrace.recalls r
- CROSS JOIN LATERAL lottrace.trace_forward(
+ CROSS JOIN LATERAL lottrace.trace_quantities(
 		ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t
   JOIN lottrace.lots l ON l.id = t.lot_id
+ -- OFFSET 0 keeps the balance a per-lot subquery: joined as a view, the
+ -- planner may compute it for every lot and hash the traced ones against it
+ CROSS JOIN LATERAL (SELECT * FROM lottrace.lot_balances lb WHERE lb.lot_id = t.lot_id OFFSET 0) b
  WHERE r.status = 'open';
 COMMENT ON VIEW lottrace.recall_scope IS
-	'live scope of each open recall: every lot made from its roots, with depth, status, expiry and stock on hand';
+	'live scope of each open recall: every lot made from its roots, with depth, status, expiry, stock on hand, the root material it holds and its mass balance';
 
 -- What changed since a recall was opened: lots now reachable that were not
 -- in the frozen scope (a late production record), and frozen lots that are
@@ -157,16 +163,32 @@ SELECT sc.recall_id, sc.lot_id, sc.item, sc.code, e.id AS event_id, e.occurred_a
 COMMENT ON VIEW lottrace.recall_shipments IS
 	'every shipment of a lot in the live scope of an open recall: the customers to call';
 
--- One trace per recall, shared by every figure.
+-- One trace per recall, shared by every figure.  The root material in what
+-- a lot shipped, holds or disposed of is that part of the lot's quantity
+-- that is root material (its root_quantity over its quantity); a sum with
+-- an unknown term is unknown.
 CREATE VIEW lottrace.recall_summary AS
-SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.shipped_quantity, f.customers
+SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.shipped_quantity, f.customers,
+	   f.root_uom, f.root_quantity, f.root_shipped, f.root_on_hand, f.root_disposed,
+	   f.root_quantity - f.root_shipped - f.root_on_hand - f.root_disposed AS root_unaccounted,
+	   round(100 * (f.root_shipped + f.root_on_hand + f.root_disposed) / nullif(f.root_quantity, 0), 2)
+		   AS root_recovery
   FROM lottrace.recalls r
  CROSS JOIN LATERAL (
-		WITH scope AS MATERIALIZED (
-			SELECT t.lot_id, l.item
-			  FROM lottrace.trace_forward(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t
-			  JOIN lottrace.lots l ON l.id = t.lot_id),
+		WITH traced AS MATERIALIZED (
+			SELECT t.lot_id, t.depth, t.quantity, t.uom
+			  FROM lottrace.trace_quantities(
+					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t),
+		-- the balances of the traced lots only (a lot_id = ANY filter
+		-- reaches the lots' primary key)
+		scope AS MATERIALIZED (
+			SELECT t.lot_id, t.depth, b.item, t.quantity, t.uom,
+				   lottrace.root_part(t.quantity, b.produced, b.shipped) AS root_shipped,
+				   lottrace.root_part(t.quantity, b.produced, b.on_hand) AS root_on_hand,
+				   lottrace.root_part(t.quantity, b.produced, b.disposed) AS root_disposed
+			  FROM traced t
+			  JOIN lottrace.lot_balances b ON b.lot_id = t.lot_id
+			 WHERE b.lot_id = ANY (ARRAY(SELECT traced.lot_id FROM traced))),
 		shipments AS MATERIALIZED (
 			SELECT e.partner, el.quantity
 			  FROM scope
@@ -176,10 +198,19 @@ SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.sh
 			   (SELECT count(DISTINCT scope.item) FROM scope) AS items,
 			   (SELECT coalesce(sum(s.on_hand), 0) FROM scope JOIN lottrace.stock s ON s.lot_id = scope.lot_id) AS on_hand,
 			   (SELECT coalesce(sum(shipments.quantity), 0) FROM shipments) AS shipped_quantity,
-			   (SELECT count(DISTINCT shipments.partner) FROM shipments) AS customers) f
+			   (SELECT count(DISTINCT shipments.partner) FROM shipments) AS customers,
+			   (SELECT min(scope.uom) FROM scope WHERE scope.depth = 0) AS root_uom,
+			   (SELECT CASE WHEN count(*) = count(scope.quantity) THEN sum(scope.quantity) END
+				  FROM scope WHERE scope.depth = 0) AS root_quantity,
+			   (SELECT CASE WHEN count(*) = count(scope.root_shipped) THEN sum(scope.root_shipped) END
+				  FROM scope) AS root_shipped,
+			   (SELECT CASE WHEN count(*) = count(scope.root_on_hand) THEN sum(scope.root_on_hand) END
+				  FROM scope) AS root_on_hand,
+			   (SELECT CASE WHEN count(*) = count(scope.root_disposed) THEN sum(scope.root_disposed) END
+				  FROM scope) AS root_disposed) f
  WHERE r.status = 'open';
 COMMENT ON VIEW lottrace.recall_summary IS
-	'one row per open recall: lots and items in scope, quantity on hand and shipped, customers reached';
+	'one row per open recall: lots and items in scope, quantity on hand and shipped, customers reached, and the root material reconciled: in the roots, shipped, on hand, disposed, unaccounted, recovery %';
 
 -- From 15 on, the views run with the privileges and row-level security
 -- policies of whoever reads them.  13 and 14 have no security_invoker: a
@@ -195,6 +226,7 @@ BEGIN
 		ALTER VIEW lottrace.recall_scope_changes SET (security_invoker = true);
 		ALTER VIEW lottrace.recall_shipments SET (security_invoker = true);
 		ALTER VIEW lottrace.recall_summary SET (security_invoker = true);
+		ALTER VIEW lottrace.lot_balances SET (security_invoker = true);
 	ELSE
 		-- Left executable by PUBLIC, as every reader of the views needs it:
 		-- it reads nothing but the reader's own privileges, and only raises.
@@ -222,7 +254,8 @@ BEGIN
 		COMMENT ON FUNCTION lottrace.check_recall_view_reader() IS
 			'internal to the recall views before PostgreSQL 15: raises unless the reader may read every table under them whole';
 		FOREACH recall_view IN ARRAY
-			'{lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments, lottrace.recall_summary}'::regclass[]
+			'{lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments, lottrace.recall_summary,
+			  lottrace.lot_balances}'::regclass[]
 		LOOP
 			EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %s AS SELECT * FROM (%s) v WHERE lottrace.check_recall_view_reader()',
 									  recall_view, pg_catalog.rtrim(pg_catalog.rtrim(pg_catalog.pg_get_viewdef(recall_view)), ';'));

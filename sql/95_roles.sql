@@ -8,9 +8,9 @@
 --   lottrace_reader    trace, read every table and view, allocate, export
 --   lottrace_operator  the reader's rights, and record production (lots,
 --                      links, events, stock, lot_next, epcis_import),
---                      reserve, release and ship
---   lottrace_admin     the reader's rights, and open and close recalls and
---                      change lot statuses (set_status)
+--                      reserve, release, ship, dispose and adjust
+--   lottrace_admin     the reader's rights, and open and close recalls, run
+--                      mock recalls and change lot statuses (set_status)
 --
 -- Roles belong to the cluster, not to a database: CREATE EXTENSION creates
 -- them when they are missing and otherwise uses them as they are (another
@@ -46,10 +46,16 @@ GRANT SELECT ON lottrace.lots, lottrace.links, lottrace.events, lottrace.event_l
 		lottrace.lot_status_log, lottrace.lot_sequences, lottrace.stock, lottrace.reservations,
 		lottrace.recalls, lottrace.recall_roots, lottrace.recall_lots, lottrace.epcis_imported,
 		lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments,
-		lottrace.recall_summary
+		lottrace.recall_summary, lottrace.uom_conversions
+	TO lottrace_reader, lottrace_operator, lottrace_admin;
+GRANT SELECT ON lottrace.lot_balances, lottrace.mock_recalls, lottrace.mock_recall_lots,
+		lottrace.mock_recall_shipments, lottrace.mock_recall_reservations, lottrace.mock_recall_stock,
+		lottrace.mock_recall_report
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.check_allocation_arguments(text, numeric, text, date, interval, boolean),
 		lottrace.epcis_time(timestamptz)
+	TO lottrace_reader, lottrace_operator, lottrace_admin;
+GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 
 -- Recording production, reserving and shipping.  Lots' status is left to
@@ -69,6 +75,8 @@ GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservat
 		lottrace.epcis_lot(text, text), lottrace.epcis_term(text),
 		lottrace.epcis_list_lots(jsonb, jsonb, text)
 	TO lottrace_operator;
+GRANT EXECUTE ON FUNCTION lottrace.record_stock_change(lottrace.event_kind, bigint, text, numeric, text, timestamptz, text)
+	TO lottrace_operator;
 
 -- Recalls and statuses.  A status change releases the lots' reservations
 -- and is logged by a trigger that runs as the changer.
@@ -78,5 +86,12 @@ GRANT UPDATE (reference), DELETE ON lottrace.reservations TO lottrace_admin;
 GRANT UPDATE (reserved) ON lottrace.stock TO lottrace_admin;
 GRANT INSERT ON lottrace.recalls, lottrace.recall_roots, lottrace.recall_lots TO lottrace_admin;
 GRANT UPDATE (status, closed_at) ON lottrace.recalls TO lottrace_admin;
+-- Unit conversions are master data the admin keeps.
+GRANT INSERT, UPDATE, DELETE ON lottrace.uom_conversions TO lottrace_admin;
+-- Mock recalls (mock_recall) write only their own records.
+GRANT INSERT, UPDATE ON lottrace.mock_recalls TO lottrace_admin;
+GRANT INSERT ON lottrace.mock_recall_lots, lottrace.mock_recall_shipments, lottrace.mock_recall_reservations,
+		lottrace.mock_recall_stock
+	TO lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservations(bigint[])
 	TO lottrace_admin;

@@ -63,6 +63,7 @@
 #include "storage/predicate.h"
 #include "utils/acl.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -117,6 +118,11 @@ struct GenealogyStore
 	AttrNumber	col_near[2];	/* parent_id, child_id by direction */
 	AttrNumber	col_quantity;
 	AttrNumber	col_kind;
+	AttrNumber	col_uom;
+	bool		units;			/* details include uom */
+	AttrNumber	lots_item;		/* columns of lots, with units */
+	AttrNumber	lots_quantity;
+	AttrNumber	lots_uom;
 
 	BtreeLinkReader *btree[2];	/* page-by-page readers, when possible */
 	bool		btree_tried[2];
@@ -217,7 +223,7 @@ links_column(GenealogyStore *store, const char *name)
 				 errmsg("column \"%s\" of lottrace.links does not have the expected definition", name),
 				 errdetail("%s", problem),
 				 errhint("Traces read links as created by the extension: id, parent_id and child_id "
-						 "bigint NOT NULL, quantity numeric, kind lottrace.link_kind.")));
+						 "bigint NOT NULL, quantity numeric, kind lottrace.link_kind, uom text.")));
 	return get_attnum(RelationGetRelid(store->links), name);
 }
 
@@ -366,6 +372,46 @@ lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 	store->run_gap = (int64) Max(1.0, floor(COST_INDEX_DESCENT /
 											(COST_INDEX_TUPLE * store->tuples_per_key)));
 	return store;
+}
+
+/*
+ * A column of lots that lottrace_genealogy_read_lots reads: an error (55000)
+ * when its type is not the one it decodes.
+ */
+static AttrNumber
+lots_column(GenealogyStore *store, const char *name, Oid type)
+{
+	AttrNumber	attnum = get_attnum(RelationGetRelid(store->lots), name);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of lottrace.lots does not exist", name)));
+	if (TupleDescAttr(RelationGetDescr(store->lots), attnum - 1)->atttypid != type)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of lottrace.lots does not have the expected definition", name),
+				 errdetail("Column %s has type %s, not %s.", name,
+						   format_type_be(TupleDescAttr(RelationGetDescr(store->lots), attnum - 1)->atttypid),
+						   format_type_be(type)),
+				 errhint("trace_quantities reads lots as created by the extension: item text, "
+						 "quantity numeric, uom text.")));
+	return attnum;
+}
+
+void
+lottrace_genealogy_read_units(GenealogyStore *store)
+{
+	static const char *const uom_column[] = {"uom"};
+	static const char *const lots_columns[] = {"id", "item", "quantity", "uom"};
+
+	check_select(store->links, uom_column, 1);
+	check_select(store->lots, lots_columns, 4);
+	store->col_uom = links_column(store, "uom");
+	store->units = true;
+	store->lots_item = lots_column(store, "item", TEXTOID);
+	store->lots_quantity = lots_column(store, "quantity", NUMERICOID);
+	store->lots_uom = lots_column(store, "uom", TEXTOID);
 }
 
 void
@@ -612,6 +658,127 @@ lottrace_genealogy_check_lots_exist(GenealogyStore *store, LotSet *ids)
 		missing_lot_error(missing);
 }
 
+/* ---- the rows of lots (trace_quantities) ---- */
+
+typedef struct LotRowsRead
+{
+	GenealogyStore *store;
+	GenealogyLotVisitor visit;
+	void	   *arg;
+	GenealogyLot lot;
+} LotRowsRead;
+
+/* the row of a lot whose heap tuple the primary key reader left in lots_slot */
+static void
+lot_row_details(void *arg, GenealogyLink *entry)
+{
+	LotRowsRead *r = (LotRowsRead *) arg;
+	TupleTableSlot *slot = r->store->lots_slot;
+
+	r->lot.id = entry->near;
+	r->lot.item = slot_getattr(slot, r->store->lots_item, &r->lot.item_isnull);
+	r->lot.quantity = slot_getattr(slot, r->store->lots_quantity, &r->lot.quantity_isnull);
+	r->lot.uom = slot_getattr(slot, r->store->lots_uom, &r->lot.uom_isnull);
+}
+
+static bool
+visit_lot_row(void *arg, const GenealogyLink *entry pg_attribute_unused())
+{
+	LotRowsRead *r = (LotRowsRead *) arg;
+
+	Assert(r->lot.id == entry->near);
+	return r->visit(r->arg, &r->lot);
+}
+
+static void
+read_lots_sql(GenealogyStore *store, const int64 *ids, int64 nids,
+			  GenealogyLotVisitor visit, void *arg)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		keys;
+	Portal		portal;
+	bool		stopped = false;
+
+	connect_spi(store);
+	if (plan == NULL)
+		plan = prepare_kept("SELECT l.id, l.item, l.quantity, l.uom FROM lottrace.lots l "
+							"WHERE l.id OPERATOR(pg_catalog.=) ANY ($1)");
+	keys = int8_array_datum(ids, nids);
+	portal = SPI_cursor_open(NULL, plan, &keys, NULL, true);
+	while (!stopped)
+	{
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed && !stopped; i++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			GenealogyLot lot;
+			bool		isnull;
+
+			CHECK_FOR_INTERRUPTS();
+			lot.id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+			lot.item = SPI_getbinval(tuple, desc, 2, &lot.item_isnull);
+			lot.quantity = SPI_getbinval(tuple, desc, 3, &lot.quantity_isnull);
+			lot.uom = SPI_getbinval(tuple, desc, 4, &lot.uom_isnull);
+			stopped = visit(arg, &lot);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+}
+
+/*
+ * The primary key of lots page by page, as the check that roots exist
+ * reads it, fetching each row; through SQL under row-level security or
+ * where that reader cannot be used.
+ */
+void
+lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
+							 GenealogyLotVisitor visit, void *arg)
+{
+	LotSetWalk	walk;
+	int64	   *chunk = palloc(KEY_CHUNK * sizeof(int64));
+	int64		n;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	Assert(store->units);
+	if (!store->use_sql && !store->lots_sql && !store->lots_btree_tried)
+	{
+		MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+		store->lots_btree_tried = true;
+		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0,
+														 store->snapshot, store->lots_slot);
+		MemoryContextSwitchTo(old);
+	}
+	lottrace_lotset_walk_begin(ids, &walk, PG_INT64_MIN);
+	while ((n = lottrace_lotset_walk_ids(&walk, chunk, KEY_CHUNK)) > 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (store->lots_btree && !store->use_sql && !store->lots_sql)
+		{
+			LotRowsRead r;
+			TraceLevelStats stats;
+
+			memset(&r, 0, sizeof(r));
+			r.store = store;
+			r.visit = visit;
+			r.arg = arg;
+			memset(&stats, 0, sizeof(stats));
+			if (lottrace_btree_reader_read(store->lots_btree, chunk, n, true, NULL, visit_lot_row, &r,
+										   lot_row_details, &r, &stats))
+				break;
+		}
+		else
+			read_lots_sql(store, chunk, n, visit, arg);
+		MemoryContextSwitchTo(cxt);
+	}
+	lottrace_lotset_walk_end(&walk);
+	pfree(chunk);
+}
+
 LinkReadMethod
 lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction, int64 nkeys,
 								 bool details)
@@ -662,6 +829,9 @@ read_details(GenealogyStore *store, GenealogyLink *link)
 	link->quantity = slot_getattr(store->links_slot, store->col_quantity, &link->quantity_isnull);
 	kind = slot_getattr(store->links_slot, store->col_kind, &isnull);
 	link->kind = isnull ? InvalidOid : DatumGetObjectId(kind);
+	link->uom_isnull = true;
+	if (store->units)
+		link->uom = slot_getattr(store->links_slot, store->col_uom, &link->uom_isnull);
 }
 
 static void
@@ -843,16 +1013,19 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 			   const int64 *keys, int64 nkeys, bool details, LotSet *skip,
 			   GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
-	static SPIPlanPtr plans[2][2];
+	/* by direction, then none, details, details with units */
+	static SPIPlanPtr plans[2][3];
+	int			columns = details ? (store->units ? 2 : 1) : 0;
 	SPIPlanPtr	plan;
 	Datum		keys_array;
 	Portal		portal;
 	bool		stopped = false;
 
 	connect_spi(store);
-	plan = plans[direction][details];
+	plan = plans[direction][columns];
 	if (plan == NULL)
 	{
+		static const char *const extra[3] = {"", ", k.quantity, k.kind", ", k.quantity, k.kind, k.uom"};
 		char		query[512];
 		const char *near = near_columns[direction];
 		const char *far = near_columns[1 - direction];
@@ -861,8 +1034,8 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 				 "SELECT k.%s, k.%s, k.id%s FROM lottrace.links k "
 				 "WHERE k.%s OPERATOR(pg_catalog.=) ANY ($1) "
 				 "AND EXISTS (SELECT FROM lottrace.lots l WHERE l.id OPERATOR(pg_catalog.=) k.%s)",
-				 near, far, details ? ", k.quantity, k.kind" : "", near, far);
-		plan = plans[direction][details] = prepare_kept(query);
+				 near, far, extra[columns], near, far);
+		plan = plans[direction][columns] = prepare_kept(query);
 	}
 
 	keys_array = int8_array_datum(keys, nkeys);
@@ -894,6 +1067,9 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 				link.quantity = SPI_getbinval(tuple, desc, 4, &link.quantity_isnull);
 				kind = SPI_getbinval(tuple, desc, 5, &isnull);
 				link.kind = isnull ? InvalidOid : DatumGetObjectId(kind);
+				link.uom_isnull = true;
+				if (columns == 2)
+					link.uom = SPI_getbinval(tuple, desc, 6, &link.uom_isnull);
 			}
 			stats->links++;
 			if (visit(arg, &link))

@@ -71,6 +71,9 @@ typedef struct GenealogyLink
 	Datum		quantity;		/* numeric, valid until the next link */
 	bool		quantity_isnull;
 	Oid			kind;			/* lottrace.link_kind label */
+	Datum		uom;			/* text, with lottrace_genealogy_read_units; valid
+								 * until the next link */
+	bool		uom_isnull;
 } GenealogyLink;
 
 /* Called for every visible link read; returns true to stop reading. */
@@ -109,6 +112,37 @@ extern void lottrace_genealogy_init(void);
  */
 extern GenealogyStore *lottrace_genealogy_open(const char *function, bool details, TraceWay way);
 extern void lottrace_genealogy_close(GenealogyStore *store);
+
+/*
+ * Read links.uom with the details too, and allow lottrace_genealogy_read_lots
+ * (trace_quantities); checks SELECT on links.uom and on lots (id, item,
+ * quantity, uom), and the types of those columns of lots (55000).
+ */
+extern void lottrace_genealogy_read_units(GenealogyStore *store);
+
+/* A row of lots as trace_quantities reads it; values valid until the next. */
+typedef struct GenealogyLot
+{
+	int64		id;
+	Datum		item;			/* text */
+	bool		item_isnull;
+	Datum		quantity;		/* numeric */
+	bool		quantity_isnull;
+	Datum		uom;			/* text */
+	bool		uom_isnull;
+} GenealogyLot;
+
+/* Called for every visible row read; returns true to stop reading. */
+typedef bool (*GenealogyLotVisitor) (void *arg, const GenealogyLot *lot);
+
+/*
+ * Read the rows of the lots of the set that the caller sees, in order of
+ * id when read directly (the primary key page by page), in no particular
+ * order through SQL (row-level security).  After
+ * lottrace_genealogy_read_units.
+ */
+extern void lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
+										 GenealogyLotVisitor visit, void *arg);
 
 /*
  * Raise P0002 naming the smallest lot id of the set that is not in
@@ -170,7 +204,7 @@ extern const TraceStats *lottrace_genealogy_last_trace(void);
 /*
  * What is wrong with a column of links for the readers (a sentence), or
  * NULL: id, parent_id and child_id must be bigint NOT NULL, quantity
- * numeric, kind lottrace.link_kind.
+ * numeric, kind lottrace.link_kind, uom text.
  */
 extern const char *lottrace_genealogy_links_column_problem(Relation links, const char *column);
 

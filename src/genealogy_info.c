@@ -123,7 +123,7 @@ put_lots_pkey(ReturnSetInfo *rsinfo)
 static void
 put_links_columns(ReturnSetInfo *rsinfo, Relation links)
 {
-	static const char *const columns[] = {"id", "parent_id", "child_id", "quantity", "kind"};
+	static const char *const columns[] = {"id", "parent_id", "child_id", "quantity", "kind", "uom"};
 	StringInfoData buf;
 
 	initStringInfo(&buf);
@@ -207,6 +207,9 @@ genealogy_info(PG_FUNCTION_ARGS)
 				"direct: genealogy indexes read from C, method chosen per level" : last->path);
 		for (int i = 0; i < last->nlevels; i++)
 			put_level(rsinfo, psprintf("last trace level %d", i + 1),
+					  last->levels[i].depth < 0 ?
+					  psprintf("%s: the inputs of every lot reached",
+							   direction_names[last->levels[i].direction]) :
 					  psprintf("%s from depth %d", direction_names[last->levels[i].direction],
 							   last->levels[i].depth),
 					  &last->levels[i]);

@@ -59,6 +59,8 @@ lottrace_genealogy_links_column_problem(Relation links, const char *column)
 		expected = NUMERICOID;
 	else if (strcmp(column, "kind") == 0)
 		expected = link_kind_type(links);
+	else if (strcmp(column, "uom") == 0)
+		expected = TEXTOID;
 	else
 		expected = INT8OID;
 	if (att->atttypid != expected)

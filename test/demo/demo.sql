@@ -105,7 +105,37 @@ SELECT ship(r.reservation_id, 'Hotel Bellevue', '2024-03-12 12:00', 'BOL-882')
   FROM reserve('pallet', 90, 'order-4713', location => 'dock', as_of => '2024-03-12') r;
 
 \echo
-\echo '=== 9. Millers & Co report flour FL-2024-0311-A contaminated: open a recall'
+\echo '=== 9. The yearly mock recall (BRCGS 3.9.3, SQF 2.6.3): trace and reconcile quantities, hold nothing'
+\echo '    lots carry their quantities; a baguette weighs 0.25 kg; 1 kg of dough scraps was thrown away'
+UPDATE lots l SET quantity = q.quantity
+  FROM (VALUES (1, 100), (2, 50), (3, 25), (4, 10), (10, 51), (11, 50), (12, 45), (20, 260), (21, 235),
+			   (22, 80), (23, 48), (30, 200), (31, 230)) q(id, quantity)
+ WHERE l.id = q.id;
+INSERT INTO uom_conversions (item, from_uom, to_uom, factor) VALUES ('baguette', 'each', 'kg', 0.25);
+INSERT INTO stock (lot_id, location, on_hand) VALUES (1, 'store', 8), (2, 'store', 5), (3, 'store', 22), (10, 'bakery', 1);
+SELECT dispose(10, 'bakery', 1, 'dough scraps') AS dispose_event;
+SELECT mock_recall('Mock recall 2024: flour FL-2024-0311-A', ARRAY[lot_id('flour T55', 'FL-2024-0311-A')],
+				   tolerance => 5, reason => 'annual traceability test') AS exercise \gset
+\echo '--- the report an auditor opens (lottrace.mock_recall_report):'
+\x on
+SELECT title, trace_time, lots_back, lots_forward, suppliers, customers, open_reservations, locations,
+	   root_uom, root_quantity, round(root_shipped, 2) AS root_shipped, round(root_on_hand, 2) AS root_on_hand,
+	   round(root_disposed, 2) AS root_disposed, round(root_unaccounted, 2) AS root_unaccounted,
+	   root_recovery || ' %' AS root_recovery, lots_not_reconciled, passed
+  FROM mock_recall_report WHERE exercise_id = :exercise;
+\x off
+\echo '--- every lot in scope, with the root material it holds and its balance (lottrace.mock_recall_lots):'
+SELECT scope, depth, item, code, round(share::numeric, 3) AS share, round(root_quantity, 2) AS flour_kg,
+	   uom, produced, consumed, shipped, on_hand, disposed, unaccounted, recovery, reconciled
+  FROM mock_recall_lots WHERE exercise_id = :exercise ORDER BY scope DESC, depth, item, code;
+\echo '--- the customers, and how much of the flour each one got:'
+SELECT ship_to, quantity, uom, round(root_quantity, 2) AS flour_kg, reference
+  FROM mock_recall_shipments WHERE exercise_id = :exercise ORDER BY shipped_at;
+\echo '--- nothing was held: no status changed'
+SELECT count(*) AS status_changes FROM lot_status_log;
+
+\echo
+\echo '=== 10. Millers & Co report flour FL-2024-0311-A contaminated: open a recall'
 SELECT open_recall('Flour FL-2024-0311-A: foreign matter', ARRAY[lot_id('flour T55', 'FL-2024-0311-A')],
 				   'supplier notice MC-2024-117') AS recall_id \gset
 \echo '--- the scope, live (what a BI tool reads from lottrace.recall_scope):'
@@ -114,6 +144,10 @@ SELECT depth, item, code, status, expires_at, on_hand FROM recall_scope WHERE re
 SELECT ship_to, code, shipped_at, quantity, reference FROM recall_shipments WHERE recall_id = :recall_id ORDER BY shipped_at;
 \echo '--- the summary (lottrace.recall_summary):'
 SELECT title, lots, items, on_hand, shipped_quantity, customers FROM recall_summary WHERE recall_id = :recall_id;
+\echo '--- the flour itself, reconciled as in the mock recall (kg):'
+SELECT root_quantity, round(root_shipped, 2) AS shipped, round(root_on_hand, 2) AS on_hand, round(root_disposed, 2) AS disposed,
+	   round(root_unaccounted, 2) AS unaccounted, root_recovery || ' %' AS recovery
+  FROM recall_summary WHERE recall_id = :recall_id;
 \echo '--- the reservation of order 4711 was released: nothing recalled can be shipped'
 SELECT count(*) AS open_reservations FROM reservations WHERE reference = 'order-4711';
 \echo '--- the pain de mie made from reworked baguette is in scope too (through the rework cycle);'
@@ -121,13 +155,13 @@ SELECT count(*) AS open_reservations FROM reservations WHERE reference = 'order-
 SELECT l.item, l.code, l.status FROM lots l WHERE l.id IN (2, 23) ORDER BY l.id;
 
 \echo
-\echo '=== 10. A production record entered late shows up in the live scope, not in the frozen one'
+\echo '=== 11. A production record entered late shows up in the live scope, not in the frozen one'
 INSERT INTO lots (id, item, code) VALUES (40, 'sandwich', 'SW-240312-9');
 INSERT INTO links (parent_id, child_id) VALUES (20, 40);
 SELECT item, code, change FROM recall_scope_changes WHERE recall_id = :recall_id;
 
 \echo
-\echo '=== 11. The picture and the FDA spreadsheet'
+\echo '=== 12. The picture and the FDA spreadsheet'
 \getenv outdir LOTTRACE_DEMO_OUT
 \set dotfile :outdir/recall.dot
 \set csvfile :outdir/fsma204.csv

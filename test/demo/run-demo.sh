@@ -1,7 +1,8 @@
 #!/bin/bash
 # make demo: installs what is missing, builds and installs lottrace, starts a
 # throwaway cluster, loads a small bakery's lots and runs a scripted session:
-# lot codes, templates, genealogy, FEFO picking, a recall.  The recall's
+# lot codes, templates, genealogy, FEFO picking, a mock recall with its
+# quantities reconciled, a recall.  The recall's
 # picture (Graphviz) and FSMA 204 spreadsheet are written to demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

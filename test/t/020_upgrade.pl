@@ -87,8 +87,10 @@ sub contents
 		$contents{"table $table"} = $node->safe_psql($db,
 			"SELECT ($columns->{$table})::text FROM lottrace.$table ORDER BY 1");
 	}
+	# a sequence that the update adds and nothing has used yet has no last_value
 	$contents{sequences} = $node->safe_psql($db,
-		"SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'lottrace' ORDER BY 1");
+		"SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'lottrace'
+		   AND last_value IS NOT NULL ORDER BY 1");
 	my %answers = (
 		traces => "SELECT r, t::text FROM generate_series(1, 600, 17) r, lottrace.trace_forward(r) t
 				   UNION ALL SELECT -r, t::text FROM generate_series(1, 600, 19) r, lottrace.trace_backward(r) t",
@@ -97,9 +99,12 @@ sub contents
 		descendants => "SELECT a, b, lottrace.is_descendant(b, a) FROM generate_series(1, 600, 61) a,
 							   generate_series(1, 600, 53) b",
 		dot => "SELECT lottrace.trace_dot(ARRAY[3]::bigint[], 'forward', 2)",
-		recall_scope => "SELECT s::text FROM lottrace.recall_scope s",
+		# the views' columns of 0.1.0 and 0.2.0 (0.3.0 adds quantities at the end)
+		recall_scope => "SELECT (s.recall_id, s.lot_id, s.item, s.code, s.depth, s.status, s.expires_at,
+								 s.on_hand)::text FROM lottrace.recall_scope s",
 		recall_shipments => "SELECT s::text FROM lottrace.recall_shipments s",
-		recall_summary => "SELECT s::text FROM lottrace.recall_summary s",
+		recall_summary => "SELECT (s.recall_id, s.title, s.opened_at, s.lots, s.items, s.on_hand,
+								   s.shipped_quantity, s.customers)::text FROM lottrace.recall_summary s",
 		recall_scope_changes => "SELECT s::text FROM lottrace.recall_scope_changes s",
 		allocate => "SELECT a::text FROM lottrace.allocate('item-5', 40) a",
 		fsma204 => "SELECT f::text FROM lottrace.fsma204_sortable('2024-01-01', '2024-12-31') f",
