@@ -10,6 +10,12 @@ SET search_path = lottrace, public;
 -- reach pallet 10 only.  Rows come in rank order: hits descending, lots
 -- that reach no clean lot first, depth, id.
 SELECT * FROM trace_common_sources(ARRAY[9, 10]);
+-- the example of doc/trace.md: salt and flour reach all three complaints
+-- and the clean rolls; bread 12 is its own ancestor through the cycle
+SELECT c.hits, c.depth, c.reaches_clean, l.item, l.code
+  FROM trace_common_sources(ARRAY[9, 10, 12], NULL, ARRAY[8]) WITH ORDINALITY c
+  JOIN lots l ON l.id = c.lot_id
+ ORDER BY c.ordinality;
 -- duplicates count once
 SELECT * FROM trace_common_sources(ARRAY[10, 9, 10]);
 -- the rolls 8 are fine: flour 1, salt 2 and dough 5 went into them too, so
