@@ -577,6 +577,14 @@ for my $method (qw(index index_am heap sql))
 		 SELECT count(*) FROM lottrace.trace_dot('{1,-1}')");
 	like($stderr, qr/canceling statement due to statement timeout/, "large genealogy: $method trace cancelled");
 }
+# trace_common_sources too: 100 lots whose bits spread over the whole chain
+for my $method (qw(index heap sql))
+{
+	my ($ret, $stdout, $stderr) = $node->psql('large',
+		"SET statement_timeout = '30ms'; SET work_mem = '256MB'; SET lottrace.trace_method = $method;
+		 SELECT count(*) FROM lottrace.trace_common_sources(ARRAY(SELECT generate_series(299891, 299990)::bigint))");
+	like($stderr, qr/canceling statement due to statement timeout/, "large genealogy: $method trace_common_sources cancelled");
+}
 is($node->safe_psql('large', 'SELECT count(*) FROM lottrace.trace_backward(10)'), '10',
 	'large genealogy: traces go on after cancellations');
 unlike(slurp_file($node->logfile), qr/terminated by signal|leak/, 'no crash, no leak reported');
