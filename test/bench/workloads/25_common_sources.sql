@@ -28,7 +28,7 @@ SELECT (SELECT array_agg(id ORDER BY id) FROM (
 			SELECT id FROM bench.g_lots WHERE kind = 'd' ORDER BY bench.rnd(id, 82) LIMIT 200) c)::text
 		AS clean
 \gset
-SELECT format('common sources: %s complaint lots (from raw lot %s and at random), %s clean; %s ancestors, %s reach all of the first 40',
+SELECT format('common sources: %s complaint lots (from raw lot %s and at random), %s clean; %s ancestors, %s of them reach 40 or more',
 			  cardinality(:'complaints'::bigint[]), :source_lot, cardinality(:'clean'::bigint[]),
 			  (SELECT count(*) FROM lottrace.trace_common_sources(:'complaints'::bigint[])),
 			  (SELECT count(*) FROM lottrace.trace_common_sources(:'complaints'::bigint[]) WHERE hits >= 40))
