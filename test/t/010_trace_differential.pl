@@ -232,20 +232,24 @@ sub sql_rows
 	return \%by_set;
 }
 
+# Compares the rows of each root set (of "sets", by default @root_sets) with
+# the reference; sorted, or in the order they came when "ordered".
 sub compare_sets
 {
-	my ($name, $got, $expected_of, $nsets) = @_;
+	my ($name, $got, $expected_of, $nsets, %options) = @_;
+	my $sets = $options{sets} // \@root_sets;
 	my $bad = 0;
-	$nsets //= @root_sets;
+	$nsets //= @$sets;
 	for my $n (0 .. $nsets - 1)
 	{
-		my $expected = $expected_of->($root_sets[$n]);
-		my $actual = join("\n", sort @{ $got->{$n} // [] });
+		my $expected = $expected_of->($sets->[$n], $n);
+		my @rows = @{ $got->{$n} // [] };
+		my $actual = join("\n", $options{ordered} ? @rows : sort @rows);
 		next if $actual eq $expected;
 		$bad++;
 		if ($bad <= 3)
 		{
-			diag "$name, roots {@{$root_sets[$n]}}:";
+			diag "$name, roots {@{$sets->[$n]}}:";
 			diag "  expected: " . join(' ', (split /\n/, $expected)[ 0 .. 9 ]);
 			diag "  got:      " . join(' ', (split /\n/, $actual)[ 0 .. 9 ]);
 		}
@@ -356,22 +360,13 @@ sub run_all
 				       LATERAL lottrace.trace_common_sources(q.lots, $bound, CASE WHEN q.n % 2 = 0 THEN q.clean END)
 				         WITH ORDINALITY c(lot_id, hits, depth, reaches_clean, o)
 				 ORDER BY q.n, c.o");
-			my $bad = 0;
-			for my $n (0 .. $#common_sets)
-			{
-				my $clean = $n % 2 == 0 ? $common_clean[$n] : [];
-				my $expected = $reference{"common $bound $n"} //= common_rows($common_sets[$n], $clean, $max);
-				my $actual = join("\n", @{ $got->{$n} // [] });
-				next if $actual eq $expected;
-				$bad++;
-				if ($bad <= 3)
-				{
-					diag "trace_common_sources({@{$common_sets[$n]}}, $bound, {@$clean}):";
-					diag "  expected: " . join(' ', (split /\n/, $expected)[ 0 .. 9 ]);
-					diag "  got:      " . join(' ', (split /\n/, $actual)[ 0 .. 9 ]);
-				}
-			}
-			is($bad, 0, "$phase $method trace_common_sources max_depth $bound: " . scalar(@common_sets) . " lot sets");
+			compare_sets("$phase $method trace_common_sources max_depth $bound", $got,
+				sub {
+					my ($lots, $n) = @_;
+					return $reference{"common $bound $n"} //=
+					  common_rows($lots, $n % 2 == 0 ? $common_clean[$n] : [], $max);
+				},
+				undef, sets => \@common_sets, ordered => 1);
 		}
 
 		# is_descendant on random pairs, and on every lot with itself
