@@ -40,6 +40,7 @@ OBJS = \
 	src/trace_dot.o \
 	src/trace_quantities.o \
 	src/uom.o \
+	src/trace_common.o \
 	src/genealogy_info.o \
 	src/drop_guard.o \
 	src/lottrace.o

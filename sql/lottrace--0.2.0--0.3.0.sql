@@ -620,3 +620,13 @@ GRANT INSERT, UPDATE ON lottrace.mock_recalls TO lottrace_admin;
 GRANT INSERT ON lottrace.mock_recall_lots, lottrace.mock_recall_shipments, lottrace.mock_recall_reservations,
 		lottrace.mock_recall_stock
 	TO lottrace_admin;
+
+-- Common sources (trace_common_sources, issue 13)
+--------------------------------------------------------------------------
+CREATE FUNCTION lottrace.trace_common_sources(lots bigint[], max_depth integer DEFAULT NULL,
+											  clean_lots bigint[] DEFAULT NULL)
+	RETURNS TABLE (lot_id bigint, hits integer, depth integer, reaches_clean boolean)
+	AS 'MODULE_PATHNAME', 'trace_common_sources'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lottrace.trace_common_sources(bigint[], integer, bigint[]) IS
+	'every ancestor of the lots, with how many of them it reaches, its shortest depth and whether it reaches a clean lot, ranked';

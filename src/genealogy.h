@@ -16,8 +16,10 @@
  *	genealogy_btree.c	reads a genealogy index page by page.
  *	lotset.c/.h		sets of lot ids.
  *	trace.h			the engine over the store: trace_bfs.c (breadth first),
- *					trace_search.c (is_descendant), and the SQL-callable
- *					functions (trace_funcs.c, trace_dot.c); genealogy_info.c.
+ *					trace_search.c (is_descendant), trace_common.c (the
+ *					multi-source search of trace_common_sources), and the
+ *					SQL-callable functions (trace_funcs.c, trace_dot.c);
+ *					genealogy_info.c.
  *
  * Every read uses the calling statement's snapshot, so a trace sees exactly
  * what a recursive CTE in the same statement would see.

@@ -3,7 +3,9 @@
  *	  The trace engine over the genealogy store (genealogy.h): breadth-first
  *	  search (trace_bfs.c), the two-sided search of is_descendant
  *	  (trace_search.c), and the arguments the SQL functions share
- *	  (trace_funcs.c).
+ *	  (trace_funcs.c).  trace_common.c (trace_common_sources) reads the
+ *	  store's levels itself, as trace_search.c does, because its frontier
+ *	  carries bits per lot and a lot may be expanded more than once.
  */
 #ifndef LOTTRACE_TRACE_H
 #define LOTTRACE_TRACE_H

@@ -4,9 +4,10 @@
 # into the next layer, with popular raw lots, diamonds, long chains, rework
 # cycles, duplicate links, sparse and negative ids, deleted and rolled-back
 # links) and compares trace_forward, trace_backward, trace_edges,
-# is_descendant and trace_dot, for many root sets and depth bounds and with
-# every read method, against a breadth-first search written here and against
-# recursive CTEs.  Run twice: before VACUUM (every index entry needs a heap
+# is_descendant, trace_dot and trace_common_sources, for many root sets and
+# depth bounds and with every read method, against a breadth-first search
+# written here (for trace_common_sources, one per given lot, intersected)
+# and against recursive CTEs.  Run twice: before VACUUM (every index entry needs a heap
 # check) and after (index-only reads).  The seed is printed so that a failure
 # can be replayed with LOTTRACE_TRACE_SEED=….
 use strict;
@@ -231,25 +232,78 @@ sub sql_rows
 	return \%by_set;
 }
 
+# Compares the rows of each root set (of "sets", by default @root_sets) with
+# the reference; sorted, or in the order they came when "ordered".
 sub compare_sets
 {
-	my ($name, $got, $expected_of, $nsets) = @_;
+	my ($name, $got, $expected_of, $nsets, %options) = @_;
+	my $sets = $options{sets} // \@root_sets;
 	my $bad = 0;
-	$nsets //= @root_sets;
+	$nsets //= @$sets;
 	for my $n (0 .. $nsets - 1)
 	{
-		my $expected = $expected_of->($root_sets[$n]);
-		my $actual = join("\n", sort @{ $got->{$n} // [] });
+		my $expected = $expected_of->($sets->[$n], $n);
+		my @rows = @{ $got->{$n} // [] };
+		my $actual = join("\n", $options{ordered} ? @rows : sort @rows);
 		next if $actual eq $expected;
 		$bad++;
 		if ($bad <= 3)
 		{
-			diag "$name, roots {@{$root_sets[$n]}}:";
+			diag "$name, roots {@{$sets->[$n]}}:";
 			diag "  expected: " . join(' ', (split /\n/, $expected)[ 0 .. 9 ]);
 			diag "  got:      " . join(' ', (split /\n/, $actual)[ 0 .. 9 ]);
 		}
 	}
 	is($bad, 0, "$name: $nsets root sets");
+}
+
+# trace_common_sources: the root sets above, and some of more than 64 and
+# 128 lots (masks of several words); each with clean lots of its own, from
+# another set and a random lot
+my @common_sets = (@root_sets[ 0 .. 59 ],
+	map { my $n = $_; [ map { $ids[ int(rand($nlots)) ] } 1 .. $n ] } 70, 130, 200);
+my @common_clean = map { [ @{ $common_sets[ ($_ + 7) % @common_sets ] }[ 0 .. 1 ], $ids[ int(rand($nlots)) ] ] }
+  0 .. $#common_sets;
+my $common_values = join(', ',
+	map { "($_, '{" . join(',', @{ $common_sets[$_] }) . "}'::bigint[], '{" . join(',', grep { defined } @{ $common_clean[$_] }) . "}'::bigint[])" }
+	  0 .. $#common_sets);
+
+# The ancestors of a lot through one or more links (so itself only through
+# a cycle), at most $max links up: a trace from its parents, one link less.
+sub ancestors
+{
+	my ($lot, $max) = @_;
+	return {} if defined $max && $max == 0;
+	my ($result) = bfs(\%up, [ map { $_->[0] } @{ $up{$lot} // [] } ], defined $max ? $max - 1 : undef);
+	return { map { $_ => $result->{$_}[0] + 1 } keys %$result };
+}
+
+# The rows of trace_common_sources, in rank order: one trace per given lot
+# and per clean lot, intersected
+sub common_rows
+{
+	my ($lots, $clean, $max) = @_;
+	my (%hits, %depth, %clean);
+	for my $lot (uniq_sorted(@$lots))
+	{
+		my $up = ancestors($lot, $max);
+		for (keys %$up)
+		{
+			$hits{$_}++;
+			$depth{$_} = $up->{$_} if !defined $depth{$_} || $up->{$_} < $depth{$_};
+		}
+	}
+	for my $lot (uniq_sorted(@$clean))
+	{
+		$clean{$_} = 1 for keys %{ ancestors($lot, $max) };
+	}
+	my @rank = sort {
+		$hits{$b} <=> $hits{$a}
+		  || ($clean{$a} ? 1 : 0) <=> ($clean{$b} ? 1 : 0)
+		  || $depth{$a} <=> $depth{$b}
+		  || $a <=> $b
+	} keys %hits;
+	return join("\n", map { "$_|$hits{$_}|$depth{$_}|" . ($clean{$_} ? 't' : 'f') } @rank);
 }
 
 # references computed once, reused by every method and phase
@@ -294,6 +348,25 @@ sub run_all
 					sub { $reference{"edges $direction $bound @{$_[0]}"} //= edges_rows($_[0], $max, $direction) },
 					50);
 			}
+		}
+
+		# trace_common_sources, rows in rank order
+		for my $max (undef, 0, 1, 2, 5)
+		{
+			my $bound = $max // 'NULL';
+			my $got = sql_rows("SET lottrace.trace_method = $method;
+				SELECT q.n, c.lot_id, c.hits, c.depth, c.reaches_clean
+				  FROM (VALUES $common_values) q(n, lots, clean),
+				       LATERAL lottrace.trace_common_sources(q.lots, $bound, CASE WHEN q.n % 2 = 0 THEN q.clean END)
+				         WITH ORDINALITY c(lot_id, hits, depth, reaches_clean, o)
+				 ORDER BY q.n, c.o");
+			compare_sets("$phase $method trace_common_sources max_depth $bound", $got,
+				sub {
+					my ($lots, $n) = @_;
+					return $reference{"common $bound $n"} //=
+					  common_rows($lots, $n % 2 == 0 ? $common_clean[$n] : [], $max);
+				},
+				undef, sets => \@common_sets, ordered => 1);
 		}
 
 		# is_descendant on random pairs, and on every lot with itself
@@ -498,6 +571,14 @@ for my $method (qw(index index_am heap sql))
 		 SELECT count(*) FROM lottrace.trace_edges('{1,-1}', 'both');
 		 SELECT count(*) FROM lottrace.trace_dot('{1,-1}')");
 	like($stderr, qr/canceling statement due to statement timeout/, "large genealogy: $method trace cancelled");
+}
+# trace_common_sources too: 100 lots whose bits spread over the whole chain
+for my $method (qw(index heap sql))
+{
+	my ($ret, $stdout, $stderr) = $node->psql('large',
+		"SET statement_timeout = '30ms'; SET work_mem = '256MB'; SET lottrace.trace_method = $method;
+		 SELECT count(*) FROM lottrace.trace_common_sources(ARRAY(SELECT generate_series(299891, 299990)::bigint))");
+	like($stderr, qr/canceling statement due to statement timeout/, "large genealogy: $method trace_common_sources cancelled");
 }
 is($node->safe_psql('large', 'SELECT count(*) FROM lottrace.trace_backward(10)'), '10',
 	'large genealogy: traces go on after cancellations');
