@@ -668,8 +668,10 @@ cache_valid(ConvertCache *c, Snapshot snap)
 		c->xmin == snap->xmin && c->xmax == snap->xmax && c->curcid == snap->curcid &&
 		c->suboverflowed == snap->suboverflowed &&
 		c->xcnt == snap->xcnt && c->subxcnt == snap->subxcnt &&
-		memcmp(c->xip, snap->xip, snap->xcnt * sizeof(TransactionId)) == 0 &&
-		memcmp(c->subxip, snap->subxip, snap->subxcnt * sizeof(TransactionId)) == 0;
+		(snap->xcnt == 0 ||
+		 memcmp(c->xip, snap->xip, snap->xcnt * sizeof(TransactionId)) == 0) &&
+		(snap->subxcnt == 0 ||
+		 memcmp(c->subxip, snap->subxip, snap->subxcnt * sizeof(TransactionId)) == 0);
 }
 
 static UomCatalog *
@@ -693,9 +695,11 @@ convert_catalog(FunctionCallInfo fcinfo)
 	c->cat = NULL;
 	old = MemoryContextSwitchTo(c->cxt);
 	c->xip = palloc(Max(snap->xcnt, 1) * sizeof(TransactionId));
-	memcpy(c->xip, snap->xip, snap->xcnt * sizeof(TransactionId));
+	if (snap->xcnt > 0)			/* xip may be NULL then */
+		memcpy(c->xip, snap->xip, snap->xcnt * sizeof(TransactionId));
 	c->subxip = palloc(Max(snap->subxcnt, 1) * sizeof(TransactionId));
-	memcpy(c->subxip, snap->subxip, snap->subxcnt * sizeof(TransactionId));
+	if (snap->subxcnt > 0)
+		memcpy(c->subxip, snap->subxip, snap->subxcnt * sizeof(TransactionId));
 	c->user = GetUserId();
 	c->xmin = snap->xmin;
 	c->xmax = snap->xmax;
