@@ -38,6 +38,7 @@ OBJS = \
 	src/trace_search.o \
 	src/trace_funcs.o \
 	src/trace_dot.o \
+	src/trace_time.o \
 	src/genealogy_info.o \
 	src/drop_guard.o \
 	src/lottrace.o
