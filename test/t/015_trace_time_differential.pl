@@ -240,9 +240,9 @@ for my $method (qw(auto index index_am heap sql))
 }
 # the single-root forms agree with the array forms
 my $one = 1;
-is($node->safe_psql('postgres', "SELECT lot_id, depth, via_id FROM lottrace.trace_forward($one::bigint, respect_time => true) ORDER BY lot_id"),
+is($node->safe_psql('postgres', "SELECT lot_id, depth, via_id FROM lottrace.trace_forward(${one}::bigint, respect_time => true) ORDER BY lot_id"),
 	rows_of((reference(1, [$one], undef))[0]), 'forward from one root');
-is($node->safe_psql('postgres', "SELECT lot_id, depth, via_id FROM lottrace.trace_backward($one::bigint, respect_time => true) ORDER BY lot_id"),
+is($node->safe_psql('postgres', "SELECT lot_id, depth, via_id FROM lottrace.trace_backward(${one}::bigint, respect_time => true) ORDER BY lot_id"),
 	rows_of((reference(0, [$one], undef))[0]), 'backward from one root');
 note "replay with LOTTRACE_TIME_SEED=$seed" if $failures;
 
