@@ -41,6 +41,7 @@ OBJS = \
 	src/trace_quantities.o \
 	src/uom.o \
 	src/trace_common.o \
+	src/trace_time.o \
 	src/genealogy_info.o \
 	src/drop_guard.o \
 	src/lottrace.o

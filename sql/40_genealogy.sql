@@ -12,7 +12,7 @@ COMMENT ON TYPE lottrace.link_kind IS 'how a parent lot went into a child lot';
 
 CREATE TYPE lottrace.event_kind AS ENUM
 	('harvest', 'cool', 'initial_pack', 'first_receive', 'receive', 'ship',
-	 'transform', 'adjust', 'dispose');
+	 'transform', 'adjust', 'dispose', 'clean');
 COMMENT ON TYPE lottrace.event_kind IS 'critical tracking event types (FDA FSMA 204 and more)';
 
 CREATE TYPE lottrace.event_lot_role AS ENUM ('input', 'output', 'subject');
@@ -34,9 +34,12 @@ CREATE TABLE lottrace.lots (
 	tlc_source text,
 	supplier text,
 	attributes jsonb NOT NULL DEFAULT '{}',
+	container boolean NOT NULL DEFAULT false,
 	UNIQUE (item, code)
 );
 COMMENT ON TABLE lottrace.lots IS 'lots (batches): one row per item and lot code';
+COMMENT ON COLUMN lottrace.lots.container IS
+	'a silo, tank or line: a clean event with it as subject cuts every time-respecting path through it';
 COMMENT ON COLUMN lottrace.lots.expires_at IS 'last day the lot may be used';
 COMMENT ON COLUMN lottrace.lots.tlc_source IS 'where the traceability lot code was assigned';
 SELECT pg_catalog.pg_extension_config_dump('lottrace.lots', '');
@@ -90,9 +93,10 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('lo
 
 -- The genealogy index: one covering btree per direction.  The trace engine
 -- reads them by name, index-only where the visibility map allows; PostgreSQL
--- keeps them right through every write, rollback and crash.
-CREATE INDEX links_parent_idx ON lottrace.links (parent_id) INCLUDE (child_id, id);
-CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id);
+-- keeps them right through every write, rollback and crash.  linked_at is
+-- there for time-respecting traces (respect_time => true).
+CREATE INDEX links_parent_idx ON lottrace.links (parent_id) INCLUDE (child_id, id, linked_at);
+CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id, linked_at);
 COMMENT ON INDEX lottrace.links_parent_idx IS 'genealogy index, forward: parent to children';
 COMMENT ON INDEX lottrace.links_child_idx IS 'genealogy index, backward: child to parents';
 

@@ -12,9 +12,12 @@ CREATE TABLE lottrace.recalls (
 	opened_at timestamptz NOT NULL DEFAULT now(),
 	closed_at timestamptz,
 	status lottrace.recall_status NOT NULL DEFAULT 'open',
+	respect_time boolean NOT NULL DEFAULT false,
 	CHECK ((status = 'closed') = (closed_at IS NOT NULL))
 );
 COMMENT ON TABLE lottrace.recalls IS 'recalls: opened by open_recall, closed by close_recall';
+COMMENT ON COLUMN lottrace.recalls.respect_time IS
+	'the scope follows links only forward in time and through containers only between cleanings';
 SELECT pg_catalog.pg_extension_config_dump('lottrace.recalls', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('lottrace.recalls', 'id')::regclass, '');
 
@@ -40,7 +43,7 @@ COMMENT ON TABLE lottrace.recall_lots IS
 SELECT pg_catalog.pg_extension_config_dump('lottrace.recall_lots', '');
 
 CREATE FUNCTION lottrace.open_recall(title text, roots bigint[], reason text DEFAULT NULL,
-									 hold boolean DEFAULT true)
+									 hold boolean DEFAULT true, respect_time boolean DEFAULT false)
 	RETURNS bigint
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
@@ -60,6 +63,9 @@ BEGIN
 	IF open_recall.hold IS NULL THEN
 		RAISE EXCEPTION 'hold must not be null' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	IF open_recall.respect_time IS NULL THEN
+		RAISE EXCEPTION 'respect_time must not be null' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	-- A recall covers the whole genealogy or nothing: under row-level
 	-- security the trace, the frozen scope and the hold would each cover
 	-- only the rows the caller's policies let it see, silently.
@@ -74,12 +80,13 @@ BEGIN
 				  HINT = 'Open recalls as a role that row-level security does not apply to: the tables'' owner, a superuser or a role with BYPASSRLS.';
 	END IF;
 
-	INSERT INTO lottrace.recalls (title, reason) VALUES (open_recall.title, open_recall.reason)
+	INSERT INTO lottrace.recalls (title, reason, respect_time)
+	VALUES (open_recall.title, open_recall.reason, open_recall.respect_time)
 	RETURNING id INTO recall;
 	-- trace_forward raises for a root that is not a lot, before anything stays written
 	INSERT INTO lottrace.recall_lots (recall_id, lot_id, depth, via_id)
 	SELECT recall, t.lot_id, t.depth, t.via_id
-	  FROM lottrace.trace_forward(open_recall.roots) t;
+	  FROM lottrace.trace_forward(open_recall.roots, NULL, open_recall.respect_time) t;
 	INSERT INTO lottrace.recall_roots (recall_id, lot_id)
 	SELECT DISTINCT recall, r FROM unnest(open_recall.roots) r;
 
@@ -92,8 +99,8 @@ BEGIN
 	RETURN recall;
 END
 $$;
-COMMENT ON FUNCTION lottrace.open_recall(text, bigint[], text, boolean) IS
-	'opens a recall: records the roots, freezes the scope (their forward trace) and, with hold, marks every lot in it recalled and releases its reservations';
+COMMENT ON FUNCTION lottrace.open_recall(text, bigint[], text, boolean, boolean) IS
+	'opens a recall: records the roots, freezes the scope (their forward trace, time-respecting with respect_time) and, with hold, marks every lot in it recalled and releases its reservations';
 
 CREATE FUNCTION lottrace.close_recall(id bigint) RETURNS void
 	LANGUAGE plpgsql VOLATILE
@@ -118,16 +125,26 @@ COMMENT ON FUNCTION lottrace.close_recall(bigint) IS
 
 -- The live scope: the forward trace of each open recall's roots, as the
 -- genealogy stands now, with the root material in each lot (trace_quantities)
--- and its mass balance (lot_balances).  A filter on recall_id reaches the
--- recalls table, so only that recall is traced.
+-- and its mass balance (lot_balances).  A recall opened with respect_time is
+-- traced through time (trace_forward), without root material: shares through
+-- time are not computed yet.  A filter on recall_id reaches the recalls
+-- table, so only that recall is traced.
 CREATE VIEW lottrace.recall_scope AS
 SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires_at, b.on_hand,
 	   t.share, t.quantity AS root_quantity, t.uom AS root_uom,
 	   b.uom, b.produced, b.consumed, b.shipped, b.disposed, b.unaccounted, b.recovery,
 	   nullif(concat_ws('; ', t.note, b.note), '') AS note
   FROM lottrace.recalls r
- CROSS JOIN LATERAL lottrace.trace_quantities(
-		ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t
+ CROSS JOIN LATERAL (
+		SELECT q.lot_id, q.depth, q.share, q.quantity, q.uom, q.note
+		  FROM lottrace.trace_quantities(
+				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
+		 WHERE NOT r.respect_time
+		UNION ALL
+		SELECT f.lot_id, f.depth, NULL, NULL, NULL, 'root material is not traced through time'
+		  FROM lottrace.trace_forward(
+				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
+		 WHERE r.respect_time) t
   JOIN lottrace.lots l ON l.id = t.lot_id
  -- OFFSET 0 keeps the balance a per-lot subquery: joined as a view, the
  -- planner may compute it for every lot and hash the traced ones against it
@@ -176,9 +193,15 @@ SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.sh
   FROM lottrace.recalls r
  CROSS JOIN LATERAL (
 		WITH traced AS MATERIALIZED (
-			SELECT t.lot_id, t.depth, t.quantity, t.uom
+			SELECT q.lot_id, q.depth, q.quantity, q.uom
 			  FROM lottrace.trace_quantities(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t),
+					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
+			 WHERE NOT r.respect_time
+			UNION ALL
+			SELECT f.lot_id, f.depth, NULL, NULL
+			  FROM lottrace.trace_forward(
+					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
+			 WHERE r.respect_time),
 		-- the balances of the traced lots only (a lot_id = ANY filter
 		-- reaches the lots' primary key)
 		scope AS MATERIALIZED (

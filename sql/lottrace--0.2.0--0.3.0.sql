@@ -249,85 +249,15 @@ $$;
 COMMENT ON FUNCTION lottrace.mass_balance(bigint[]) IS
 	'mass balance of these lots, in each lot''s unit (the rows of the view lot_balances); recovery in %, NULL where a quantity is unknown';
 
--- The recall views gain the root material and the balances (columns at the
--- end, so that views and queries written on 0.2.0 keep working).  CREATE OR
--- REPLACE VIEW resets a view's options: security_invoker is set again, and
--- before 15 the reader check wraps the new definitions, as in 70_recall.sql.
-CREATE OR REPLACE VIEW lottrace.recall_scope AS
-SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires_at, b.on_hand,
-	   t.share, t.quantity AS root_quantity, t.uom AS root_uom,
-	   b.uom, b.produced, b.consumed, b.shipped, b.disposed, b.unaccounted, b.recovery,
-	   nullif(concat_ws('; ', t.note, b.note), '') AS note
-  FROM lottrace.recalls r
- CROSS JOIN LATERAL lottrace.trace_quantities(
-		ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t
-  JOIN lottrace.lots l ON l.id = t.lot_id
- -- OFFSET 0 keeps the balance a per-lot subquery: joined as a view, the
- -- planner may compute it for every lot and hash the traced ones against it
- CROSS JOIN LATERAL (SELECT * FROM lottrace.lot_balances lb WHERE lb.lot_id = t.lot_id OFFSET 0) b
- WHERE r.status = 'open';
-COMMENT ON VIEW lottrace.recall_scope IS
-	'live scope of each open recall: every lot made from its roots, with depth, status, expiry, stock on hand, the root material it holds and its mass balance';
-
-CREATE OR REPLACE VIEW lottrace.recall_summary AS
-SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.shipped_quantity, f.customers,
-	   f.root_uom, f.root_quantity, f.root_shipped, f.root_on_hand, f.root_disposed,
-	   f.root_quantity - f.root_shipped - f.root_on_hand - f.root_disposed AS root_unaccounted,
-	   round(100 * (f.root_shipped + f.root_on_hand + f.root_disposed) / nullif(f.root_quantity, 0), 2)
-		   AS root_recovery
-  FROM lottrace.recalls r
- CROSS JOIN LATERAL (
-		WITH traced AS MATERIALIZED (
-			SELECT t.lot_id, t.depth, t.quantity, t.uom
-			  FROM lottrace.trace_quantities(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) t),
-		-- the balances of the traced lots only (a lot_id = ANY filter
-		-- reaches the lots' primary key)
-		scope AS MATERIALIZED (
-			SELECT t.lot_id, t.depth, b.item, t.quantity, t.uom,
-				   lottrace.root_part(t.quantity, b.produced, b.shipped) AS root_shipped,
-				   lottrace.root_part(t.quantity, b.produced, b.on_hand) AS root_on_hand,
-				   lottrace.root_part(t.quantity, b.produced, b.disposed) AS root_disposed
-			  FROM traced t
-			  JOIN lottrace.lot_balances b ON b.lot_id = t.lot_id
-			 WHERE b.lot_id = ANY (ARRAY(SELECT traced.lot_id FROM traced))),
-		shipments AS MATERIALIZED (
-			SELECT e.partner, el.quantity
-			  FROM scope
-			  JOIN lottrace.event_lots el ON el.lot_id = scope.lot_id AND el.role = 'subject'
-			  JOIN lottrace.events e ON e.id = el.event_id AND e.kind = 'ship')
-		SELECT (SELECT count(*) FROM scope) AS lots,
-			   (SELECT count(DISTINCT scope.item) FROM scope) AS items,
-			   (SELECT coalesce(sum(s.on_hand), 0) FROM scope JOIN lottrace.stock s ON s.lot_id = scope.lot_id) AS on_hand,
-			   (SELECT coalesce(sum(shipments.quantity), 0) FROM shipments) AS shipped_quantity,
-			   (SELECT count(DISTINCT shipments.partner) FROM shipments) AS customers,
-			   (SELECT min(scope.uom) FROM scope WHERE scope.depth = 0) AS root_uom,
-			   (SELECT CASE WHEN count(*) = count(scope.quantity) THEN sum(scope.quantity) END
-				  FROM scope WHERE scope.depth = 0) AS root_quantity,
-			   (SELECT CASE WHEN count(*) = count(scope.root_shipped) THEN sum(scope.root_shipped) END
-				  FROM scope) AS root_shipped,
-			   (SELECT CASE WHEN count(*) = count(scope.root_on_hand) THEN sum(scope.root_on_hand) END
-				  FROM scope) AS root_on_hand,
-			   (SELECT CASE WHEN count(*) = count(scope.root_disposed) THEN sum(scope.root_disposed) END
-				  FROM scope) AS root_disposed) f
- WHERE r.status = 'open';
-COMMENT ON VIEW lottrace.recall_summary IS
-	'one row per open recall: lots and items in scope, quantity on hand and shipped, customers reached, and the root material reconciled: in the roots, shipped, on hand, disposed, unaccounted, recovery %';
-
+-- As the recall views: the reader's privileges and policies from 15 on,
+-- before 15 the reader check (70_recall.sql).
 DO $$
-DECLARE
-	recall_view regclass;
 BEGIN
 	IF pg_catalog.current_setting('server_version_num')::int >= 150000 THEN
-		ALTER VIEW lottrace.recall_scope SET (security_invoker = true);
-		ALTER VIEW lottrace.recall_summary SET (security_invoker = true);
 		ALTER VIEW lottrace.lot_balances SET (security_invoker = true);
 	ELSE
-		FOREACH recall_view IN ARRAY '{lottrace.recall_scope, lottrace.recall_summary, lottrace.lot_balances}'::regclass[]
-		LOOP
-			EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %s AS SELECT * FROM (%s) v WHERE lottrace.check_recall_view_reader()',
-									  recall_view, pg_catalog.rtrim(pg_catalog.rtrim(pg_catalog.pg_get_viewdef(recall_view)), ';'));
-		END LOOP;
+		EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW lottrace.lot_balances AS SELECT * FROM (%s) v WHERE lottrace.check_recall_view_reader()',
+								  pg_catalog.rtrim(pg_catalog.rtrim(pg_catalog.pg_get_viewdef('lottrace.lot_balances'::regclass)), ';'));
 	END IF;
 END
 $$;
@@ -630,3 +560,288 @@ CREATE FUNCTION lottrace.trace_common_sources(lots bigint[], max_depth integer D
 	LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION lottrace.trace_common_sources(bigint[], integer, bigint[]) IS
 	'every ancestor of the lots, with how many of them it reaches, its shortest depth and whether it reaches a clean lot, ranked';
+
+--------------------------------------------------------------------------
+-- Time-respecting traces and containers (issue 13 parts 2-3)
+--------------------------------------------------------------------------
+-- The new enum label is not used by this script (ALTER TYPE ... ADD VALUE
+-- in a transaction allows that from PostgreSQL 12 on).
+ALTER TYPE lottrace.event_kind ADD VALUE 'clean';
+
+ALTER TABLE lottrace.lots ADD COLUMN container boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN lottrace.lots.container IS
+	'a silo, tank or line: a clean event with it as subject cuts every time-respecting path through it';
+
+-- The genealogy indexes gain linked_at: rebuilt here, which blocks writes
+-- to links for as long as two index builds take (doc/upgrading.md).
+DROP INDEX lottrace.links_parent_idx;
+DROP INDEX lottrace.links_child_idx;
+CREATE INDEX links_parent_idx ON lottrace.links (parent_id) INCLUDE (child_id, id, linked_at);
+CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id, linked_at);
+COMMENT ON INDEX lottrace.links_parent_idx IS 'genealogy index, forward: parent to children';
+COMMENT ON INDEX lottrace.links_child_idx IS 'genealogy index, backward: child to parents';
+
+ALTER TABLE lottrace.recalls ADD COLUMN respect_time boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN lottrace.recalls.respect_time IS
+	'the scope follows links only forward in time and through containers only between cleanings';
+
+-- The trace functions and open_recall gain respect_time: a new argument
+-- list is a new function, and the recall views that call trace_forward go
+-- and come back with it, with the root material and the balances (columns
+-- at the end, so that queries written on 0.2.0 keep working).
+DROP VIEW lottrace.recall_summary;
+DROP VIEW lottrace.recall_shipments;
+DROP VIEW lottrace.recall_scope_changes;
+DROP VIEW lottrace.recall_scope;
+DROP FUNCTION lottrace.trace_forward(bigint, integer);
+DROP FUNCTION lottrace.trace_forward(bigint[], integer);
+DROP FUNCTION lottrace.trace_backward(bigint, integer);
+DROP FUNCTION lottrace.trace_backward(bigint[], integer);
+DROP FUNCTION lottrace.trace_edges(bigint[], text, integer);
+DROP FUNCTION lottrace.trace_dot(bigint[], text, integer);
+DROP FUNCTION lottrace.open_recall(text, bigint[], text, boolean);
+
+CREATE FUNCTION lottrace.trace_forward(root bigint, max_depth integer DEFAULT NULL,
+									   respect_time boolean DEFAULT false)
+	RETURNS TABLE (lot_id bigint, depth integer, via_id bigint)
+	AS 'MODULE_PATHNAME', 'trace_forward_one'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lottrace.trace_forward(bigint, integer, boolean) IS
+	'every lot made from the root, once, with its shortest depth and the lot it was reached from';
+
+CREATE FUNCTION lottrace.trace_forward(roots bigint[], max_depth integer DEFAULT NULL,
+									   respect_time boolean DEFAULT false)
+	RETURNS TABLE (lot_id bigint, depth integer, via_id bigint)
+	AS 'MODULE_PATHNAME', 'trace_forward_many'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lottrace.trace_forward(bigint[], integer, boolean) IS
+	'every lot made from any of the roots, once, with its depth from the nearest root';
+
+CREATE FUNCTION lottrace.trace_backward(root bigint, max_depth integer DEFAULT NULL,
+									   respect_time boolean DEFAULT false)
+	RETURNS TABLE (lot_id bigint, depth integer, via_id bigint)
+	AS 'MODULE_PATHNAME', 'trace_backward_one'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lottrace.trace_backward(bigint, integer, boolean) IS
+	'every lot the root was made from, once, with its shortest depth and the lot it was reached from';
+
+CREATE FUNCTION lottrace.trace_backward(roots bigint[], max_depth integer DEFAULT NULL,
+									   respect_time boolean DEFAULT false)
+	RETURNS TABLE (lot_id bigint, depth integer, via_id bigint)
+	AS 'MODULE_PATHNAME', 'trace_backward_many'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lottrace.trace_backward(bigint[], integer, boolean) IS
+	'every lot any of the roots was made from, once, with its depth from the nearest root';
+
+CREATE FUNCTION lottrace.trace_edges(roots bigint[], direction text DEFAULT 'forward',
+									 max_depth integer DEFAULT NULL, respect_time boolean DEFAULT false)
+	RETURNS TABLE (link_id bigint, parent_id bigint, child_id bigint, depth integer,
+				   quantity numeric, kind lottrace.link_kind)
+	AS 'MODULE_PATHNAME', 'trace_edges'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lottrace.trace_edges(bigint[], text, integer, boolean) IS
+	'the links of the traced subgraph (forward, backward or both), with the depth of their near end';
+
+CREATE FUNCTION lottrace.trace_dot(roots bigint[], direction text DEFAULT 'both',
+								   max_depth integer DEFAULT NULL, respect_time boolean DEFAULT false)
+	RETURNS text
+	AS 'MODULE_PATHNAME', 'trace_dot'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION lottrace.trace_dot(bigint[], text, integer, boolean) IS
+	'the traced subgraph as Graphviz DOT: lots labelled with item, code and status, roots highlighted';
+
+CREATE FUNCTION lottrace.open_recall(title text, roots bigint[], reason text DEFAULT NULL,
+									 hold boolean DEFAULT true, respect_time boolean DEFAULT false)
+	RETURNS bigint
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	recall bigint;
+	hidden text;
+BEGIN
+	IF open_recall.title IS NULL OR btrim(open_recall.title) = '' THEN
+		RAISE EXCEPTION 'a recall needs a title' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF open_recall.roots IS NULL OR cardinality(open_recall.roots) = 0
+	   OR array_position(open_recall.roots, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'a recall needs at least one root lot, and no null ones'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF open_recall.hold IS NULL THEN
+		RAISE EXCEPTION 'hold must not be null' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF open_recall.respect_time IS NULL THEN
+		RAISE EXCEPTION 'respect_time must not be null' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- A recall covers the whole genealogy or nothing: under row-level
+	-- security the trace, the frozen scope and the hold would each cover
+	-- only the rows the caller's policies let it see, silently.
+	SELECT string_agg(t::text, ', ' ORDER BY t::text) INTO hidden
+	  FROM unnest('{lottrace.lots, lottrace.links, lottrace.recall_lots, lottrace.stock, lottrace.reservations}'::regclass[]) t
+	 WHERE row_security_active(t);
+	IF hidden IS NOT NULL THEN
+		RAISE EXCEPTION 'open_recall needs to see the whole genealogy'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Row-level security applies to role "%s" on %s, so the recall would cover only the rows that role may see.',
+								  current_user, hidden),
+				  HINT = 'Open recalls as a role that row-level security does not apply to: the tables'' owner, a superuser or a role with BYPASSRLS.';
+	END IF;
+
+	INSERT INTO lottrace.recalls (title, reason, respect_time)
+	VALUES (open_recall.title, open_recall.reason, open_recall.respect_time)
+	RETURNING id INTO recall;
+	-- trace_forward raises for a root that is not a lot, before anything stays written
+	INSERT INTO lottrace.recall_lots (recall_id, lot_id, depth, via_id)
+	SELECT recall, t.lot_id, t.depth, t.via_id
+	  FROM lottrace.trace_forward(open_recall.roots, NULL, open_recall.respect_time) t;
+	INSERT INTO lottrace.recall_roots (recall_id, lot_id)
+	SELECT DISTINCT recall, r FROM unnest(open_recall.roots) r;
+
+	IF open_recall.hold THEN
+		PERFORM lottrace.set_status(
+			ARRAY(SELECT rl.lot_id FROM lottrace.recall_lots rl WHERE rl.recall_id = recall ORDER BY rl.lot_id),
+			'recalled',
+			format('recall %s: %s', recall, open_recall.title));
+	END IF;
+	RETURN recall;
+END
+$$;
+COMMENT ON FUNCTION lottrace.open_recall(text, bigint[], text, boolean, boolean) IS
+	'opens a recall: records the roots, freezes the scope (their forward trace, time-respecting with respect_time) and, with hold, marks every lot in it recalled and releases its reservations';
+
+-- The live scope: the forward trace of each open recall's roots, as the
+-- genealogy stands now, with the root material in each lot (trace_quantities)
+-- and its mass balance (lot_balances).  A recall opened with respect_time is
+-- traced through time (trace_forward), without root material: shares through
+-- time are not computed yet.  A filter on recall_id reaches the recalls
+-- table, so only that recall is traced.
+CREATE VIEW lottrace.recall_scope AS
+SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires_at, b.on_hand,
+	   t.share, t.quantity AS root_quantity, t.uom AS root_uom,
+	   b.uom, b.produced, b.consumed, b.shipped, b.disposed, b.unaccounted, b.recovery,
+	   nullif(concat_ws('; ', t.note, b.note), '') AS note
+  FROM lottrace.recalls r
+ CROSS JOIN LATERAL (
+		SELECT q.lot_id, q.depth, q.share, q.quantity, q.uom, q.note
+		  FROM lottrace.trace_quantities(
+				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
+		 WHERE NOT r.respect_time
+		UNION ALL
+		SELECT f.lot_id, f.depth, NULL, NULL, NULL, 'root material is not traced through time'
+		  FROM lottrace.trace_forward(
+				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
+		 WHERE r.respect_time) t
+  JOIN lottrace.lots l ON l.id = t.lot_id
+ -- OFFSET 0 keeps the balance a per-lot subquery: joined as a view, the
+ -- planner may compute it for every lot and hash the traced ones against it
+ CROSS JOIN LATERAL (SELECT * FROM lottrace.lot_balances lb WHERE lb.lot_id = t.lot_id OFFSET 0) b
+ WHERE r.status = 'open';
+COMMENT ON VIEW lottrace.recall_scope IS
+	'live scope of each open recall: every lot made from its roots, with depth, status, expiry, stock on hand, the root material it holds and its mass balance';
+
+-- What changed since a recall was opened: lots now reachable that were not
+-- in the frozen scope (a late production record), and frozen lots that are
+-- no longer reachable (a link deleted as wrong).
+CREATE VIEW lottrace.recall_scope_changes AS
+SELECT coalesce(live.recall_id, frozen.recall_id) AS recall_id,
+	   coalesce(live.lot_id, frozen.lot_id) AS lot_id,
+	   l.item, l.code,
+	   CASE WHEN frozen.lot_id IS NULL THEN 'added' ELSE 'removed' END AS change
+  FROM lottrace.recall_scope live
+  FULL JOIN (SELECT rl.recall_id, rl.lot_id
+			   FROM lottrace.recall_lots rl
+			   JOIN lottrace.recalls r ON r.id = rl.recall_id AND r.status = 'open') frozen
+	ON frozen.recall_id = live.recall_id AND frozen.lot_id = live.lot_id
+  JOIN lottrace.lots l ON l.id = coalesce(live.lot_id, frozen.lot_id)
+ WHERE live.lot_id IS NULL OR frozen.lot_id IS NULL;
+COMMENT ON VIEW lottrace.recall_scope_changes IS
+	'differences between the live and the frozen scope of each open recall: lots added or removed since it was opened';
+
+CREATE VIEW lottrace.recall_shipments AS
+SELECT sc.recall_id, sc.lot_id, sc.item, sc.code, e.id AS event_id, e.occurred_at AS shipped_at,
+	   e.partner AS ship_to, el.quantity, el.uom, e.reference
+  FROM lottrace.recall_scope sc
+  JOIN lottrace.event_lots el ON el.lot_id = sc.lot_id AND el.role = 'subject'
+  JOIN lottrace.events e ON e.id = el.event_id AND e.kind = 'ship';
+COMMENT ON VIEW lottrace.recall_shipments IS
+	'every shipment of a lot in the live scope of an open recall: the customers to call';
+
+-- One trace per recall, shared by every figure.  The root material in what
+-- a lot shipped, holds or disposed of is that part of the lot's quantity
+-- that is root material (its root_quantity over its quantity); a sum with
+-- an unknown term is unknown.
+CREATE VIEW lottrace.recall_summary AS
+SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.shipped_quantity, f.customers,
+	   f.root_uom, f.root_quantity, f.root_shipped, f.root_on_hand, f.root_disposed,
+	   f.root_quantity - f.root_shipped - f.root_on_hand - f.root_disposed AS root_unaccounted,
+	   round(100 * (f.root_shipped + f.root_on_hand + f.root_disposed) / nullif(f.root_quantity, 0), 2)
+		   AS root_recovery
+  FROM lottrace.recalls r
+ CROSS JOIN LATERAL (
+		WITH traced AS MATERIALIZED (
+			SELECT q.lot_id, q.depth, q.quantity, q.uom
+			  FROM lottrace.trace_quantities(
+					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
+			 WHERE NOT r.respect_time
+			UNION ALL
+			SELECT f.lot_id, f.depth, NULL, NULL
+			  FROM lottrace.trace_forward(
+					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
+			 WHERE r.respect_time),
+		-- the balances of the traced lots only (a lot_id = ANY filter
+		-- reaches the lots' primary key)
+		scope AS MATERIALIZED (
+			SELECT t.lot_id, t.depth, b.item, t.quantity, t.uom,
+				   lottrace.root_part(t.quantity, b.produced, b.shipped) AS root_shipped,
+				   lottrace.root_part(t.quantity, b.produced, b.on_hand) AS root_on_hand,
+				   lottrace.root_part(t.quantity, b.produced, b.disposed) AS root_disposed
+			  FROM traced t
+			  JOIN lottrace.lot_balances b ON b.lot_id = t.lot_id
+			 WHERE b.lot_id = ANY (ARRAY(SELECT traced.lot_id FROM traced))),
+		shipments AS MATERIALIZED (
+			SELECT e.partner, el.quantity
+			  FROM scope
+			  JOIN lottrace.event_lots el ON el.lot_id = scope.lot_id AND el.role = 'subject'
+			  JOIN lottrace.events e ON e.id = el.event_id AND e.kind = 'ship')
+		SELECT (SELECT count(*) FROM scope) AS lots,
+			   (SELECT count(DISTINCT scope.item) FROM scope) AS items,
+			   (SELECT coalesce(sum(s.on_hand), 0) FROM scope JOIN lottrace.stock s ON s.lot_id = scope.lot_id) AS on_hand,
+			   (SELECT coalesce(sum(shipments.quantity), 0) FROM shipments) AS shipped_quantity,
+			   (SELECT count(DISTINCT shipments.partner) FROM shipments) AS customers,
+			   (SELECT min(scope.uom) FROM scope WHERE scope.depth = 0) AS root_uom,
+			   (SELECT CASE WHEN count(*) = count(scope.quantity) THEN sum(scope.quantity) END
+				  FROM scope WHERE scope.depth = 0) AS root_quantity,
+			   (SELECT CASE WHEN count(*) = count(scope.root_shipped) THEN sum(scope.root_shipped) END
+				  FROM scope) AS root_shipped,
+			   (SELECT CASE WHEN count(*) = count(scope.root_on_hand) THEN sum(scope.root_on_hand) END
+				  FROM scope) AS root_on_hand,
+			   (SELECT CASE WHEN count(*) = count(scope.root_disposed) THEN sum(scope.root_disposed) END
+				  FROM scope) AS root_disposed) f
+ WHERE r.status = 'open';
+COMMENT ON VIEW lottrace.recall_summary IS
+	'one row per open recall: lots and items in scope, quantity on hand and shipped, customers reached, and the root material reconciled: in the roots, shipped, on hand, disposed, unaccounted, recovery %';
+
+DO $$
+DECLARE
+	recall_view regclass;
+BEGIN
+	IF pg_catalog.current_setting('server_version_num')::int >= 150000 THEN
+		ALTER VIEW lottrace.recall_scope SET (security_invoker = true);
+		ALTER VIEW lottrace.recall_scope_changes SET (security_invoker = true);
+		ALTER VIEW lottrace.recall_shipments SET (security_invoker = true);
+		ALTER VIEW lottrace.recall_summary SET (security_invoker = true);
+	ELSE
+		-- lottrace.check_recall_view_reader() is there since 0.2.0
+		FOREACH recall_view IN ARRAY
+			'{lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments, lottrace.recall_summary}'::regclass[]
+		LOOP
+			EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %s AS SELECT * FROM (%s) v WHERE lottrace.check_recall_view_reader()',
+									  recall_view, pg_catalog.rtrim(pg_catalog.rtrim(pg_catalog.pg_get_viewdef(recall_view)), ';'));
+		END LOOP;
+	END IF;
+END
+$$;
+GRANT SELECT ON lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments,
+		lottrace.recall_summary
+	TO lottrace_reader, lottrace_operator, lottrace_admin;

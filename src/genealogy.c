@@ -113,6 +113,8 @@ struct GenealogyStore
 	Relation	index[2];		/* by TraceDirection; NULL if not traced */
 	AttrNumber	index_far[2];	/* far end's column in the index tuple */
 	AttrNumber	index_id[2];	/* link id's column in the index tuple */
+	AttrNumber	index_time[2];	/* linked_at's, when times are read */
+	bool		times;			/* links carry linked_at */
 
 	AttrNumber	col_id;			/* columns of links */
 	AttrNumber	col_near[2];	/* parent_id, child_id by direction */
@@ -123,6 +125,7 @@ struct GenealogyStore
 	AttrNumber	lots_item;		/* columns of lots, with units */
 	AttrNumber	lots_quantity;
 	AttrNumber	lots_uom;
+	AttrNumber	col_linked_at;
 
 	BtreeLinkReader *btree[2];	/* page-by-page readers, when possible */
 	bool		btree_tried[2];
@@ -246,7 +249,7 @@ open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("genealogy index lottrace.%s does not exist", name),
-				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id);",
+				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id, linked_at);",
 						 name, near_columns[direction], near_columns[1 - direction])));
 	index = index_open(indexoid, AccessShareLock);
 	problem = lottrace_genealogy_index_problem(store->links, index, direction,
@@ -256,7 +259,7 @@ open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("genealogy index lottrace.%s does not have the expected definition", name),
 				 errdetail("%s", problem),
-				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id);",
+				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id, linked_at);",
 						 name, near_columns[direction], near_columns[1 - direction])));
 
 	problem = lottrace_genealogy_index_unready(index);
@@ -589,7 +592,7 @@ first_missing_lot_direct(GenealogyStore *store, const int64 *ids, int64 nids, in
 		MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
 		store->lots_btree_tried = true;
-		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0,
+		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0,
 														 store->snapshot, store->lots_slot);
 		MemoryContextSwitchTo(old);
 	}
@@ -852,6 +855,7 @@ links_btree_reader(GenealogyStore *store, TraceDirection direction)
 		store->btree[direction] = lottrace_btree_reader_create(store->links, store->index[direction],
 															   store->index_far[direction],
 															   store->index_id[direction],
+															   store->times ? store->index_time[direction] : 0,
 															   store->snapshot, store->links_slot);
 		MemoryContextSwitchTo(old);
 	}
@@ -944,6 +948,9 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 				PredicateLockPage(store->links, ItemPointerGetBlockNumber(tid), store->snapshot);
 
 			link.link_id = DatumGetInt64(index_getattr(itup, id_col, itupdesc, &isnull));
+			if (store->times)
+				link.linked_at = DatumGetTimestampTz(index_getattr(itup, store->index_time[direction],
+																   itupdesc, &isnull));
 			stats->links++;
 			if (visit(arg, &link))
 			{
@@ -989,6 +996,8 @@ read_links_heap(GenealogyStore *store, TraceDirection direction,
 		if (skip && lotset_contains(skip, link.far))
 			continue;
 		link.link_id = DatumGetInt64(slot_getattr(slot, store->col_id, &isnull));
+		if (store->times)
+			link.linked_at = DatumGetTimestampTz(slot_getattr(slot, store->col_linked_at, &isnull));
 		if (details)
 			read_details(store, &link);
 		stats->links++;
@@ -1013,8 +1022,8 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 			   const int64 *keys, int64 nkeys, bool details, LotSet *skip,
 			   GenealogyLinkVisitor visit, void *arg, TraceLevelStats *stats)
 {
-	/* by direction, then none, details, details with units */
-	static SPIPlanPtr plans[2][3];
+	/* by direction; none, details, details with units; with times or not */
+	static SPIPlanPtr plans[2][3][2];
 	int			columns = details ? (store->units ? 2 : 1) : 0;
 	SPIPlanPtr	plan;
 	Datum		keys_array;
@@ -1022,7 +1031,7 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 	bool		stopped = false;
 
 	connect_spi(store);
-	plan = plans[direction][columns];
+	plan = plans[direction][columns][store->times];
 	if (plan == NULL)
 	{
 		static const char *const extra[3] = {"", ", k.quantity, k.kind", ", k.quantity, k.kind, k.uom"};
@@ -1031,11 +1040,12 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 		const char *far = near_columns[1 - direction];
 
 		snprintf(query, sizeof(query),
-				 "SELECT k.%s, k.%s, k.id%s FROM lottrace.links k "
+				 "SELECT k.%s, k.%s, k.id%s%s FROM lottrace.links k "
 				 "WHERE k.%s OPERATOR(pg_catalog.=) ANY ($1) "
 				 "AND EXISTS (SELECT FROM lottrace.lots l WHERE l.id OPERATOR(pg_catalog.=) k.%s)",
-				 near, far, extra[columns], near, far);
-		plan = plans[direction][columns] = prepare_kept(query);
+				 near, far, store->times ? ", k.linked_at" : "",
+				 extra[columns], near, far);
+		plan = plans[direction][columns][store->times] = prepare_kept(query);
 	}
 
 	keys_array = int8_array_datum(keys, nkeys);
@@ -1060,16 +1070,19 @@ read_links_sql(GenealogyStore *store, TraceDirection direction,
 			if (skip && lotset_contains(skip, link.far))
 				continue;
 			link.link_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &isnull));
+			if (store->times)
+				link.linked_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 4, &isnull));
 			if (details)
 			{
 				Datum		kind;
+				int			col = store->times ? 5 : 4;
 
-				link.quantity = SPI_getbinval(tuple, desc, 4, &link.quantity_isnull);
-				kind = SPI_getbinval(tuple, desc, 5, &isnull);
+				link.quantity = SPI_getbinval(tuple, desc, col, &link.quantity_isnull);
+				kind = SPI_getbinval(tuple, desc, col + 1, &isnull);
 				link.kind = isnull ? InvalidOid : DatumGetObjectId(kind);
 				link.uom_isnull = true;
 				if (columns == 2)
-					link.uom = SPI_getbinval(tuple, desc, 6, &link.uom_isnull);
+					link.uom = SPI_getbinval(tuple, desc, col + 2, &link.uom_isnull);
 			}
 			stats->links++;
 			if (visit(arg, &link))
@@ -1129,6 +1142,139 @@ lottrace_genealogy_read_links(GenealogyStore *store, LinkReadMethod method, Trac
 	lottrace_lotset_walk_end(&walk);
 	pfree(chunk);
 	return stopped;
+}
+
+void
+lottrace_genealogy_read_times(GenealogyStore *store)
+{
+	static const char *const links_columns[] = {"linked_at"};
+	static const char *const lots_columns[] = {"produced_at", "container"};
+	Oid			events_oid = RangeVarGetRelid(makeRangeVar("lottrace", "events", -1), AccessShareLock, false);
+	Oid			event_lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "event_lots", -1), AccessShareLock, false);
+	Relation	events = table_open(events_oid, NoLock);
+	Relation	event_lots = table_open(event_lots_oid, NoLock);
+
+	/* the queries below would raise as well, but only once they run */
+	check_select(store->links, links_columns, 1);
+	check_select(store->lots, lots_columns, 2);
+	if (pg_class_aclcheck(events_oid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(events));
+	if (pg_class_aclcheck(event_lots_oid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(event_lots));
+	table_close(events, NoLock);
+	table_close(event_lots, NoLock);
+
+	store->col_linked_at = links_column(store, "linked_at");
+	for (int d = 0; d < 2; d++)
+	{
+		const char *name = lottrace_genealogy_index_names[d];
+
+		if (store->index[d] == NULL || store->use_sql || store->index_sql[d])
+			continue;
+		store->index_time[d] = lottrace_genealogy_index_time_col(store->links, store->index[d]);
+		if (store->index_time[d] == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("genealogy index lottrace.%s does not include linked_at", name),
+					 errdetail("Time-respecting traces read the time of each link from the genealogy index."),
+					 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id, linked_at);",
+							 name, near_columns[d], near_columns[1 - d])));
+	}
+	store->times = true;
+
+	/*
+	 * SPI now, in the caller's context: SPI_finish (at close) goes back to
+	 * the context SPI_connect was called in, which a search's own would not
+	 * outlive.
+	 */
+	connect_spi(store);
+}
+
+void
+lottrace_genealogy_lot_times(GenealogyStore *store, LotSet *lots,
+							 GenealogyLotTimeVisitor visit, void *arg)
+{
+	static SPIPlanPtr plan = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
+	LotSetWalk	walk;
+	int64	   *chunk = palloc(KEY_CHUNK * sizeof(int64));
+	int64		n;
+
+	connect_spi(store);
+	if (plan == NULL)
+		plan = prepare_kept("SELECT l.id, coalesce(l.produced_at, "
+							"(SELECT pg_catalog.min(e.occurred_at) FROM lottrace.event_lots el "
+							"JOIN lottrace.events e ON e.id OPERATOR(pg_catalog.=) el.event_id "
+							"WHERE el.lot_id OPERATOR(pg_catalog.=) l.id "
+							"AND e.kind::text OPERATOR(pg_catalog.=) ANY ('{receive,first_receive}'::text[]))) "
+							"FROM lottrace.lots l WHERE l.id OPERATOR(pg_catalog.=) ANY ($1)");
+	lottrace_lotset_walk_begin(lots, &walk, PG_INT64_MIN);
+	while ((n = lottrace_lotset_walk_ids(&walk, chunk, KEY_CHUNK)) > 0)
+	{
+		Datum		keys = int8_array_datum(chunk, n);
+
+		CHECK_FOR_INTERRUPTS();
+		if (SPI_execute_plan(plan, &keys, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the times of lots");
+		/* SPI leaves us in its own context */
+		MemoryContextSwitchTo(cxt);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			int64		lot = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			Datum		at = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+
+			visit(arg, lot, !isnull, isnull ? 0 : DatumGetTimestampTz(at));
+		}
+		SPI_freetuptable(SPI_tuptable);
+		pfree(DatumGetPointer(keys));
+	}
+	lottrace_lotset_walk_end(&walk);
+	pfree(chunk);
+}
+
+void
+lottrace_genealogy_cleanings(GenealogyStore *store, GenealogyCleaningVisitor visit, void *arg)
+{
+	static SPIPlanPtr plan = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
+	Portal		portal;
+
+	connect_spi(store);
+	if (plan == NULL)
+	{
+		/* kind as text: the label is compared when the query runs */
+		plan = SPI_prepare("SELECT el.lot_id, e.occurred_at FROM lottrace.events e "
+						   "JOIN lottrace.event_lots el ON el.event_id OPERATOR(pg_catalog.=) e.id "
+						   "JOIN lottrace.lots l ON l.id OPERATOR(pg_catalog.=) el.lot_id "
+						   "WHERE e.kind::text OPERATOR(pg_catalog.=) 'clean' "
+						   "AND el.role::text OPERATOR(pg_catalog.=) 'subject' AND l.container "
+						   "ORDER BY 1, 2", 0, NULL);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+	}
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		/* SPI leaves us in its own context */
+		MemoryContextSwitchTo(cxt);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+
+			CHECK_FOR_INTERRUPTS();
+			visit(arg,
+				  DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)),
+				  DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull)));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	MemoryContextSwitchTo(cxt);
 }
 
 /*

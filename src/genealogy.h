@@ -30,6 +30,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "datatype/timestamp.h"
 #include "utils/array.h"
 #include "utils/relcache.h"
 
@@ -76,6 +77,8 @@ typedef struct GenealogyLink
 	Datum		uom;			/* text, with lottrace_genealogy_read_units; valid
 								 * until the next link */
 	bool		uom_isnull;
+	/* only when the store reads times (lottrace_genealogy_read_times) */
+	TimestampTz linked_at;
 } GenealogyLink;
 
 /* Called for every visible link read; returns true to stop reading. */
@@ -145,6 +148,32 @@ typedef bool (*GenealogyLotVisitor) (void *arg, const GenealogyLot *lot);
  */
 extern void lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
 										 GenealogyLotVisitor visit, void *arg);
+ * Have every link read carry its linked_at, for time-respecting traces:
+ * checks SELECT on links.linked_at and on what the functions below read
+ * (lots.produced_at, events, event_lots: 42501), the column's type (55000),
+ * and that each genealogy index the store reads directly includes the
+ * column (55000 naming the index and how to rebuild it).  Call before the
+ * first read.
+ */
+extern void lottrace_genealogy_read_times(GenealogyStore *store);
+
+/*
+ * The time material is known to be in each lot of the set from: its
+ * produced_at, else its earliest receive or first_receive event, else
+ * neither ("found" false); "visit" gets each lot once.  Through SQL, under
+ * the caller's privileges and policies, in pieces of the set.
+ */
+typedef void (*GenealogyLotTimeVisitor) (void *arg, int64 lot, bool found, TimestampTz at);
+extern void lottrace_genealogy_lot_times(GenealogyStore *store, LotSet *lots,
+										 GenealogyLotTimeVisitor visit, void *arg);
+
+/*
+ * Every cleaning of a container: events of kind clean with a lot marked
+ * container (lots.container) as subject, by lot and then time.
+ */
+typedef void (*GenealogyCleaningVisitor) (void *arg, int64 lot, TimestampTz at);
+extern void lottrace_genealogy_cleanings(GenealogyStore *store,
+										 GenealogyCleaningVisitor visit, void *arg);
 
 /*
  * Raise P0002 naming the smallest lot id of the set that is not in
@@ -206,7 +235,7 @@ extern const TraceStats *lottrace_genealogy_last_trace(void);
 /*
  * What is wrong with a column of links for the readers (a sentence), or
  * NULL: id, parent_id and child_id must be bigint NOT NULL, quantity
- * numeric, kind lottrace.link_kind, uom text.
+ * numeric, kind lottrace.link_kind, uom text, linked_at timestamptz NOT NULL.
  */
 extern const char *lottrace_genealogy_links_column_problem(Relation links, const char *column);
 
@@ -221,6 +250,9 @@ extern const char *lottrace_genealogy_links_column_problem(Relation links, const
 extern const char *lottrace_genealogy_index_problem(Relation links, Relation index,
 													TraceDirection direction,
 													AttrNumber *far_col, AttrNumber *id_col);
+
+/* linked_at's position among the INCLUDE columns of a genealogy index, or 0 */
+extern AttrNumber lottrace_genealogy_index_time_col(Relation links, Relation index);
 
 /*
  * Why an index whose definition is right may not be read by this

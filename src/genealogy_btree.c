@@ -92,6 +92,7 @@ typedef struct LeafEntry
 	int64		near;
 	int64		far;
 	int64		link_id;
+	TimestampTz linked_at;
 	ItemPointerData tid;
 } LeafEntry;
 
@@ -103,9 +104,11 @@ struct BtreeLinkReader
 	TupleDesc	itupdesc;
 	AttrNumber	far_col;		/* 0 when the index has only its key */
 	AttrNumber	id_col;
+	AttrNumber	time_col;		/* 0 when times are not read */
 	bool		fixed_offsets;	/* every column a fixed-width one */
 	int			far_offset;		/* from the start of a tuple's data */
 	int			id_offset;
+	int			time_offset;
 	TupleTableSlot *slot;		/* heap tuples, for visibility and details */
 	IndexFetchTableData *fetch;
 	Buffer		vmbuffer;		/* for the heap beyond the cached map pages */
@@ -143,7 +146,8 @@ tuple_key(BtreeLinkReader *r, IndexTuple itup)
  * tuple whose key is null, which belongs to no lot.
  */
 static inline bool
-tuple_fields(BtreeLinkReader *r, IndexTuple itup, int64 *key, int64 *far, int64 *link_id)
+tuple_fields(BtreeLinkReader *r, IndexTuple itup, int64 *key, int64 *far, int64 *link_id,
+			 TimestampTz *linked_at)
 {
 	bool		isnull;
 
@@ -157,6 +161,8 @@ tuple_fields(BtreeLinkReader *r, IndexTuple itup, int64 *key, int64 *far, int64 
 			*far = *(const int64 *) (data + r->far_offset);
 			*link_id = *(const int64 *) (data + r->id_offset);
 		}
+		if (r->time_col != InvalidAttrNumber)
+			*linked_at = *(const TimestampTz *) (data + r->time_offset);
 		return true;
 	}
 	*key = DatumGetInt64(index_getattr(itup, 1, r->itupdesc, &isnull));
@@ -167,6 +173,8 @@ tuple_fields(BtreeLinkReader *r, IndexTuple itup, int64 *key, int64 *far, int64 
 		*far = DatumGetInt64(index_getattr(itup, r->far_col, r->itupdesc, &isnull));
 		*link_id = DatumGetInt64(index_getattr(itup, r->id_col, r->itupdesc, &isnull));
 	}
+	if (r->time_col != InvalidAttrNumber)
+		*linked_at = DatumGetTimestampTz(index_getattr(itup, r->time_col, r->itupdesc, &isnull));
 	return true;
 }
 
@@ -466,7 +474,8 @@ lock_leaf(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
 }
 
 static void
-add_entry(BtreeLinkReader *r, int *n, int64 near, ItemPointer tid, int64 far, int64 link_id)
+add_entry(BtreeLinkReader *r, int *n, int64 near, ItemPointer tid, int64 far, int64 link_id,
+		  TimestampTz linked_at)
 {
 	LeafEntry  *entry;
 
@@ -480,6 +489,7 @@ add_entry(BtreeLinkReader *r, int *n, int64 near, ItemPointer tid, int64 far, in
 	entry->tid = *tid;
 	entry->far = far;
 	entry->link_id = link_id;
+	entry->linked_at = linked_at;
 }
 
 /*
@@ -549,6 +559,7 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
 			int64		far = 0;
 			int64		link_id = 0;
+			TimestampTz linked_at = 0;
 
 			/*
 			 * Tuples are read one by one, each read waiting for the last:
@@ -557,7 +568,7 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			if (off + TUPLE_PREFETCH_DISTANCE <= maxoff)
 				prefetch_read(PageGetItem(page, PageGetItemId(page, off + TUPLE_PREFETCH_DISTANCE)));
 
-			if (!tuple_fields(r, itup, &key_found, &far, &link_id) || key_found != key)
+			if (!tuple_fields(r, itup, &key_found, &far, &link_id, &linked_at) || key_found != key)
 				break;
 			tuples++;
 			if (skip && lotset_contains(skip, far))
@@ -565,10 +576,11 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			if (BTreeTupleIsPosting(itup))
 			{
 				for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
-					add_entry(r, nentries, key, BTreeTupleGetPostingN(itup, i), far, link_id);
+					add_entry(r, nentries, key, BTreeTupleGetPostingN(itup, i), far, link_id,
+							  linked_at);
 			}
 			else
-				add_entry(r, nentries, key, &itup->t_tid, far, link_id);
+				add_entry(r, nentries, key, &itup->t_tid, far, link_id, linked_at);
 		}
 		/* entries of the key may go on to the right sibling */
 		if (off > maxoff && !P_RIGHTMOST(opaque) && r->level[0].high.key == key)
@@ -608,13 +620,15 @@ find_fixed_offsets(BtreeLinkReader *r)
 			r->far_offset = offset;
 		if (i + 1 == r->id_col)
 			r->id_offset = offset;
+		if (i + 1 == r->time_col)
+			r->time_offset = offset;
 		offset += att->attlen;
 	}
 }
 
 BtreeLinkReader *
 lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumber id_col,
-							 Snapshot snapshot, TupleTableSlot *slot)
+							 AttrNumber time_col, Snapshot snapshot, TupleTableSlot *slot)
 {
 	BtreeLinkReader *r;
 	Buffer		buf;
@@ -638,6 +652,7 @@ lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, 
 	r->itupdesc = RelationGetDescr(index);
 	r->far_col = far_col;
 	r->id_col = id_col;
+	r->time_col = time_col;
 	find_fixed_offsets(r);
 	r->slot = slot;
 	r->fetch = table_index_fetch_begin(heap);
@@ -784,6 +799,7 @@ lottrace_btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, b
 			link.near = entry->near;
 			link.far = entry->far;
 			link.link_id = entry->link_id;
+			link.linked_at = entry->linked_at;
 			if (details)
 				read_details(details_arg, &link);
 			stats->links++;

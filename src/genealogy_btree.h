@@ -20,10 +20,12 @@ typedef void (*BtreeDetailsReader) (void *arg, GenealogyLink *link);
 /*
  * A reader of index (near) INCLUDE (..., far, ..., id, ...) over heap, in
  * the current memory context; NULL when the index is not a version 4 btree
- * on one int8 key.  With far_col 0 only the keys are reported (existence).
+ * on one int8 key.  With far_col 0 only the keys are reported (existence);
+ * with time_col, links carry the time found there (linked_at).
  */
 extern BtreeLinkReader *lottrace_btree_reader_create(Relation heap, Relation index,
 													 AttrNumber far_col, AttrNumber id_col,
+													 AttrNumber time_col,
 													 Snapshot snapshot, TupleTableSlot *slot);
 extern void lottrace_btree_reader_free(BtreeLinkReader *reader);
 

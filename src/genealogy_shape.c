@@ -61,14 +61,16 @@ lottrace_genealogy_links_column_problem(Relation links, const char *column)
 		expected = link_kind_type(links);
 	else if (strcmp(column, "uom") == 0)
 		expected = TEXTOID;
+	else if (strcmp(column, "linked_at") == 0)
+		expected = TIMESTAMPTZOID;
 	else
 		expected = INT8OID;
 	if (att->atttypid != expected)
 		return psprintf("Column %s has type %s, not %s.", column,
 						format_type_be(att->atttypid),
 						OidIsValid(expected) ? format_type_be(expected) : "lottrace.link_kind");
-	/* a NULL end would be read as lot 0 */
-	if (expected == INT8OID && !att->attnotnull)
+	/* a NULL end would be read as lot 0, a NULL time as a time */
+	if ((expected == INT8OID || expected == TIMESTAMPTZOID) && !att->attnotnull)
 		return psprintf("Column %s is not NOT NULL.", column);
 	return NULL;
 }
@@ -146,6 +148,18 @@ lottrace_genealogy_index_problem(Relation links, Relation index, TraceDirection 
 	if (*id_col == InvalidAttrNumber)
 		return "Column id is not among its INCLUDE columns.";
 	return NULL;
+}
+
+AttrNumber
+lottrace_genealogy_index_time_col(Relation links, Relation index)
+{
+	Form_pg_index form = index->rd_index;
+	AttrNumber	linked_at = get_attnum(RelationGetRelid(links), "linked_at");
+
+	for (int i = form->indnkeyatts; i < form->indnatts; i++)
+		if (linked_at != InvalidAttrNumber && form->indkey.values[i] == linked_at)
+			return i + 1;
+	return InvalidAttrNumber;
 }
 
 const char *

@@ -117,6 +117,22 @@ extern int64 lottrace_trace_walk(GenealogyStore *store, TraceWay way,
 								 TraceLinkCallback on_link, TraceLotsCallback on_lots,
 								 void *arg);
 
+/* ---- trace_time.c ---- */
+
+/*
+ * The time-respecting trace of roots in one or both directions (see
+ * trace_time.c; the store must read times: lottrace_genealogy_read_times),
+ * through time-respecting paths of at most max_depth links (-1: no bound).
+ * on_lot gets every lot reached, once per direction, with its depth and via
+ * (via undefined at depth 0), level by level; on_link every link followed,
+ * once (as lottrace_trace_walk), with details.  Returns the number of lots
+ * reached, summed over the directions.
+ */
+extern int64 lottrace_trace_time_walk(GenealogyStore *store, TraceWay way,
+									  LotSet *roots, int64 nroots, int32 max_depth,
+									  TraceLinkCallback on_link, TraceRowSink on_lot,
+									  void *arg);
+
 /* ---- trace_search.c ---- */
 
 /* true when a path of one or more links leads from ancestor to lot */
@@ -132,5 +148,11 @@ extern LotSet *lottrace_trace_roots_arg(FunctionCallInfo fcinfo, int argno, int6
 
 /* direction text: forward, backward or both (22023 otherwise) */
 extern TraceWay lottrace_trace_direction_arg(FunctionCallInfo fcinfo, int argno);
+
+/*
+ * respect_time boolean, if the function was called with that many
+ * arguments (an older SQL definition has none: false); NULL raises 22004.
+ */
+extern bool lottrace_trace_respect_time_arg(FunctionCallInfo fcinfo, int argno);
 
 #endif							/* LOTTRACE_TRACE_H */

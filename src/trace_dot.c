@@ -58,6 +58,16 @@ add_lots(void *arg, TraceSide *side)
 	}
 }
 
+/* a lot of a time-respecting trace */
+static void
+add_lot(void *arg, int64 lot, int32 depth pg_attribute_unused(), int64 via pg_attribute_unused())
+{
+	DotGraph   *graph = (DotGraph *) arg;
+
+	if (lotset_add(graph->nodes, lot))
+		graph->nnodes++;
+}
+
 static void
 add_link(void *arg, const GenealogyLink *link, TraceDirection direction, int32 depth pg_attribute_unused())
 {
@@ -197,7 +207,7 @@ append_nodes(StringInfo buf, DotGraph *graph, LotSet *roots)
 	SPI_finish();
 }
 
-/* trace_dot(roots bigint[], direction text, max_depth int) */
+/* trace_dot(roots bigint[], direction text, max_depth int, respect_time boolean) */
 Datum
 trace_dot(PG_FUNCTION_ARGS)
 {
@@ -205,6 +215,7 @@ trace_dot(PG_FUNCTION_ARGS)
 	LotSet	   *roots = lottrace_trace_roots_arg(fcinfo, 0, &nroots);
 	TraceWay	way = lottrace_trace_direction_arg(fcinfo, 1);
 	int32		max_depth = lottrace_trace_max_depth_arg(fcinfo, 2);
+	bool		respect_time = lottrace_trace_respect_time_arg(fcinfo, 3);
 	GenealogyStore *store;
 	DotGraph	graph;
 	StringInfoData buf;
@@ -223,7 +234,13 @@ trace_dot(PG_FUNCTION_ARGS)
 	store = lottrace_genealogy_open("trace_dot", true, way);
 	lottrace_genealogy_stats_begin(store, nroots);
 	lottrace_genealogy_check_lots_exist(store, roots);
-	reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, add_link, add_lots, &graph);
+	if (respect_time)
+	{
+		lottrace_genealogy_read_times(store);
+		reached = lottrace_trace_time_walk(store, way, roots, nroots, max_depth, add_link, add_lot, &graph);
+	}
+	else
+		reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, add_link, add_lots, &graph);
 	lottrace_genealogy_stats_end(store, reached);
 	lottrace_genealogy_close(store);
 

@@ -90,6 +90,18 @@ lottrace_trace_direction_arg(FunctionCallInfo fcinfo, int argno)
 	return TRACE_WAY_BOTH;		/* keep compiler quiet */
 }
 
+bool
+lottrace_trace_respect_time_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() <= argno)
+		return false;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("respect_time must not be null")));
+	return PG_GETARG_BOOL(argno);
+}
+
 /*
  * Rows of trace_forward and trace_backward.  Forming a tuple from values
  * costs more than copying one, and the rows of a whole-graph trace number in
@@ -137,6 +149,23 @@ put_row(void *arg, int64 lot, int32 depth, int64 via)
 	tuplestore_puttuple(w->rsinfo->setResult, w->template);
 }
 
+/* a row of a time-respecting trace: roots (depth 0) have no via */
+static void
+put_time_row(void *arg, int64 lot, int32 depth, int64 via)
+{
+	LotRowWriter *w = (LotRowWriter *) arg;
+
+	if (depth > 0)
+		put_row(w, lot, depth, via);
+	else
+	{
+		Datum		values[3] = {Int64GetDatum(lot), Int32GetDatum(0), 0};
+		bool		nulls[3] = {false, false, true};
+
+		tuplestore_putvalues(w->rsinfo->setResult, w->rsinfo->setDesc, values, nulls);
+	}
+}
+
 /*
  * The rows of the frontier's lots that were not written as they were
  * reached: the roots (no via), and the lots of levels read in no order.
@@ -173,6 +202,8 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 		   LotSet *roots, int64 nroots)
 {
 	int32		max_depth = lottrace_trace_max_depth_arg(fcinfo, 1);
+	bool		respect_time = lottrace_trace_respect_time_arg(fcinfo, 2);
+	TraceWay	way = direction == TRACE_FORWARD ? TRACE_WAY_FORWARD : TRACE_WAY_BACKWARD;
 	ReturnSetInfo *rsinfo;
 	GenealogyStore *store;
 	TraceSide  *side;
@@ -182,10 +213,20 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	lot_rows_begin(&rows, rsinfo);
 
-	store = lottrace_genealogy_open(function, false,
-									direction == TRACE_FORWARD ? TRACE_WAY_FORWARD : TRACE_WAY_BACKWARD);
+	store = lottrace_genealogy_open(function, false, way);
 	lottrace_genealogy_stats_begin(store, nroots);
 	lottrace_genealogy_check_lots_exist(store, roots);
+	if (respect_time)
+	{
+		int64		reached;
+
+		lottrace_genealogy_read_times(store);
+		reached = lottrace_trace_time_walk(store, way, roots, nroots, max_depth, NULL,
+										   put_time_row, &rows);
+		lottrace_genealogy_stats_end(store, reached);
+		lottrace_genealogy_close(store);
+		return (Datum) 0;
+	}
 	side = lottrace_trace_side_create(store, direction, roots, nroots);
 	lottrace_trace_side_stream(side, put_row, &rows);
 	put_frontier(&rows, side);
@@ -201,7 +242,7 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 	return (Datum) 0;
 }
 
-/* trace_forward(root bigint, max_depth int) */
+/* trace_forward(root bigint, max_depth int, respect_time boolean) */
 Datum
 trace_forward_one(PG_FUNCTION_ARGS)
 {
@@ -211,7 +252,7 @@ trace_forward_one(PG_FUNCTION_ARGS)
 	return trace_lots(fcinfo, "trace_forward", TRACE_FORWARD, roots, nroots);
 }
 
-/* trace_forward(roots bigint[], max_depth int) */
+/* trace_forward(roots bigint[], max_depth int, respect_time boolean) */
 Datum
 trace_forward_many(PG_FUNCTION_ARGS)
 {
@@ -221,7 +262,7 @@ trace_forward_many(PG_FUNCTION_ARGS)
 	return trace_lots(fcinfo, "trace_forward", TRACE_FORWARD, roots, nroots);
 }
 
-/* trace_backward(root bigint, max_depth int) */
+/* trace_backward(root bigint, max_depth int, respect_time boolean) */
 Datum
 trace_backward_one(PG_FUNCTION_ARGS)
 {
@@ -231,7 +272,7 @@ trace_backward_one(PG_FUNCTION_ARGS)
 	return trace_lots(fcinfo, "trace_backward", TRACE_BACKWARD, roots, nroots);
 }
 
-/* trace_backward(roots bigint[], max_depth int) */
+/* trace_backward(roots bigint[], max_depth int, respect_time boolean) */
 Datum
 trace_backward_many(PG_FUNCTION_ARGS)
 {
@@ -261,7 +302,7 @@ put_link(void *arg, const GenealogyLink *link, TraceDirection direction, int32 d
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-/* trace_edges(roots bigint[], direction text, max_depth int) */
+/* trace_edges(roots bigint[], direction text, max_depth int, respect_time boolean) */
 Datum
 trace_edges(PG_FUNCTION_ARGS)
 {
@@ -269,6 +310,7 @@ trace_edges(PG_FUNCTION_ARGS)
 	LotSet	   *roots = lottrace_trace_roots_arg(fcinfo, 0, &nroots);
 	TraceWay	way = lottrace_trace_direction_arg(fcinfo, 1);
 	int32		max_depth = lottrace_trace_max_depth_arg(fcinfo, 2);
+	bool		respect_time = lottrace_trace_respect_time_arg(fcinfo, 3);
 	ReturnSetInfo *rsinfo;
 	GenealogyStore *store;
 	int64		reached;
@@ -279,7 +321,13 @@ trace_edges(PG_FUNCTION_ARGS)
 	store = lottrace_genealogy_open("trace_edges", true, way);
 	lottrace_genealogy_stats_begin(store, nroots);
 	lottrace_genealogy_check_lots_exist(store, roots);
-	reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, put_link, NULL, rsinfo);
+	if (respect_time)
+	{
+		lottrace_genealogy_read_times(store);
+		reached = lottrace_trace_time_walk(store, way, roots, nroots, max_depth, put_link, NULL, rsinfo);
+	}
+	else
+		reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, put_link, NULL, rsinfo);
 	lottrace_genealogy_stats_end(store, reached);
 	lottrace_genealogy_close(store);
 	return (Datum) 0;

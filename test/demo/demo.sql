@@ -176,3 +176,66 @@ COPY (SELECT * FROM fsma204_sortable('2024-03-01', '2024-03-31')) TO STDOUT WITH
 \pset format aligned
 \pset tuples_only off
 \echo 'trace_dot wrote recall.dot (rendered to SVG and PNG with Graphviz), fsma204_sortable wrote fsma204.csv'
+
+\echo
+\echo '=== 12. A flour silo: filled from many lots, drawn daily, cleaned every Sunday night'
+\echo '    Modelled as one lot, the silo links every flour lot to every batch ever drawn from it.'
+\echo '    Marked as a container, with its cleanings recorded, a time-respecting recall'
+\echo '    (respect_time => true) follows the flour only into what was drawn while it was there.'
+INSERT INTO lots (id, item, code, produced_at, uom, supplier, container) VALUES
+	(200, 'flour silo', 'SILO-1', NULL, 'kg', NULL, true);
+-- flour lots delivered Mondays, fed into the silo Monday and Thursday 06:00
+INSERT INTO lots (id, item, code, produced_at, uom, supplier)
+SELECT 200 + w, 'flour T65', 'FL-T65-W' || w, d, 'kg', 'Millers & Co'
+  FROM generate_series(1, 4) w, LATERAL (SELECT timestamptz '2024-02-26 06:00+00' + (w - 1) * interval '7 days' AS d) m;
+INSERT INTO links (parent_id, child_id, quantity, linked_at)
+SELECT 200 + w, 200, 2000, timestamptz '2024-02-26 06:00+00' + (w - 1) * interval '7 days' + f * interval '3 days'
+  FROM generate_series(1, 4) w, generate_series(0, 1) f;
+-- the silo cleaned every Sunday 22:00
+INSERT INTO events (kind, occurred_at, location, reference_type, reference)
+SELECT 'clean', timestamptz '2024-03-03 22:00+00' + k * interval '7 days', 'bakery', 'cleaning log', 'CL-' || k
+  FROM generate_series(0, 2) k;
+INSERT INTO event_lots (event_id, lot_id, role)
+SELECT e.id, 200, 'subject' FROM events e WHERE e.kind = 'clean';
+-- a dough batch drawn every morning at 05:00, baked into a bread lot shipped to a customer
+INSERT INTO lots (id, item, code, produced_at, uom)
+SELECT 300 + d, 'dough', 'SD-' || to_char(day, 'MMDD'), day, 'kg'
+  FROM generate_series(1, 26) d, LATERAL (SELECT timestamptz '2024-02-26 05:00+00' + d * interval '1 day' AS day) x;
+INSERT INTO links (parent_id, child_id, quantity, linked_at)
+SELECT 200, 300 + d, 300, timestamptz '2024-02-26 05:00+00' + d * interval '1 day' FROM generate_series(1, 26) d;
+INSERT INTO lots (id, item, code, produced_at, uom)
+SELECT 400 + d, 'country loaf', 'CL-' || to_char(day, 'MMDD'), day, 'each'
+  FROM generate_series(1, 26) d, LATERAL (SELECT timestamptz '2024-02-26 08:00+00' + d * interval '1 day' AS day) x;
+INSERT INTO links (parent_id, child_id, quantity, linked_at)
+SELECT 300 + d, 400 + d, 300, timestamptz '2024-02-26 08:00+00' + d * interval '1 day' FROM generate_series(1, 26) d;
+WITH shipped AS (
+	INSERT INTO events (kind, occurred_at, partner, reference_type, reference)
+	SELECT 'ship', timestamptz '2024-02-26 12:00+00' + d * interval '1 day', 'Shop ' || chr(65 + d % 7), 'BOL', 'BOL-S' || d
+	  FROM generate_series(1, 26) d
+	RETURNING id, reference)
+INSERT INTO event_lots (event_id, lot_id, role, quantity, uom)
+SELECT s.id, 400 + substr(s.reference, 6)::int, 'subject', 250, 'each' FROM shipped s;
+\echo '--- flour FL-T65-W2 went into the silo on March 4 and 7; the silo was cleaned March 3 and 10'
+SELECT open_recall('FL-T65-W2, plain', ARRAY[lot_id('flour T65', 'FL-T65-W2')], hold => false) AS plain_id \gset
+SELECT open_recall('FL-T65-W2, time-respecting', ARRAY[lot_id('flour T65', 'FL-T65-W2')], hold => false,
+				   respect_time => true) AS time_id \gset
+SELECT title, lots, items, shipped_quantity, customers FROM recall_summary
+ WHERE recall_id IN (:plain_id, :time_id) ORDER BY recall_id;
+\echo '--- the doughs in scope with time: drawn March 5 to 10 (March 4 05:00 came before the flour)'
+SELECT code, depth FROM recall_scope WHERE recall_id = :time_id AND item = 'dough' ORDER BY code;
+\echo '--- the customers to call, with and without time'
+SELECT recall_id = :time_id AS respect_time, count(*) AS shipments, count(DISTINCT ship_to) AS customers,
+	   string_agg(DISTINCT ship_to, ', ') AS ship_to
+  FROM recall_shipments WHERE recall_id IN (:plain_id, :time_id) GROUP BY 1 ORDER BY 1;
+\pset format unaligned
+\pset tuples_only on
+\set dotfile :outdir/silo-plain.dot
+\o :dotfile
+SELECT trace_dot(ARRAY[lot_id('flour T65', 'FL-T65-W2')], 'forward');
+\set dotfile :outdir/silo-time.dot
+\o :dotfile
+SELECT trace_dot(ARRAY[lot_id('flour T65', 'FL-T65-W2')], 'forward', respect_time => true);
+\o
+\pset format aligned
+\pset tuples_only off
+\echo 'trace_dot wrote silo-plain.dot and silo-time.dot: the recall of FL-T65-W2 without and with time'

@@ -132,7 +132,7 @@ sub catalog_difference
 $node->safe_psql('postgres', "CREATE DATABASE fresh TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'");
 $node->safe_psql('fresh', 'CREATE EXTENSION lottrace');
 my $fresh_catalog = $node->safe_psql('fresh', $catalog_sql);
-like($fresh_catalog, qr/^function lottrace\.trace_forward\(bigint,integer\) /m,
+like($fresh_catalog, qr/^function lottrace\.trace_forward\(bigint,integer,boolean\) /m,
 	'the catalog description lists the functions');
 
 for my $old (@released)
