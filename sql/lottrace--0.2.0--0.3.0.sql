@@ -572,12 +572,13 @@ ALTER TABLE lottrace.lots ADD COLUMN container boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN lottrace.lots.container IS
 	'a silo, tank or line: a clean event with it as subject cuts every time-respecting path through it';
 
--- The genealogy indexes gain linked_at: rebuilt here, which blocks writes
+-- The genealogy indexes gain linked_at, and the backward one quantity and
+-- uom (trace_quantities reads them there): rebuilt here, which blocks writes
 -- to links for as long as two index builds take (doc/upgrading.md).
 DROP INDEX lottrace.links_parent_idx;
 DROP INDEX lottrace.links_child_idx;
 CREATE INDEX links_parent_idx ON lottrace.links (parent_id) INCLUDE (child_id, id, linked_at);
-CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id, linked_at);
+CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id, linked_at, quantity, uom);
 COMMENT ON INDEX lottrace.links_parent_idx IS 'genealogy index, forward: parent to children';
 COMMENT ON INDEX lottrace.links_child_idx IS 'genealogy index, backward: child to parents';
 
