@@ -44,16 +44,18 @@ SELECT pg_catalog.pg_extension_config_dump('lottrace.epcis_import_log', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('lottrace.epcis_import_log', 'id')::regclass, '');
 
 -- The lot of a serialized item (SGTIN), as the ILMD of its commissioning
--- event or instance master data gave it.  The first lot given is kept.
+-- event or instance master data gave it.  The first lot given is kept.  The
+-- lot is named by item and code, not referenced: it need not exist yet,
+-- and the table stands in the way of no TRUNCATE of lots.
 CREATE TABLE lottrace.epcis_serials (
 	item text NOT NULL,
 	serial text NOT NULL,
-	lot_id bigint NOT NULL REFERENCES lottrace.lots (id),
+	code lottrace.lot NOT NULL,
 	event_id text,
 	PRIMARY KEY (item, serial)
 );
 COMMENT ON TABLE lottrace.epcis_serials IS
-	'the lot of each serialized item (GTIN and serial) that EPCIS documents gave';
+	'the lot (item and code) of each serialized item (GTIN and serial) that EPCIS documents gave';
 COMMENT ON COLUMN lottrace.epcis_serials.event_id IS
 	'the EPCIS eventID whose ILMD gave the lot; NULL when master data gave it';
 SELECT pg_catalog.pg_extension_config_dump('lottrace.epcis_serials', '');
@@ -150,8 +152,8 @@ BEGIN
 		RAISE EXCEPTION '%: EPC id "%": %', context, epc, SQLERRM USING ERRCODE = 'invalid_text_representation';
 	END;
 	IF serial IS NOT NULL AND code IS NULL THEN
-		SELECT l.code INTO code
-		  FROM lottrace.epcis_serials s JOIN lottrace.lots l ON l.id = s.lot_id
+		SELECT s.code INTO code
+		  FROM lottrace.epcis_serials s
 		 WHERE s.item = epcis_epc_lot.item AND s.serial = epcis_epc_lot.serial;
 		IF code IS NULL THEN
 			reason := 'a serialized item (SGTIN) whose lot is not known';
@@ -408,10 +410,8 @@ BEGIN
 					END CASE;
 				END LOOP;
 				IF named.serial IS NOT NULL AND serial_lot IS NOT NULL THEN
-					INSERT INTO lottrace.lots (item, code) VALUES (named.item, serial_lot) ON CONFLICT (item, code) DO NOTHING;
-					INSERT INTO lottrace.epcis_serials (item, serial, lot_id)
-					SELECT named.item, named.serial, l.id FROM lottrace.lots l
-					 WHERE l.item = named.item AND l.code OPERATOR(lottrace.=) serial_lot
+					INSERT INTO lottrace.epcis_serials (item, serial, code)
+					VALUES (named.item, named.serial, serial_lot)
 					ON CONFLICT DO NOTHING;
 				ELSIF named.code IS NULL AND (named.item IS NULL OR named.serial IS NOT NULL) THEN
 					log_ids := log_ids || lottrace.epcis_log(NULL, element ->> 'id', 'master data', 'skipped', named.reason, NULL);
@@ -601,10 +601,9 @@ BEGIN
 		  FROM jsonb_array_elements(names) n WHERE n ->> 'code' IS NOT NULL
 		ON CONFLICT (item, code) DO NOTHING;
 		-- the lot of each serialized item, as the event's ILMD gives it
-		INSERT INTO lottrace.epcis_serials (item, serial, lot_id, event_id)
-		SELECT DISTINCT ON (n ->> 'item', n ->> 'serial') n ->> 'item', n ->> 'serial', l.id, epcis_id
+		INSERT INTO lottrace.epcis_serials (item, serial, code, event_id)
+		SELECT DISTINCT n ->> 'item', n ->> 'serial', ilmd_lot, epcis_id
 		  FROM jsonb_array_elements(names) n
-		  JOIN lottrace.lots l ON l.item = n ->> 'item' AND l.code OPERATOR(lottrace.=) ilmd_lot
 		 WHERE n ->> 'serial' IS NOT NULL AND n ->> 'code' = ilmd_lot::text
 		ON CONFLICT DO NOTHING;
 
