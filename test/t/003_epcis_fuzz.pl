@@ -20,6 +20,7 @@ use strict;
 use warnings;
 
 use JSON::PP;
+use Storable qw(dclone);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -146,7 +147,7 @@ sub random_event
 	elsif ($r < 0.25 && @declared)
 	{
 		# an error declaration of an event generated before
-		%ev = (%{ pick(@declared) }, errorDeclaration => { declarationTime => event_time(), reason => 'incorrect_data' });
+		%ev = (%{ dclone(pick(@declared)) }, errorDeclaration => { declarationTime => event_time(), reason => 'incorrect_data' });
 	}
 	elsif ($r < 0.7)
 	{
@@ -177,7 +178,8 @@ sub random_event
 		$ev{inputQuantityList} = quantity_list($in) unless $half < 0.2;
 		$ev{outputQuantityList} = quantity_list($out) unless $half >= 0.2 && $half < 0.4;
 	}
-	push @declared, {%ev} if $ev{eventID} && rand() < 0.3;
+	# a copy: mutations of this document must not reach a later one
+	push @declared, dclone(\%ev) if $ev{eventID} && rand() < 0.3;
 	return \%ev;
 }
 
@@ -350,10 +352,10 @@ is($node->safe_psql('utf8db', <<'SQL'), '', 'unmutated documents import, skippin
 SELECT string_agg(id || ': ' || coalesce(message, result::text), E'\n') FROM outcomes o JOIN inputs i USING (id)
  WHERE i.mutation = 'none' AND (o.sqlstate IS NOT NULL OR o.result NOT BETWEEN 0 AND i.events)
 SQL
-is($node->safe_psql('utf8db', <<'SQL'), '', 'every event of every import is in its report');
+is($node->safe_psql('utf8db', <<'SQL'), '', 'every event of an unmutated document is in its report');
 SELECT string_agg(format('%s: %s events, %s reported', o.id, i.events, o.reported), E'\n')
   FROM outcomes o JOIN inputs i USING (id)
- WHERE o.sqlstate IS NULL AND o.reported <> i.events
+ WHERE i.mutation = 'none' AND o.reported IS DISTINCT FROM i.events
 SQL
 is($node->safe_psql('utf8db', <<'SQL'), '', 'no import reports more events than its document has');
 SELECT string_agg(id::text, ', ') FROM outcomes o JOIN inputs i USING (id)

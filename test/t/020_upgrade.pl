@@ -87,8 +87,9 @@ sub contents
 		$contents{"table $table"} = $node->safe_psql($db,
 			"SELECT ($columns->{$table})::text FROM lottrace.$table ORDER BY 1");
 	}
+	# (a sequence the update creates, of a table new in it, was never used)
 	$contents{sequences} = $node->safe_psql($db,
-		"SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'lottrace' ORDER BY 1");
+		"SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'lottrace' AND last_value IS NOT NULL ORDER BY 1");
 	my %answers = (
 		traces => "SELECT r, t::text FROM generate_series(1, 600, 17) r, lottrace.trace_forward(r) t
 				   UNION ALL SELECT -r, t::text FROM generate_series(1, 600, 19) r, lottrace.trace_backward(r) t",
