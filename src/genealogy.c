@@ -752,7 +752,7 @@ lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
 		MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
 		store->lots_btree_tried = true;
-		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0,
+		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0,
 														 store->snapshot, store->lots_slot);
 		MemoryContextSwitchTo(old);
 	}

@@ -148,6 +148,8 @@ typedef bool (*GenealogyLotVisitor) (void *arg, const GenealogyLot *lot);
  */
 extern void lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
 										 GenealogyLotVisitor visit, void *arg);
+
+/*
  * Have every link read carry its linked_at, for time-respecting traces:
  * checks SELECT on links.linked_at and on what the functions below read
  * (lots.produced_at, events, event_lots: 42501), the column's type (55000),
