@@ -4,6 +4,9 @@
 #   make test                install what is missing, then run every suite
 #   make demo                install what is missing, then a scripted demo
 #   make bench               performance workloads against plain SQL
+#   make test-citus          the Citus suite: a coordinator and two workers
+#                            (Citus built once from ../shared/vendor)
+#   make bench-citus         traces on two Citus workers against one node
 #   make test SANITIZE=1     every suite against an AddressSanitizer and
 #                            UndefinedBehaviorSanitizer build; fails on any report
 #   make fuzz                the fuzz suites with 100,000 inputs per parser,
@@ -40,6 +43,7 @@ OBJS = \
 	src/trace_dot.o \
 	src/genealogy_info.o \
 	src/drop_guard.o \
+	src/citus.o \
 	src/lottrace.o
 
 # The SQL source, one file per feature; the install script of the current
@@ -103,7 +107,7 @@ $(OBJS): src/.build-flags
 src/.build-flags: FORCE
 	@echo '$(SANITIZE_FLAGS)' | cmp -s - $@ || echo '$(SANITIZE_FLAGS)' > $@
 
-.PHONY: test fuzz demo bench deps FORCE
+.PHONY: test test-citus fuzz demo bench bench-citus deps FORCE
 deps:
 	./test/install-deps.sh
 
@@ -118,3 +122,9 @@ demo:
 
 bench:
 	./test/bench/run-bench.sh
+
+test-citus:
+	./test/citus/run-citus.sh
+
+bench-citus:
+	./test/citus/run-bench-citus.sh
