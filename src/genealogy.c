@@ -71,6 +71,7 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
+#include "citus.h"
 #include "compat.h"
 #include "genealogy.h"
 #include "genealogy_btree.h"
@@ -383,6 +384,16 @@ lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 	Oid			links_oid = RangeVarGetRelid(makeRangeVar("lottrace", "links", -1),
 											 AccessShareLock, false);
 
+	/*
+	 * On a Citus node the links are in the shards, not in this table: a
+	 * function without a distributed path (citus.c) would see none.
+	 */
+	if (lottrace_citus_links_distributed())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s is not supported on a distributed lottrace.links", function),
+				 errdetail("lottrace.links is a Citus distributed table."),
+				 errhint("trace_forward, trace_backward, is_descendant and open_recall work with Citus.")));
 	return genealogy_open_relation(function, details, way, links_oid, "");
 }
 

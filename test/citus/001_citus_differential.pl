@@ -16,6 +16,10 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use LottraceCitus;
+
 my $seed = $ENV{LOTTRACE_CITUS_SEED} // time();
 srand($seed);
 note "citus seed: $seed";
@@ -29,30 +33,7 @@ $single->init;
 $single->start;
 $single->safe_psql('postgres', 'CREATE EXTENSION lottrace');
 
-my @citus;
-for my $name (qw(coordinator worker1 worker2))
-{
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
-	# the nodes reach each other over TCP on the loopback interface
-	$node->append_conf('postgresql.conf', <<EOC);
-shared_preload_libraries = 'citus'
-listen_addresses = '127.0.0.1'
-max_prepared_transactions = 20
-citus.enable_statistics_collection = off
-# each level of a trace opens a connection per shard: without TLS on
-# loopback, the suite's hundreds of traces take seconds, not minutes
-citus.node_conninfo = 'sslmode=disable'
-EOC
-	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION citus; CREATE EXTENSION lottrace;');
-	push @citus, $node;
-}
-my ($coordinator, @workers) = @citus;
-$coordinator->safe_psql('postgres',
-	"SELECT citus_set_coordinator_host('127.0.0.1', " . $coordinator->port . ')');
-$coordinator->safe_psql('postgres', "SELECT citus_add_node('127.0.0.1', " . $_->port . ')')
-  for @workers;
+my ($coordinator, @workers) = citus_cluster('', 2);
 
 # refused without an argument that makes sense, and without Citus
 my ($ret, $out, $err) = $coordinator->psql('postgres', 'SELECT lottrace.distribute_genealogy(0)');
@@ -198,6 +179,41 @@ for my $function (qw(trace_forward trace_backward))
 		[ map { trace_call($function, [ map { pick(@ids) } 0 .. int(rand(6)) ], pick(undef, 1, 2, 5)) }
 			  1 .. 100 ]);
 }
+
+compare('is_descendant',
+	[ map { my ($l, $a) = (pick(@ids), pick(@ids)); [ "'is_descendant($l,$a)'", "lottrace.is_descendant($l, $a)" ] }
+		  1 .. 200 ]);
+# a lot is its own descendant only through a cycle
+compare('is_descendant of itself',
+	[ map { [ "'is_descendant($_,$_)'", "lottrace.is_descendant($_, $_)" ] } @roots[ 0 .. 49 ] ]);
+
+# recalls: the frozen scope, the hold, and the views over the live scope
+my @recall_roots = map { $ids[ int(rand($nlots)) ] } 1 .. 3;
+my $recall_roots = join(',', @recall_roots);
+for my $node ($single, $coordinator)
+{
+	$node->safe_psql('postgres',
+		"INSERT INTO lottrace.stock (lot_id, location, on_hand) SELECT id, 'wh' || id % 3, id % 50 FROM lottrace.lots");
+	$node->safe_psql('postgres',
+		"SELECT lottrace.open_recall('recall a', ARRAY[$recall_roots]::bigint[])");
+	$node->safe_psql('postgres',
+		"SELECT lottrace.open_recall('recall b', ARRAY[$recall_roots[0]]::bigint[], hold => false)");
+}
+compare('open_recall and the recall views',
+	[
+		[ "'recall_lots'", "(SELECT string_agg(recall_id || ':' || lot_id || ':' || depth || ':' || coalesce(via_id::text, '-'), ' ' ORDER BY recall_id, lot_id) FROM lottrace.recall_lots)" ],
+		[ "'statuses'", "(SELECT string_agg(id || ':' || status, ' ' ORDER BY id) FROM lottrace.lots WHERE status <> 'released')" ],
+		[ "'recall_scope'", "(SELECT string_agg(recall_id || ':' || lot_id || ':' || depth || ':' || status || ':' || on_hand, ' ' ORDER BY recall_id, lot_id) FROM lottrace.recall_scope)" ],
+		[ "'recall_summary'", "(SELECT string_agg(recall_id || ':' || title || ':' || lots || ':' || items || ':' || on_hand, ' ' ORDER BY recall_id) FROM lottrace.recall_summary)" ],
+	]);
+isnt($single->safe_psql('postgres', 'SELECT count(*) FROM lottrace.recall_lots WHERE recall_id = 1'),
+	'0', 'the recall has a scope');
+
+# a function without a distributed path refuses instead of reading the empty shell
+($ret, $out, $err) = $coordinator->psql('postgres',
+	"SELECT * FROM lottrace.trace_edges(ARRAY[$roots[0]]::bigint[])");
+like($err, qr/trace_edges is not supported on a distributed lottrace.links/,
+	'trace_edges refuses on Citus');
 
 # bad input fails alike
 for my $sql ('SELECT * FROM lottrace.trace_forward(-999999)',
