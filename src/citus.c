@@ -37,6 +37,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
+#include "utils/tuplestore.h"
 
 #include "citus.h"
 #include "genealogy.h"
@@ -223,13 +224,18 @@ typedef struct LevelState
 	int64		maxnext;
 	const int64 *target;		/* the lot looked for, or NULL */
 	bool		found;
+	int32		depth;			/* of the frontier being expanded */
+	LottraceCitusLinkSink link_sink;
+	void	   *arg;
 } LevelState;
 
 static void
-collect(void *arg, int64 near, int64 far, int64 link pg_attribute_unused())
+collect(void *arg, int64 near, int64 far, int64 link)
 {
 	LevelState *s = (LevelState *) arg;
 
+	if (s->link_sink)
+		s->link_sink(s->arg, near, far, link, s->depth);
 	if (s->target && far == *s->target)
 		s->found = true;
 	if (lotset_contains(s->reached, far))
@@ -258,8 +264,8 @@ reach_cmp(const void *a, const void *b)
 
 int64
 lottrace_citus_trace(TraceDirection direction, LotSet *roots, int64 nroots, int32 max_depth,
-					 const int64 *target, bool *found,
-					 LottraceCitusRowSink sink, void *arg, int32 *levels)
+					 const int64 *target, bool *found, LottraceCitusRowSink sink,
+					 LottraceCitusLinkSink link_sink, void *arg, int32 *levels)
 {
 	static const char *const links_columns[] = {"id", "parent_id", "child_id"};
 	static const char *const lots_columns[] = {"id"};
@@ -280,6 +286,8 @@ lottrace_citus_trace(TraceDirection direction, LotSet *roots, int64 nroots, int3
 	memset(&s, 0, sizeof(s));
 	s.reached = lotset_create_in(CurrentMemoryContext, (uint32) Min(nroots, 1 << 20));
 	s.target = target;
+	s.link_sink = link_sink;
+	s.arg = arg;
 	s.maxnext = 1024;
 	s.next = palloc(s.maxnext * sizeof(Reach));
 	for (int64 i = 0; i < nroots; i++)
@@ -291,7 +299,7 @@ lottrace_citus_trace(TraceDirection direction, LotSet *roots, int64 nroots, int3
 	*levels = 0;
 	while (nfrontier > 0 && !s.found && (max_depth < 0 || depth < max_depth))
 	{
-		depth++;
+		s.depth = depth++;
 		s.nnext = 0;
 		expand_level(direction, frontier, nfrontier, collect, &s);
 		(*levels)++;
@@ -375,4 +383,124 @@ citus_expand_shard(PG_FUNCTION_ARGS)
 		elems[i] = Int64GetDatum(out.v[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, (int) out.n, INT8OID, sizeof(int64),
 										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* ---- trace_edges ---- */
+
+typedef struct EdgeRow
+{
+	int64		link;
+	int64		parent;
+	int64		child;
+	int32		depth;
+} EdgeRow;
+
+typedef struct EdgeState
+{
+	TraceDirection direction;
+	LotSet	   *seen;			/* link ids passed on already */
+	EdgeRow    *rows;
+	int64		n;
+	int64		max;
+} EdgeState;
+
+static void
+collect_edge(void *arg, int64 near, int64 far, int64 link, int32 depth)
+{
+	EdgeState  *e = (EdgeState *) arg;
+
+	/* with both ways, a link the forward trace met is not passed again */
+	if (!lotset_add(e->seen, link))
+		return;
+	if (e->n == e->max)
+	{
+		e->max *= 2;
+		e->rows = repalloc_huge(e->rows, e->max * sizeof(EdgeRow));
+	}
+	e->rows[e->n].link = link;
+	e->rows[e->n].parent = e->direction == TRACE_FORWARD ? near : far;
+	e->rows[e->n].child = e->direction == TRACE_FORWARD ? far : near;
+	e->rows[e->n].depth = depth;
+	e->n++;
+}
+
+static int
+edge_cmp(const void *a, const void *b)
+{
+	int64		x = ((const EdgeRow *) a)->link;
+	int64		y = ((const EdgeRow *) b)->link;
+
+	return (x > y) - (x < y);
+}
+
+void
+lottrace_citus_trace_edges(ReturnSetInfo *rsinfo, TraceWay way, LotSet *roots, int64 nroots,
+						   int32 max_depth)
+{
+	EdgeState	e;
+	int32		levels;
+	Datum	   *ids;
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		values[1];
+	uint64		r = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.seen = lotset_create_in(CurrentMemoryContext, 1024);
+	e.max = 1024;
+	e.rows = palloc(e.max * sizeof(EdgeRow));
+	if (way != TRACE_WAY_BACKWARD)
+	{
+		e.direction = TRACE_FORWARD;
+		lottrace_citus_trace(TRACE_FORWARD, roots, nroots, max_depth, NULL, NULL, NULL,
+							 collect_edge, &e, &levels);
+	}
+	if (way != TRACE_WAY_FORWARD)
+	{
+		e.direction = TRACE_BACKWARD;
+		lottrace_citus_trace(TRACE_BACKWARD, roots, nroots, max_depth, NULL, NULL, NULL,
+							 collect_edge, &e, &levels);
+	}
+
+	/*
+	 * Quantity and kind, in one query as the caller (privileges on those
+	 * columns apply); link ids are unique, and so a merge by id pairs them.
+	 */
+	qsort(e.rows, e.n, sizeof(EdgeRow), edge_cmp);
+	ids = palloc_extended(Max(e.n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < e.n; i++)
+		ids[i] = Int64GetDatum(e.rows[i].link);
+	values[0] = PointerGetDatum(construct_array(ids, (int) e.n, INT8OID, sizeof(int64),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT id, quantity, kind FROM lottrace.links "
+							  "WHERE id = ANY ($1) ORDER BY id",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read lottrace.links");
+	for (int64 i = 0; i < e.n; i++)
+	{
+		Datum		row[6];
+		bool		nulls[6] = {false, false, false, false, true, true};
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		row[0] = Int64GetDatum(e.rows[i].link);
+		row[1] = Int64GetDatum(e.rows[i].parent);
+		row[2] = Int64GetDatum(e.rows[i].child);
+		row[3] = Int32GetDatum(e.rows[i].depth);
+		row[4] = row[5] = (Datum) 0;
+		while (r < SPI_processed &&
+			   DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)) <
+			   e.rows[i].link)
+			r++;
+		if (r < SPI_processed &&
+			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)) ==
+			e.rows[i].link)
+		{
+			row[4] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &nulls[4]);
+			row[5] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 3, &nulls[5]);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, row, nulls);
+	}
+	SPI_finish();
 }

@@ -202,7 +202,7 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 		int32		levels;
 
 		lottrace_citus_trace(direction, roots, nroots, max_depth, NULL, NULL,
-							 put_citus_row, &rows, &levels);
+							 put_citus_row, NULL, &rows, &levels);
 		return (Datum) 0;
 	}
 
@@ -300,6 +300,11 @@ trace_edges(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
+	if (lottrace_citus_links_distributed())
+	{
+		lottrace_citus_trace_edges(rsinfo, way, roots, nroots, max_depth);
+		return (Datum) 0;
+	}
 	store = lottrace_genealogy_open("trace_edges", true, way);
 	lottrace_genealogy_stats_begin(store, nroots);
 	lottrace_genealogy_check_lots_exist(store, roots);
@@ -324,7 +329,7 @@ is_descendant(PG_FUNCTION_ARGS)
 		int32		levels;
 
 		lotset_add(ids, ancestor);
-		lottrace_citus_trace(TRACE_FORWARD, ids, 1, -1, &lot, &result, NULL, NULL, &levels);
+		lottrace_citus_trace(TRACE_FORWARD, ids, 1, -1, &lot, &result, NULL, NULL, NULL, &levels);
 		PG_RETURN_BOOL(result);
 	}
 	lotset_add(ids, lot);

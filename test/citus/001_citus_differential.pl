@@ -182,9 +182,19 @@ for my $function (qw(trace_forward trace_backward))
 			  1 .. $calls / 2 ]);
 }
 
+compare('trace_edges',
+	[ map {
+		my $roots = join(',', map { pick(@ids) } 0 .. int(rand(3)));
+		my $way = pick(qw(forward backward both));
+		my $max = pick('NULL', 1, 3);
+		[ "'trace_edges($roots,$way,$max)'",
+		  "(SELECT string_agg(link_id || ':' || parent_id || ':' || child_id || ':' || depth || ':' || "
+			. "coalesce(quantity::text, '-') || ':' || coalesce(kind::text, '-'), ' ' ORDER BY link_id) "
+			. "FROM lottrace.trace_edges(ARRAY[$roots]::bigint[], '$way', $max))" ]
+	} 1 .. $calls / 2 ]);
 compare('is_descendant',
 	[ map { my ($l, $a) = (pick(@ids), pick(@ids)); [ "'is_descendant($l,$a)'", "lottrace.is_descendant($l, $a)" ] }
-		  1 .. 200 ]);
+		  1 .. $calls ]);
 # a lot is its own descendant only through a cycle
 compare('is_descendant of itself',
 	[ map { [ "'is_descendant($_,$_)'", "lottrace.is_descendant($_, $_)" ] } @roots[ 0 .. $calls / 4 - 1 ] ]);
@@ -213,9 +223,9 @@ isnt($single->safe_psql('postgres', 'SELECT count(*) FROM lottrace.recall_lots W
 
 # a function without a distributed path refuses instead of reading the empty shell
 ($ret, $out, $err) = $coordinator->psql('postgres',
-	"SELECT * FROM lottrace.trace_edges(ARRAY[$roots[0]]::bigint[])");
-like($err, qr/trace_edges is not supported on a distributed lottrace.links/,
-	'trace_edges refuses on Citus');
+	"SELECT lottrace.trace_dot(ARRAY[$roots[0]]::bigint[])");
+like($err, qr/trace_dot is not supported on a distributed lottrace.links/,
+	'trace_dot refuses on Citus');
 
 # bad input fails alike
 for my $sql ('SELECT * FROM lottrace.trace_forward(-999999)',
