@@ -99,3 +99,8 @@ GRANT INSERT ON lottrace.mock_recall_lots, lottrace.mock_recall_shipments, lottr
 	TO lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservations(bigint[])
 	TO lottrace_admin;
+
+-- Tracing on Citus: the trace functions run citus_expand_shard on every
+-- shard of links as the calling user.
+GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[])
+	TO lottrace_reader, lottrace_operator, lottrace_admin;
