@@ -21,41 +21,17 @@ use warnings;
 
 use JSON::PP;
 use Storable qw(dclone);
-use PostgreSQL::Test::Cluster;
-use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $seed = $ENV{LOTTRACE_FUZZ_SEED} // time();
-srand($seed);
-note "fuzz seed: $seed";
-my $iterations = $ENV{LOTTRACE_FUZZ_ITERATIONS} || 600;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use LottraceFuzz;
+
+my ($node, $iterations, $seed) = fuzz_start('epcisfuzz', 600, utf8db => 'UTF8');
 # imports are made in batches: each is a subtransaction
 my $batch = 2000;
 
-my $node = PostgreSQL::Test::Cluster->new('epcisfuzz');
-$node->init;
-$node->start;
-my $start_time = $node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()');
-$node->safe_psql('postgres',
-	"CREATE DATABASE utf8db TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'");
-
-my @cset82 = split //, q{ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!"%&'()*+,-./:;<=>?_};
 my @noise = ("\x1d", '^', '(', ')', '\\', '%', '/', '?', '&', '=', ' ', "\n", '#', '"', "\x{e9}", "\x{1f600}", "\x00");
-
-sub pick { return $_[ int(rand(@_)) ] }
-sub digits { my ($n) = @_; return join '', map { int(rand(10)) } 1 .. $n; }
-
-sub check_digit
-{
-	my ($s) = @_;
-	my ($sum, $weight) = (0, 3);
-	for my $d (reverse split //, $s)
-	{
-		$sum += $d * $weight;
-		$weight = 4 - $weight;
-	}
-	return (10 - $sum % 10) % 10;
-}
 
 # a few items and lots, so that events of one document share lots
 sub random_lot
@@ -64,13 +40,6 @@ sub random_lot
 	my $gtin = $body . check_digit($body);
 	my $lot = pick('L1', 'L2', 'FL-' . int(rand(5)), join('', map { pick(@cset82) } 1 .. 1 + int(rand(20))));
 	return [ $gtin, $lot ];
-}
-
-sub pct
-{
-	my ($v) = @_;
-	$v =~ s/([^A-Za-z0-9._~-])/sprintf('%%%02X', ord($1))/ge;
-	return $v;
 }
 
 # the escapes of an EPC URN: the characters a URN may not carry literally
@@ -367,10 +336,5 @@ SELECT string_agg(format('%s %s', n, coalesce(sqlstate, 'imported')), ', ' ORDER
 SQL
 note "outcomes: $summary";
 
-is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'),
-	$start_time, 'the server never restarted');
-my $log = slurp_file($node->logfile);
-unlike($log, qr/terminated by signal|server process .* was terminated/, 'no backend crashed');
-
-$node->stop;
+fuzz_finish($node);
 done_testing();
