@@ -4,6 +4,9 @@
 #   make test                install what is missing, then run every suite
 #   make demo                install what is missing, then a scripted demo
 #   make bench               performance workloads against plain SQL
+#   make test-citus          the Citus suite: a coordinator and two workers
+#                            (Citus built once from ../shared/vendor)
+#   make bench-citus         traces on two Citus workers against one node
 #   make test SANITIZE=1     every suite against an AddressSanitizer and
 #                            UndefinedBehaviorSanitizer build; fails on any report
 #   make fuzz                the fuzz suites with 100,000 inputs per parser,
@@ -44,6 +47,7 @@ OBJS = \
 	src/trace_time.o \
 	src/genealogy_info.o \
 	src/drop_guard.o \
+	src/citus.o \
 	src/lottrace.o
 
 # The SQL source, one file per feature; the install script of the current
@@ -54,7 +58,7 @@ SQL_SOURCES = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
-DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/quantities.md doc/mock_recall.md doc/upgrading.md doc/standby.md doc/testing.md
+DOCS = doc/lottrace.md doc/gs1.md doc/trace.md doc/fefo.md doc/recall.md doc/quantities.md doc/mock_recall.md doc/upgrading.md doc/standby.md doc/testing.md doc/citus.md
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
@@ -107,7 +111,7 @@ $(OBJS): src/.build-flags
 src/.build-flags: FORCE
 	@echo '$(SANITIZE_FLAGS)' | cmp -s - $@ || echo '$(SANITIZE_FLAGS)' > $@
 
-.PHONY: test fuzz demo bench deps FORCE
+.PHONY: test test-citus fuzz demo bench bench-citus deps FORCE
 deps:
 	./test/install-deps.sh
 
@@ -122,3 +126,9 @@ demo:
 
 bench:
 	./test/bench/run-bench.sh
+
+test-citus:
+	./test/citus/run-citus.sh
+
+bench-citus:
+	./test/citus/run-bench-citus.sh

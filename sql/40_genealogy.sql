@@ -12,7 +12,7 @@ COMMENT ON TYPE lottrace.link_kind IS 'how a parent lot went into a child lot';
 
 CREATE TYPE lottrace.event_kind AS ENUM
 	('harvest', 'cool', 'initial_pack', 'first_receive', 'receive', 'ship',
-	 'transform', 'adjust', 'dispose', 'clean');
+	 'transform', 'adjust', 'dispose', 'clean', 'observe');
 COMMENT ON TYPE lottrace.event_kind IS 'critical tracking event types (FDA FSMA 204 and more)';
 
 CREATE TYPE lottrace.event_lot_role AS ENUM ('input', 'output', 'subject');

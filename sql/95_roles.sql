@@ -45,6 +45,7 @@ GRANT USAGE ON SCHEMA lottrace TO lottrace_reader, lottrace_operator, lottrace_a
 GRANT SELECT ON lottrace.lots, lottrace.links, lottrace.events, lottrace.event_lots,
 		lottrace.lot_status_log, lottrace.lot_sequences, lottrace.stock, lottrace.reservations,
 		lottrace.recalls, lottrace.recall_roots, lottrace.recall_lots, lottrace.epcis_imported,
+		lottrace.epcis_import_log, lottrace.epcis_serials,
 		lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments,
 		lottrace.recall_summary, lottrace.uom_conversions
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
@@ -63,17 +64,20 @@ GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric)
 -- SELECT ... FOR UPDATE needs UPDATE of some column: that is what the
 -- UPDATE (reference) of reservations is for (release_reservations).
 GRANT INSERT ON lottrace.lots, lottrace.links, lottrace.events, lottrace.event_lots,
-		lottrace.stock, lottrace.reservations, lottrace.lot_sequences, lottrace.epcis_imported
+		lottrace.stock, lottrace.reservations, lottrace.lot_sequences, lottrace.epcis_imported,
+		lottrace.epcis_import_log, lottrace.epcis_serials
 	TO lottrace_operator;
 GRANT UPDATE (quantity, uom, produced_at, expires_at, tlc_source, supplier, attributes)
 	ON lottrace.lots TO lottrace_operator;
 GRANT UPDATE (on_hand, reserved) ON lottrace.stock TO lottrace_operator;
 GRANT UPDATE (reference), DELETE ON lottrace.reservations TO lottrace_operator;
 GRANT UPDATE (last_value) ON lottrace.lot_sequences TO lottrace_operator;
-GRANT UPDATE (lottrace_event_id) ON lottrace.epcis_imported TO lottrace_operator;
+GRANT UPDATE (lottrace_event_id, retracted_at) ON lottrace.epcis_imported TO lottrace_operator;
 GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservations(bigint[]),
 		lottrace.epcis_lot(text, text), lottrace.epcis_term(text),
-		lottrace.epcis_list_lots(jsonb, jsonb, text)
+		lottrace.epcis_list_lots(jsonb, jsonb, text, lottrace.lot), lottrace.epcis_epc_lot(text, text),
+		lottrace.epcis_urn_value(text), lottrace.epcis_link_transformation(text),
+		lottrace.epcis_log(integer, text, text, text, text, bigint), lottrace.epcis_text(jsonb)
 	TO lottrace_operator;
 GRANT EXECUTE ON FUNCTION lottrace.record_stock_change(lottrace.event_kind, bigint, text, numeric, text, timestamptz, text)
 	TO lottrace_operator;
@@ -95,3 +99,8 @@ GRANT INSERT ON lottrace.mock_recall_lots, lottrace.mock_recall_shipments, lottr
 	TO lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservations(bigint[])
 	TO lottrace_admin;
+
+-- Tracing on Citus: the trace functions run citus_expand_shard on every
+-- shard of links as the calling user.
+GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[])
+	TO lottrace_reader, lottrace_operator, lottrace_admin;

@@ -62,6 +62,7 @@
 #include "nodes/makefuncs.h"
 #include "portability/instr_time.h"
 #include "storage/bufmgr.h"
+#include "storage/lmgr.h"
 #include "storage/predicate.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -73,6 +74,7 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
+#include "citus.h"
 #include "compat.h"
 #include "genealogy.h"
 #include "genealogy_btree.h"
@@ -116,6 +118,8 @@ struct GenealogyStore
 	char		lots_sql_reason[96];
 
 	Relation	links;
+	const char *index_suffix;	/* after the index names: "" or a shard's
+								 * "_<shardid>" (lottrace_genealogy_open_shard) */
 	Relation	lots;
 	Relation	lots_pkey;
 	Relation	index[2];		/* by TraceDirection; NULL if not traced */
@@ -250,7 +254,8 @@ links_column(GenealogyStore *store, const char *name)
 static void
 open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 {
-	const char *name = lottrace_genealogy_index_names[direction];
+	const char *name = psprintf("%s%s", lottrace_genealogy_index_names[direction],
+								store->index_suffix);
 	Oid			indexoid = get_relname_relid(name, RelationGetNamespace(store->links));
 	Relation	index;
 	const char *problem;
@@ -311,19 +316,23 @@ estimated_tuples(Relation rel, double tuples_per_page)
 	return RelationGetNumberOfBlocks(rel) * tuples_per_page;
 }
 
-GenealogyStore *
-lottrace_genealogy_open(const char *function, bool details, TraceWay way)
+/*
+ * The store over links_oid, lottrace.links or one of its Citus shards,
+ * whose genealogy indexes are named with index_suffix after the usual names.
+ */
+static GenealogyStore *
+genealogy_open_relation(const char *function, bool details, TraceWay way, Oid links_oid,
+						const char *index_suffix)
 {
 	static const char *const links_columns[] = {"id", "parent_id", "child_id", "quantity", "kind"};
 	static const char *const lots_columns[] = {"id"};
 	GenealogyStore *store = palloc0(sizeof(GenealogyStore));
-	Oid			links_oid;
 	Oid			lots_oid;
 	double		lots_tuples;
 
 	store->function = function;
 	store->cxt = CurrentMemoryContext;
-	links_oid = RangeVarGetRelid(makeRangeVar("lottrace", "links", -1), AccessShareLock, false);
+	store->index_suffix = index_suffix;
 	lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1), AccessShareLock, false);
 	store->links = table_open(links_oid, NoLock);
 	store->lots = table_open(lots_oid, NoLock);
@@ -373,7 +382,8 @@ lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 	}
 
 	store->links_tuples = estimated_tuples(store->links, 60);
-	lots_tuples = estimated_tuples(store->lots, 40);
+	/* a shard holds the links of some lots only: count one per link */
+	lots_tuples = index_suffix[0] ? store->links_tuples : estimated_tuples(store->lots, 40);
 	store->tuples_per_key = store->links_tuples / Max(lots_tuples, 1.0);
 	if (store->tuples_per_key <= 0)
 		store->tuples_per_key = 1;
@@ -443,6 +453,59 @@ lottrace_genealogy_read_units(GenealogyStore *store)
 			store->index_uom[d] = uom;
 		}
 	}
+}
+
+GenealogyStore *
+lottrace_genealogy_open(const char *function, bool details, TraceWay way)
+{
+	Oid			links_oid = RangeVarGetRelid(makeRangeVar("lottrace", "links", -1),
+											 AccessShareLock, false);
+
+	/*
+	 * On a Citus node the links are in the shards, not in this table: a
+	 * function without a distributed path (citus.c) would see none.
+	 */
+	if (lottrace_citus_links_distributed())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s is not supported on a distributed lottrace.links", function),
+				 errdetail("lottrace.links is a Citus distributed table."),
+				 errhint("trace_forward, trace_backward, trace_edges, is_descendant and open_recall work with Citus.")));
+	return genealogy_open_relation(function, details, way, links_oid, "");
+}
+
+GenealogyStore *
+lottrace_genealogy_open_shard(const char *function, Oid shard, TraceWay way)
+{
+	const char *name;
+	GenealogyStore *store;
+
+	LockRelationOid(shard, AccessShareLock);
+	name = get_rel_name(shard);
+	if (name == NULL || get_rel_namespace(shard) != get_namespace_oid("lottrace", false) ||
+		strncmp(name, "links_", 6) != 0 || strspn(name + 6, "0123456789") != strlen(name + 6) ||
+		name[6] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relation %u is not a shard of lottrace.links", shard)));
+	store = genealogy_open_relation(function, false, way, shard, name + 5);
+
+	/*
+	 * The SQL reader queries lottrace.links itself, which on a Citus node is
+	 * the distributed table, not this shard.
+	 */
+	for (int d = 0; d < 2; d++)
+		if (store->index_sql[d])
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s cannot read a shard of lottrace.links through SQL", function),
+					 errdetail("%s", store->index_sql_reason[d])));
+	if (store->use_sql)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s cannot read a shard of lottrace.links through SQL", function),
+				 errdetail("%s", store->sql_reason)));
+	return store;
 }
 
 void

@@ -116,6 +116,14 @@ extern void lottrace_genealogy_init(void);
  * SQL (row-level security).  Allocates in the current memory context.
  */
 extern GenealogyStore *lottrace_genealogy_open(const char *function, bool details, TraceWay way);
+
+/*
+ * The same over one Citus shard of lottrace.links (lottrace.links_<shardid>,
+ * read through its own genealogy indexes), for the distributed trace
+ * (citus.c): no details, and no SQL reader (0A000 where row-level security
+ * would need it).
+ */
+extern GenealogyStore *lottrace_genealogy_open_shard(const char *function, Oid shard, TraceWay way);
 extern void lottrace_genealogy_close(GenealogyStore *store);
 
 /*

@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
+#include "citus.h"
 #include "compat.h"
 #include "lotset.h"
 #include "trace.h"
@@ -197,6 +198,20 @@ put_frontier(LotRowWriter *w, TraceSide *side)
 	}
 }
 
+/* a row of the distributed trace (citus.c): a root when via is -1 */
+static void
+put_citus_row(void *arg, int64 lot, int32 depth, int64 via)
+{
+	LotRowWriter *w = (LotRowWriter *) arg;
+	Datum		values[3] = {Int64GetDatum(lot), Int32GetDatum(0), 0};
+	bool		nulls[3] = {false, false, true};
+
+	if (depth > 0)
+		put_row(w, lot, depth, via);
+	else
+		tuplestore_putvalues(w->rsinfo->setResult, w->rsinfo->setDesc, values, nulls);
+}
+
 static Datum
 trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection direction,
 		   LotSet *roots, int64 nroots)
@@ -212,6 +227,17 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	lot_rows_begin(&rows, rsinfo);
+
+	if (lottrace_citus_links_distributed())
+	{
+		int32		levels;
+
+		if (respect_time)
+			lottrace_citus_refuse_time(function);
+		lottrace_citus_trace(direction, roots, nroots, max_depth, NULL, NULL,
+							 put_citus_row, NULL, &rows, &levels);
+		return (Datum) 0;
+	}
 
 	store = lottrace_genealogy_open(function, false, way);
 	lottrace_genealogy_stats_begin(store, nroots);
@@ -318,6 +344,13 @@ trace_edges(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
+	if (lottrace_citus_links_distributed())
+	{
+		if (respect_time)
+			lottrace_citus_refuse_time("trace_edges");
+		lottrace_citus_trace_edges(rsinfo, way, roots, nroots, max_depth);
+		return (Datum) 0;
+	}
 	store = lottrace_genealogy_open("trace_edges", true, way);
 	lottrace_genealogy_stats_begin(store, nroots);
 	lottrace_genealogy_check_lots_exist(store, roots);
@@ -343,6 +376,14 @@ is_descendant(PG_FUNCTION_ARGS)
 	GenealogyStore *store;
 	bool		result;
 
+	if (lottrace_citus_links_distributed())
+	{
+		int32		levels;
+
+		lotset_add(ids, ancestor);
+		lottrace_citus_trace(TRACE_FORWARD, ids, 1, -1, &lot, &result, NULL, NULL, NULL, &levels);
+		PG_RETURN_BOOL(result);
+	}
 	lotset_add(ids, lot);
 	lotset_add(ids, ancestor);
 	store = lottrace_genealogy_open("is_descendant", false, TRACE_WAY_BOTH);

@@ -7,11 +7,11 @@ SET search_path = lottrace, public;
 SELECT c::regclass AS config_table, coalesce(nullif(f, ''), '(all rows)') AS filter
   FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(c, f)
  WHERE e.extname = 'lottrace'
- ORDER BY 1::text;
+ ORDER BY c::regclass::text COLLATE "C";
 
 -- the genealogy index
 SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
-  FROM pg_index WHERE indrelid = 'lottrace.links'::regclass ORDER BY 1::text;
+  FROM pg_index WHERE indrelid = 'lottrace.links'::regclass ORDER BY indexrelid::regclass::text COLLATE "C";
 
 -- enums
 SELECT enum_range(NULL::lot_status) AS lot_status, enum_range(NULL::link_kind) AS link_kind;

@@ -40,7 +40,7 @@ SELECT pg_temp.run_as('lottrace_test_nobody',
 SELECT pg_temp.run_as('lottrace_test_nobody', 'SELECT lottrace.epcis_lot(''urn:epc:class:lgtin:4012345.012345.998877'', ''test'')');
 SELECT pg_temp.run_as('lottrace_test_nobody', 'SELECT lottrace.epcis_term(''urn:epcglobal:cbv:bizstep:shipping'')');
 SELECT pg_temp.run_as('lottrace_test_nobody', 'SELECT lottrace.epcis_time(now())');
-SELECT pg_temp.run_as('lottrace_test_nobody', 'SELECT * FROM lottrace.epcis_list_lots(''[]'', NULL, ''test'')');
+SELECT pg_temp.run_as('lottrace_test_nobody', 'SELECT * FROM lottrace.epcis_list_lots(''[]'', NULL, ''test'', NULL)');
 -- API functions stay PUBLIC: what they touch decides
 SELECT pg_temp.run_as('lottrace_test_nobody', 'SELECT lottrace.gs1_valid(''(01)09506000134352'')');
 SELECT pg_temp.run_as('lottrace_test_nobody', 'SELECT * FROM lottrace.trace_forward(1)');
@@ -91,6 +91,13 @@ SELECT pg_temp.run_as('lottrace_operator', 'SELECT * FROM lottrace.set_status(AR
 SELECT pg_temp.run_as('lottrace_operator', 'SELECT lottrace.open_recall(''test'', ARRAY[1]::bigint[])');
 SELECT pg_temp.run_as('lottrace_operator', 'DELETE FROM lottrace.links WHERE parent_id = 6');
 SELECT pg_temp.run_as('lottrace_operator', 'INSERT INTO lottrace.lot_status_log (lot_id, old_status, new_status) VALUES (4, ''hold'', ''released'')');
+-- EPCIS import, its report and a serial's lot; a retraction deletes what
+-- the event wrote, which an operator may not (nothing of that import stays)
+SELECT pg_temp.run_as('lottrace_operator', $$SELECT count(*) FROM lottrace.epcis_import_report('{"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventID": "op-1", "eventTime": "2024-03-06T10:00:00Z", "action": "ADD", "bizStep": "commissioning", "epcList": ["urn:epc:id:sgtin:9506000.013435.1"], "ilmd": {"cbvmda:lotNumber": "ABC123"}}, {"type": "ObjectEvent", "eventID": "op-2", "eventTime": "2024-03-06T10:00:00Z", "action": "OBSERVE", "bizStep": "storing", "epcList": ["urn:epc:id:sscc:9506000.0000000001"]}]}}')$$);
+SELECT pg_temp.run_as('lottrace_operator', $$SELECT lottrace.epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventID": "op-3", "eventTime": "2024-03-06T10:00:00Z", "action": "OBSERVE", "bizStep": "shipping", "epcList": ["urn:epc:id:sgtin:9506000.013435.1"]}, {"type": "ObjectEvent", "eventID": "op-1", "eventTime": "2024-03-06T10:00:00Z", "action": "ADD", "errorDeclaration": {"declarationTime": "2024-03-07T00:00:00Z"}}]}}')$$);
+SELECT event_id, outcome, reason FROM epcis_import_log ORDER BY id;
+SELECT item, serial, code FROM epcis_serials;
+SELECT event_id, retracted_at IS NOT NULL AS retracted FROM epcis_imported WHERE event_id LIKE 'op-%' ORDER BY event_id;
 SELECT on_hand, reserved FROM stock WHERE lot_id = 4;
 SELECT count(*) AS shipments FROM events WHERE kind = 'ship' AND partner = 'Corner Shop';
 

@@ -10,34 +10,20 @@
 use strict;
 use warnings;
 
-use PostgreSQL::Test::Cluster;
-use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $seed = $ENV{LOTTRACE_FUZZ_SEED} // time();
-srand($seed);
-note "fuzz seed: $seed";
-my $iterations = $ENV{LOTTRACE_FUZZ_ITERATIONS} || 3000;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use LottraceFuzz;
+
+my ($node, $iterations) = fuzz_start('fuzz', 3000, utf8db => 'UTF8', rawdb => 'SQL_ASCII');
 my $per_database = int(($iterations + 1) / 2);
 # calls are made in batches: each is a subtransaction, and one transaction
 # of a hundred thousand of them would mostly measure the subtransaction cache
 my $batch = 5000;
 
-my $node = PostgreSQL::Test::Cluster->new('fuzz');
-$node->init;
-$node->start;
-my $start_time = $node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()');
-
-$node->safe_psql('postgres',
-	"CREATE DATABASE utf8db TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'");
-$node->safe_psql('postgres',
-	"CREATE DATABASE rawdb TEMPLATE template0 ENCODING 'SQL_ASCII' LOCALE 'C'");
-
-my @cset82 = split //, q{ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!"%&'()*+,-./:;<=>?_};
 my @template_alphabet = (split(//, 'YYYYMMDDJJJFFLLSSNNNVVXXCK"-/'), @cset82);
 my @unicode = ("\x{e9}", "\x{20ac}", "\x{ff21}", "\x{1f600}", "\x{200b}", "\x{a0}");
-
-sub pick { return $_[ int(rand(@_)) ] }
 
 # A string of "CSET 82" characters with, now and then, something else in it.
 sub random_code_like
@@ -101,13 +87,6 @@ sub format_arguments
 		push @args, "'$value'";
 	}
 	return @args;
-}
-
-sub hex_of
-{
-	my ($s, $utf8) = @_;
-	utf8::encode($s) if $utf8;
-	return unpack('H*', $s);
 }
 
 my $check_function = <<'SQL';
@@ -246,10 +225,5 @@ SQL
 	note "$db successes: $successes";
 }
 
-is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'),
-	$start_time, 'the server never restarted');
-my $log = slurp_file($node->logfile);
-unlike($log, qr/terminated by signal|server process .* was terminated/, 'no backend crashed');
-
-$node->stop;
+fuzz_finish($node);
 done_testing();

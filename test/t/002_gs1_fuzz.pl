@@ -18,48 +18,21 @@
 use strict;
 use warnings;
 
-use PostgreSQL::Test::Cluster;
-use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $seed = $ENV{LOTTRACE_FUZZ_SEED} // time();
-srand($seed);
-note "fuzz seed: $seed";
-my $iterations = $ENV{LOTTRACE_FUZZ_ITERATIONS} || 1000;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use LottraceFuzz;
+
+my ($node, $iterations) = fuzz_start('gs1fuzz', 1000, utf8db => 'UTF8', rawdb => 'SQL_ASCII');
 my $per_database = int(($iterations + 1) / 2);
 # calls are made in batches: each is a subtransaction, and one transaction
 # of a hundred thousand of them would mostly measure the subtransaction cache
 my $batch = 5000;
 
-my $node = PostgreSQL::Test::Cluster->new('gs1fuzz');
-$node->init;
-$node->start;
-my $start_time = $node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()');
-
-$node->safe_psql('postgres',
-	"CREATE DATABASE utf8db TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'");
-$node->safe_psql('postgres',
-	"CREATE DATABASE rawdb TEMPLATE template0 ENCODING 'SQL_ASCII' LOCALE 'C'");
-
-my @cset82 = split //, q{ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!"%&'()*+,-./:;<=>?_};
 my @noise = ("\x1d", "\x1d", '^', '(', ')', '\\', '%', '/', '?', '&', '=', ']', ' ', "\r\n", '#', '~',
 	'0', '1', '7', "\x{e9}", "\x{20ac}", "\x{1f600}");
 my $GS = "\x1d";
-
-sub pick { return $_[ int(rand(@_)) ] }
-sub digits { my ($n) = @_; return join '', map { int(rand(10)) } 1 .. $n; }
-
-sub check_digit
-{
-	my ($s) = @_;
-	my ($sum, $weight) = (0, 3);
-	for my $d (reverse split //, $s)
-	{
-		$sum += $d * $weight;
-		$weight = 4 - $weight;
-	}
-	return (10 - $sum % 10) % 10;
-}
 
 sub gtin14 { my $body = digits(13); return $body . check_digit($body); }
 
@@ -125,13 +98,6 @@ sub raw
 	return $s;
 }
 
-sub pct
-{
-	my ($v) = @_;
-	$v =~ s/([^A-Za-z0-9._~-])/sprintf('%%%02X', ord($1))/ge;
-	return $v;
-}
-
 sub digital_link
 {
 	my @el = @_;
@@ -178,13 +144,6 @@ sub random_bytes
 {
 	my $len = int(rand(60));
 	return join '', map { chr(1 + int(rand(255))) } 1 .. $len;
-}
-
-sub hex_of
-{
-	my ($s, $utf8) = @_;
-	utf8::encode($s) if $utf8;
-	return unpack('H*', $s);
 }
 
 my $setup = <<'SQL';
@@ -339,10 +298,5 @@ SQL
 	note "$db most frequent errors:\n$errors";
 }
 
-is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'),
-	$start_time, 'the server never restarted');
-my $log = slurp_file($node->logfile);
-unlike($log, qr/terminated by signal|server process .* was terminated/, 'no backend crashed');
-
-$node->stop;
+fuzz_finish($node);
 done_testing();

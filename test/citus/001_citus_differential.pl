@@ -1,0 +1,244 @@
+# The genealogy distributed with Citus answers as one node does.
+#
+# Starts a Citus coordinator and two workers on loopback ports (Citus built
+# by test/build-citus.sh), installs lottrace on every node, distributes the
+# genealogy (lottrace.distribute_genealogy), and loads the same randomized
+# genealogy (layers of lots mixed into the next, popular lots, diamonds,
+# long chains, rework cycles, duplicate links, sparse and negative ids,
+# deleted links) into the cluster and into a plain single node; then
+# compares, for hundreds of roots and root sets and depth bounds, every
+# answer of the trace functions, recalls and the recall views.  The seed is
+# printed so that a failure can be replayed with LOTTRACE_CITUS_SEED=….
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use LottraceCitus;
+
+my $seed = $ENV{LOTTRACE_CITUS_SEED} // time();
+srand($seed);
+note "citus seed: $seed";
+
+sub pick { return $_[ int(rand(@_)) ] }
+
+# ---- the nodes ----------------------------------------------------------
+
+my $single = PostgreSQL::Test::Cluster->new('single');
+$single->init;
+$single->start;
+$single->safe_psql('postgres', 'CREATE EXTENSION lottrace');
+
+my ($coordinator, @workers) = citus_cluster('', 2);
+
+# refused without an argument that makes sense, and without Citus
+my ($ret, $out, $err) = $coordinator->psql('postgres', 'SELECT lottrace.distribute_genealogy(0)');
+like($err, qr/shard_count must be at least 1/, 'distribute_genealogy refuses zero shards');
+($ret, $out, $err) = $single->psql('postgres', 'SELECT lottrace.distribute_genealogy()');
+like($err, qr/the citus extension is not installed in this database/,
+	'distribute_genealogy refuses without Citus');
+
+$coordinator->safe_psql('postgres', 'SELECT lottrace.distribute_genealogy(6)');
+is( $coordinator->safe_psql('postgres',
+		"SELECT logicalrelid::text || ':' || partmethod::text || ':' || coalesce(column_to_column_name(logicalrelid, partkey), '') "
+		  . "FROM pg_dist_partition WHERE logicalrelid::text LIKE 'lottrace.%' ORDER BY 1"),
+	join("\n",
+		map { $_ eq 'links' ? 'lottrace.links:h:parent_id' : "lottrace.$_:n:" }
+		  sort qw(epcis_imported event_lots events links lot_sequences lot_status_log lots
+		  recall_lots recall_roots recalls reservations stock)),
+	'links is distributed by parent_id, the other tables are reference tables');
+is( $coordinator->safe_psql('postgres',
+		"SELECT count(DISTINCT n.nodeport) FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) "
+		  . "JOIN pg_dist_node n USING (groupid) WHERE s.logicalrelid = 'lottrace.links'::regclass"),
+	'2', 'the shards of links are on both workers');
+($ret, $out, $err) = $coordinator->psql('postgres', 'SELECT lottrace.distribute_genealogy()');
+like($err, qr/lottrace.links is distributed already/, 'distribute_genealogy runs once');
+
+# ---- the genealogy ------------------------------------------------------
+
+my @ids;
+my $nlots = 1500;
+for my $i (1 .. $nlots)
+{
+	my $r = rand();
+	push @ids, $r < 0.85 ? $i : $r < 0.95 ? 1_000_000_000_000 + $i * 7919 : -$i;
+}
+my @layers;
+{
+	my $at = 0;
+	for my $size (100, 300, 400, 400, 200, 100)
+	{
+		push @layers, [ @ids[ $at .. $at + $size - 1 ] ];
+		$at += $size;
+	}
+}
+my @links;
+my $link_id = 0;
+sub add_link
+{
+	my ($parent, $child) = @_;
+	return if $parent == $child;
+	push @links, [ ++$link_id, $parent, $child ];
+}
+for my $k (1 .. $#layers)
+{
+	my @parents = @{ $layers[ $k - 1 ] };
+	for my $child (@{ $layers[$k] })
+	{
+		for (1 .. 1 + int(rand(5)))
+		{
+			add_link(rand() < 0.3 ? $parents[ int(rand(5)) ] : pick(@parents), $child);
+		}
+	}
+}
+for my $chain (1 .. 3)    # long chains
+{
+	my $prev = pick(@{ $layers[2] });
+	for (1 .. 40)
+	{
+		my $lot = $ids[ int(rand($nlots)) ];
+		add_link($prev, $lot);
+		$prev = $lot;
+	}
+}
+for (1 .. 30)             # rework into earlier layers: cycles
+{
+	add_link(pick(@{ $layers[ 3 + int(rand(3)) ] }), pick(@{ $layers[ 1 + int(rand(2)) ] }));
+}
+for (1 .. 8)              # small cycles of returns
+{
+	my ($a, $b, $c) = map { $ids[ int(rand($nlots)) ] } 1 .. 3;
+	add_link($a, $b);
+	add_link($b, $c);
+	add_link($c, $a);
+}
+for (1 .. 20)             # duplicate links
+{
+	my $l = pick(@links);
+	add_link($l->[1], $l->[2]);
+}
+my %deleted;
+$deleted{ pick(@links)->[0] } = 1 for 1 .. int(@links * 0.03);
+
+my $lots_copy = join("\n", map { "$_\titem" . ($_ % 7) . "\tL$_" } @ids) . "\n";
+my $links_copy = join("\n",
+	map { join("\t", @$_, int(rand(100)), pick(qw(consume split merge rework))) } @links) . "\n";
+my $deleted = join(',', sort { $a <=> $b } keys %deleted);
+for my $node ($single, $coordinator)
+{
+	$node->safe_psql('postgres', "COPY lottrace.lots (id, item, code) FROM STDIN;\n$lots_copy\\.\n");
+	$node->safe_psql('postgres',
+		"COPY lottrace.links (id, parent_id, child_id, quantity, kind) FROM STDIN;\n$links_copy\\.\n");
+	$node->safe_psql('postgres', "DELETE FROM lottrace.links WHERE id IN ($deleted)");
+	$node->safe_psql('postgres', 'VACUUM ANALYZE') if $node == $single;
+}
+note scalar(@links) . " links between $nlots lots, " . scalar(keys %deleted) . ' deleted';
+is( $coordinator->safe_psql('postgres', "SELECT pg_relation_size('lottrace.links')"),
+	'0', 'the coordinator\'s lottrace.links is an empty shell');
+
+# ---- the comparisons ----------------------------------------------------
+
+# one query per node for many calls: each a row "key\tanswer"
+sub answers
+{
+	my ($node, $calls) = @_;
+	my $sql = join("\nUNION ALL\n", map { "SELECT $_->[0]::text, ($_->[1])::text" } @$calls);
+	return $node->safe_psql('postgres', "SELECT * FROM ($sql) a ORDER BY 1");
+}
+
+sub compare
+{
+	my ($what, $calls) = @_;
+	my $want = answers($single, $calls);
+	my $got = answers($coordinator, $calls);
+	is($got, $want, "$what: " . scalar(@$calls) . ' calls agree');
+}
+
+sub trace_call
+{
+	my ($function, $roots, $max) = @_;
+	my $arg = ref $roots ? 'ARRAY[' . join(',', @$roots) . ']::bigint[]' : $roots;
+	my $m = defined $max ? $max : 'NULL';
+	my $key = "'$function($arg,$m)'";
+	return [ $key,
+		"(SELECT string_agg(lot_id || ':' || depth || ':' || coalesce(via_id::text, '-'), ' ' ORDER BY lot_id) "
+		  . "FROM lottrace.$function($arg, $m))" ];
+}
+
+# LOTTRACE_CITUS_CALLS: fewer calls per comparison, for a quick run
+my $calls = $ENV{LOTTRACE_CITUS_CALLS} // 200;
+my @roots = map { $ids[ int(rand($nlots)) ] } 1 .. $calls;
+for my $function (qw(trace_forward trace_backward))
+{
+	compare("$function, one root", [ map { trace_call($function, $_, undef) } @roots ]);
+	compare("$function, one root, max_depth",
+		[ map { trace_call($function, $_, int(rand(4))) } @roots[ 0 .. $calls / 2 - 1 ] ]);
+	compare("$function, root arrays",
+		[ map { trace_call($function, [ map { pick(@ids) } 0 .. int(rand(6)) ], pick(undef, 1, 2, 5)) }
+			  1 .. $calls / 2 ]);
+}
+
+compare('trace_edges',
+	[ map {
+		my $roots = join(',', map { pick(@ids) } 0 .. int(rand(3)));
+		my $way = pick(qw(forward backward both));
+		my $max = pick('NULL', 1, 3);
+		[ "'trace_edges($roots,$way,$max)'",
+		  "(SELECT string_agg(link_id || ':' || parent_id || ':' || child_id || ':' || depth || ':' || "
+			. "coalesce(quantity::text, '-') || ':' || coalesce(kind::text, '-'), ' ' ORDER BY link_id) "
+			. "FROM lottrace.trace_edges(ARRAY[$roots]::bigint[], '$way', $max))" ]
+	} 1 .. $calls / 2 ]);
+compare('is_descendant',
+	[ map { my ($l, $a) = (pick(@ids), pick(@ids)); [ "'is_descendant($l,$a)'", "lottrace.is_descendant($l, $a)" ] }
+		  1 .. $calls ]);
+# a lot is its own descendant only through a cycle
+compare('is_descendant of itself',
+	[ map { [ "'is_descendant($_,$_)'", "lottrace.is_descendant($_, $_)" ] } @roots[ 0 .. $calls / 4 - 1 ] ]);
+
+# recalls: the frozen scope, the hold, and the views over the live scope
+my @recall_roots = map { $ids[ int(rand($nlots)) ] } 1 .. 3;
+my $recall_roots = join(',', @recall_roots);
+for my $node ($single, $coordinator)
+{
+	$node->safe_psql('postgres',
+		"INSERT INTO lottrace.stock (lot_id, location, on_hand) SELECT id, 'wh' || abs(id) % 3, abs(id) % 50 FROM lottrace.lots");
+	$node->safe_psql('postgres',
+		"SELECT lottrace.open_recall('recall a', ARRAY[$recall_roots]::bigint[])");
+	$node->safe_psql('postgres',
+		"SELECT lottrace.open_recall('recall b', ARRAY[$recall_roots[0]]::bigint[], hold => false)");
+}
+compare('open_recall and the recall views',
+	[
+		[ "'recall_lots'", "(SELECT string_agg(recall_id || ':' || lot_id || ':' || depth || ':' || coalesce(via_id::text, '-'), ' ' ORDER BY recall_id, lot_id) FROM lottrace.recall_lots)" ],
+		[ "'statuses'", "(SELECT string_agg(id || ':' || status, ' ' ORDER BY id) FROM lottrace.lots WHERE status <> 'released')" ],
+		[ "'recall_scope'", "(SELECT string_agg(recall_id || ':' || lot_id || ':' || depth || ':' || status || ':' || on_hand, ' ' ORDER BY recall_id, lot_id) FROM lottrace.recall_scope)" ],
+		[ "'recall_summary'", "(SELECT string_agg(recall_id || ':' || title || ':' || lots || ':' || items || ':' || on_hand, ' ' ORDER BY recall_id) FROM lottrace.recall_summary)" ],
+	]);
+isnt($single->safe_psql('postgres', 'SELECT count(*) FROM lottrace.recall_lots WHERE recall_id = 1'),
+	'0', 'the recall has a scope');
+
+# a function without a distributed path refuses instead of reading the empty shell
+($ret, $out, $err) = $coordinator->psql('postgres',
+	"SELECT lottrace.trace_dot(ARRAY[$roots[0]]::bigint[])");
+like($err, qr/trace_dot is not supported on a distributed lottrace.links/,
+	'trace_dot refuses on Citus');
+
+# bad input fails alike
+for my $sql ('SELECT * FROM lottrace.trace_forward(-999999)',
+	'SELECT * FROM lottrace.trace_backward(ARRAY[1, 77777777]::bigint[])',
+	'SELECT * FROM lottrace.trace_forward(1, -1)',
+	'SELECT * FROM lottrace.trace_forward(ARRAY[1, NULL]::bigint[])')
+{
+	my (undef, undef, $want) = $single->psql('postgres', $sql);
+	my (undef, undef, $got) = $coordinator->psql('postgres', $sql);
+	$want =~ s/^psql:[^:]*:\d+: //mg;
+	$got =~ s/^psql:[^:]*:\d+: //mg;
+	isnt($want, '', "single node refuses: $sql");
+	is($got, $want, "cluster refuses alike: $sql");
+}
+
+done_testing();
