@@ -9,6 +9,7 @@
 
 #include "funcapi.h"
 
+#include "compat.h"
 #include "genealogy.h"
 #include "lotset.h"
 
@@ -16,7 +17,7 @@
 extern bool lottrace_citus_links_distributed(void);
 
 /* Time-respecting traces have no distributed path: raises 0A000. */
-extern void lottrace_citus_refuse_time(const char *function) pg_attribute_noreturn();
+pg_noreturn extern void lottrace_citus_refuse_time(const char *function);
 
 /* a lot reached, with its depth and the lot it came from (-1 for a root) */
 typedef void (*LottraceCitusRowSink) (void *arg, int64 lot, int32 depth, int64 via);
