@@ -32,7 +32,11 @@
  * NULL and a note, as do lots whose numbers need a quantity or a
  * conversion that is missing, and every lot that depends on them.
  *
- * Everything is held in memory, within work_mem (54000 beyond it).  Lots
+ * The working state (about 100 bytes a lot and 130 an input link) is held
+ * in memory whatever work_mem is, as the time-respecting search holds its
+ * labels: the answer is the same for any work_mem, and a recall view that
+ * computes through this never fails for the size of the recall (the rows
+ * go to a tuplestore, which spills beyond work_mem).  Lots
  * are numbered in the order the walk reaches them, which is the order of
  * the rows (depth, then id), so nothing is sorted.
  */
@@ -116,9 +120,8 @@ typedef struct QTrace
 {
 	TraceDirection direction;
 	UomCatalog *cat;
-	MemoryContext data;			/* what counts against work_mem */
+	MemoryContext data;			/* the working state */
 	MemoryContext scratch;
-	Size		limit;
 	LotSet	   *roots;
 	LotSet	   *reached;
 	LotSet	   *others;			/* parents of inputs, not reached */
@@ -162,39 +165,19 @@ typedef struct QSystem
 
 /* ---- memory ---- */
 
-/*
- * Raise 54000 when "more" bytes would take what the trace holds beyond
- * work_mem.
- */
-static void
-q_reserve(QTrace *q, Size more)
-{
-	Size		held = MemoryContextMemAllocated(q->data, true);
-
-	if (held + more > q->limit)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("trace_quantities needs more memory than work_mem (%d kB)", work_mem),
-				 errdetail("It holds the lots reached and their inputs in memory: %lld lots and %lld links so far.",
-						   (long long) q->nlots, (long long) q->nlinks),
-				 errhint("Raise work_mem for the query, or bound the trace with max_depth.")));
-}
-
 /* an array of n elements of the size, in the trace's memory */
 static void *
 q_alloc(QTrace *q, int64 n, Size size, bool zero)
 {
 	Size		bytes = (Size) Max(n, 1) * size;
 
-	q_reserve(q, bytes);
 	return MemoryContextAllocExtended(q->data, bytes, MCXT_ALLOC_HUGE | (zero ? MCXT_ALLOC_ZERO : 0));
 }
 
 /* half as much room again */
 static void *
-q_grow(QTrace *q, void *array, int64 *max, Size size)
+q_grow(void *array, int64 *max, Size size)
 {
-	q_reserve(q, (Size) (*max / 2) * size);
 	*max += *max / 2;
 	return repalloc_huge(array, (Size) *max * size);
 }
@@ -347,11 +330,11 @@ lot_add(QTrace *q, int64 id, int32 depth)
 	if (q->nlots == q->maxlots)
 	{
 		if (q->nlots >= PG_INT32_MAX)
-			q_reserve(q, MaxAllocHugeSize);	/* (raises) */
-		q->lots = q_grow(q, q->lots, &q->maxlots, sizeof(QLot));
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("trace_quantities cannot hold more than %d lots", PG_INT32_MAX)));
+		q->lots = q_grow(q->lots, &q->maxlots, sizeof(QLot));
 	}
-	if (q->map->members + 1 >= q->map->grow_threshold)
-		q_reserve(q, (Size) q->map->size * 2 * sizeof(QLotEntry));
 	entry = qlotmap_insert(q->map, id, &found);
 	Assert(!found);
 	entry->index = q->nlots;
@@ -422,7 +405,7 @@ keep_link(QTrace *q, const GenealogyLink *link)
 	QLink	   *l;
 
 	if (q->nlinks == q->maxlinks)
-		q->links = q_grow(q, q->links, &q->maxlinks, sizeof(QLink));
+		q->links = q_grow(q->links, &q->maxlinks, sizeof(QLink));
 	l = &q->links[q->nlinks++];
 	l->link_id = link->link_id;
 	l->parent = link->far;
@@ -1230,7 +1213,6 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	q.direction = (way == TRACE_WAY_FORWARD) ? TRACE_FORWARD : TRACE_BACKWARD;
 	q.data = AllocSetContextCreate(cxt, "lottrace quantities data", ALLOCSET_DEFAULT_SIZES);
 	q.scratch = AllocSetContextCreate(cxt, "lottrace quantities scratch", ALLOCSET_SMALL_SIZES);
-	q.limit = lottrace_trace_memory_limit();
 	q.roots = roots;
 	q.max_depth = max_depth;
 	q.reached = lotset_create_in(cxt, 1024);
