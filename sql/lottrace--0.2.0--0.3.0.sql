@@ -38,13 +38,14 @@ COMMENT ON FUNCTION lottrace.uom_convert(numeric, text, text, text) IS
 	'the quantity in another unit (built-in or lottrace.uom_conversions for the item), NULL when none applies';
 
 CREATE FUNCTION lottrace.trace_quantities(roots bigint[], direction text DEFAULT 'forward',
-										  max_depth integer DEFAULT NULL)
+										  max_depth integer DEFAULT NULL,
+										  respect_time boolean DEFAULT false)
 	RETURNS TABLE (lot_id bigint, depth integer, share double precision, quantity numeric,
 				   uom text, note text)
 	AS 'MODULE_PATHNAME', 'lottrace_trace_quantities'
 	LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION lottrace.trace_quantities(bigint[], text, integer) IS
-	'traced lots with the share and amount of root material they hold (forward), or how much of each ancestor went into the roots (backward)';
+COMMENT ON FUNCTION lottrace.trace_quantities(bigint[], text, integer, boolean) IS
+	'traced lots with the share and amount of root material they hold (forward), or how much of each ancestor went into the roots (backward); with respect_time, along time-respecting paths only';
 -- the predefined roles: everyone reads the conversions, the admin keeps them
 GRANT SELECT ON lottrace.uom_conversions TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT INSERT, UPDATE, DELETE ON lottrace.uom_conversions TO lottrace_admin;
@@ -713,9 +714,8 @@ COMMENT ON FUNCTION lottrace.open_recall(text, bigint[], text, boolean, boolean)
 -- The live scope: the forward trace of each open recall's roots, as the
 -- genealogy stands now, with the root material in each lot (trace_quantities)
 -- and its mass balance (lot_balances).  A recall opened with respect_time is
--- traced through time (trace_forward), without root material: shares through
--- time are not computed yet.  A filter on recall_id reaches the recalls
--- table, so only that recall is traced.
+-- traced through time (trace_quantities with respect_time).  A filter on
+-- recall_id reaches the recalls table, so only that recall is traced.
 CREATE VIEW lottrace.recall_scope AS
 SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires_at, b.on_hand,
 	   t.share, t.quantity AS root_quantity, t.uom AS root_uom,
@@ -725,13 +725,8 @@ SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires
  CROSS JOIN LATERAL (
 		SELECT q.lot_id, q.depth, q.share, q.quantity, q.uom, q.note
 		  FROM lottrace.trace_quantities(
-				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
-		 WHERE NOT r.respect_time
-		UNION ALL
-		SELECT f.lot_id, f.depth, NULL, NULL, NULL, 'root material is not traced through time'
-		  FROM lottrace.trace_forward(
-				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
-		 WHERE r.respect_time) t
+				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id),
+				'forward', NULL, r.respect_time) q) t
   JOIN lottrace.lots l ON l.id = t.lot_id
  -- OFFSET 0 keeps the balance a per-lot subquery: joined as a view, the
  -- planner may compute it for every lot and hash the traced ones against it
@@ -782,13 +777,8 @@ SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.sh
 		WITH traced AS MATERIALIZED (
 			SELECT q.lot_id, q.depth, q.quantity, q.uom
 			  FROM lottrace.trace_quantities(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
-			 WHERE NOT r.respect_time
-			UNION ALL
-			SELECT f.lot_id, f.depth, NULL, NULL
-			  FROM lottrace.trace_forward(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
-			 WHERE r.respect_time),
+					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id),
+					'forward', NULL, r.respect_time) q),
 		-- the balances of the traced lots only (a lot_id = ANY filter
 		-- reaches the lots' primary key)
 		scope AS MATERIALIZED (
