@@ -63,6 +63,20 @@ SELECT * FROM trace_quantities(ARRAY[12::bigint], 'backward', NULL, true);
 -- Backward from breads 13 and 16: all of C's material in them, 80 kg (0.8).
 SELECT * FROM trace_quantities(ARRAY[13, 16]::bigint[], 'backward', NULL, true);
 
+-- A link before its parent got the material carries none but still counts
+-- in its child's inputs: R 20 (made day 1) went into P 21 on day 3, but P
+-- went into Q 22 on day 2 (10 kg) and R into Q on day 4 (10 kg).  Through
+-- time P is all R (share 1, 20 kg) and Q half (10 of its 20 kg); without
+-- time Q is all R (10 kg through P, whose 20 kg are R's, and 10 direct).
+INSERT INTO lots (id, item, code, quantity, uom, produced_at) VALUES
+	(20, 'raw', 'R', 100, 'kg', '2026-03-01'), (21, 'mid', 'P', 20, 'kg', NULL),
+	(22, 'end', 'Q', 20, 'kg', NULL);
+INSERT INTO links (id, parent_id, child_id, quantity, uom, linked_at) VALUES
+	(20, 20, 21, 20, 'kg', '2026-03-03'), (21, 21, 22, 10, 'kg', '2026-03-02'),
+	(22, 20, 22, 10, 'kg', '2026-03-04');
+SELECT * FROM trace_quantities(ARRAY[20::bigint], respect_time => true);
+SELECT * FROM trace_quantities(ARRAY[20::bigint]);
+
 -- a recall through time: the views give the root material of trace_quantities
 SELECT open_recall('A through time', ARRAY[1::bigint], hold => false, respect_time => true) AS recall_id \gset
 SELECT lot_id, depth, share, root_quantity, root_uom, note FROM recall_scope
