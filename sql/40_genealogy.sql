@@ -94,9 +94,11 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('lo
 -- The genealogy index: one covering btree per direction.  The trace engine
 -- reads them by name, index-only where the visibility map allows; PostgreSQL
 -- keeps them right through every write, rollback and crash.  linked_at is
--- there for time-respecting traces (respect_time => true).
+-- there for time-respecting traces (respect_time => true); quantity and uom
+-- in the backward one for trace_quantities, which reads every input of the
+-- lots it reaches with them (no heap access then).
 CREATE INDEX links_parent_idx ON lottrace.links (parent_id) INCLUDE (child_id, id, linked_at);
-CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id, linked_at);
+CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id, linked_at, quantity, uom);
 COMMENT ON INDEX lottrace.links_parent_idx IS 'genealogy index, forward: parent to children';
 COMMENT ON INDEX lottrace.links_child_idx IS 'genealogy index, backward: child to parents';
 

@@ -158,7 +158,10 @@ COMMENT ON FUNCTION lottrace.adjust(bigint, text, numeric, text, timestamptz, te
 -- One row per lot.  Every quantity is in the lot's unit: links and events
 -- in another unit are converted (uom_convert, with the lot's item), a link
 -- or event without a unit is taken to be in the lot's; stock has no unit
--- and is the lot's.  An unknown term makes its total NULL and says why.
+-- and is the lot's.  An unknown term makes its total NULL and says why:
+-- the first link or event by id that lacks a number, looked up by its id
+-- (array_agg(... ORDER BY id) would sort once per lot, even for the lots
+-- without one: a third of the view's time).
 -- Readers' privileges and policies apply as in the recall views (set up
 -- with theirs in 70_recall.sql).
 CREATE VIEW lottrace.lot_balances AS
@@ -169,19 +172,22 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 	   nullif(concat_ws('; ',
 						CASE WHEN l.quantity IS NULL THEN format('lot %s has no quantity', l.id)
 							 WHEN l.quantity = 0 THEN format('lot %s has quantity 0', l.id) END,
-						c.note, e.note), '') AS note
+						cn.note, en.note), '') AS note
   FROM lottrace.lots l
  CROSS JOIN LATERAL (
 		SELECT CASE WHEN count(k.id) = count(k.converted) THEN coalesce(sum(k.converted), 0) END AS consumed,
-			   (array_agg(k.problem ORDER BY k.id) FILTER (WHERE k.converted IS NULL))[1] AS note
+			   min(k.id) FILTER (WHERE k.converted IS NULL) AS problem
 		  FROM (SELECT k.id,
 					   CASE WHEN k.uom IS NULL THEN k.quantity
-								ELSE lottrace.uom_convert(k.quantity, k.uom, l.uom, l.item) END AS converted,
-					   CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
-							ELSE format('no conversion from %s to %s for item "%s" (link %s)',
-										k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END AS problem
+								ELSE lottrace.uom_convert(k.quantity, k.uom, l.uom, l.item) END AS converted
 				  FROM lottrace.links k
 				 WHERE k.parent_id = l.id) k) c
+  LEFT JOIN LATERAL (
+		SELECT CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
+					ELSE format('no conversion from %s to %s for item "%s" (link %s)',
+								k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END AS note
+		  FROM lottrace.links k
+		 WHERE k.id = c.problem) cn ON true
  CROSS JOIN LATERAL (
 		SELECT CASE WHEN count(x.event_id) FILTER (WHERE x.kind = 'ship')
 						 = count(x.converted) FILTER (WHERE x.kind = 'ship')
@@ -190,17 +196,20 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 						 = count(x.converted) FILTER (WHERE x.kind <> 'ship')
 					THEN coalesce(sum(CASE x.kind WHEN 'adjust' THEN -x.converted ELSE x.converted END)
 									  FILTER (WHERE x.kind <> 'ship'), 0) END AS disposed,
-			   (array_agg(x.problem ORDER BY x.event_id) FILTER (WHERE x.converted IS NULL))[1] AS note
+			   min(x.event_id) FILTER (WHERE x.converted IS NULL) AS problem
 		  FROM (SELECT el.event_id, e.kind,
 					   CASE WHEN el.uom IS NULL THEN el.quantity
-								ELSE lottrace.uom_convert(el.quantity, el.uom, l.uom, l.item) END AS converted,
-					   CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
-							ELSE format('no conversion from %s to %s for item "%s" (event %s)',
-										el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END AS problem
+								ELSE lottrace.uom_convert(el.quantity, el.uom, l.uom, l.item) END AS converted
 				  FROM lottrace.event_lots el
 				  JOIN lottrace.events e ON e.id = el.event_id
 				 WHERE el.lot_id = l.id AND el.role = 'subject'
 				   AND e.kind IN ('ship', 'dispose', 'adjust')) x) e
+  LEFT JOIN LATERAL (
+		SELECT CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
+					ELSE format('no conversion from %s to %s for item "%s" (event %s)',
+								el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END AS note
+		  FROM lottrace.event_lots el
+		 WHERE el.event_id = e.problem AND el.lot_id = l.id AND el.role = 'subject') en ON true
  CROSS JOIN LATERAL (
 		SELECT coalesce(sum(st.on_hand), 0) AS on_hand
 		  FROM lottrace.stock st
@@ -212,10 +221,15 @@ COMMENT ON VIEW lottrace.lot_balances IS
 -- trace_quantities, in the root's unit) in proportion to the part of the
 -- lot's quantity.  Nothing of a lot holds no root material, whatever is
 -- unknown about the lot.
+--
+-- No SET search_path, unlike the other SQL functions: a function with one
+-- cannot be inlined, and called per row (three times per lot of a mock
+-- recall or a recall summary) it took seconds at whole-graph scale.  The
+-- standard-SQL body is resolved when the function is created, so the
+-- caller's search_path never reaches it.
 CREATE FUNCTION lottrace.root_part(root_quantity numeric, lot_quantity numeric, part numeric)
 	RETURNS numeric
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
 	RETURN CASE WHEN part = 0 THEN 0 ELSE pg_catalog.trim_scale(root_quantity * part / nullif(lot_quantity, 0)) END;
 COMMENT ON FUNCTION lottrace.root_part(numeric, numeric, numeric) IS
 	'internal to the recall and mock recall figures: the root material in part of a lot, NULL when unknown';
@@ -580,12 +594,13 @@ ALTER TABLE lottrace.lots ADD COLUMN container boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN lottrace.lots.container IS
 	'a silo, tank or line: a clean event with it as subject cuts every time-respecting path through it';
 
--- The genealogy indexes gain linked_at: rebuilt here, which blocks writes
+-- The genealogy indexes gain linked_at, and the backward one quantity and
+-- uom (trace_quantities reads them there): rebuilt here, which blocks writes
 -- to links for as long as two index builds take (doc/upgrading.md).
 DROP INDEX lottrace.links_parent_idx;
 DROP INDEX lottrace.links_child_idx;
 CREATE INDEX links_parent_idx ON lottrace.links (parent_id) INCLUDE (child_id, id, linked_at);
-CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id, linked_at);
+CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id, linked_at, quantity, uom);
 COMMENT ON INDEX lottrace.links_parent_idx IS 'genealogy index, forward: parent to children';
 COMMENT ON INDEX lottrace.links_child_idx IS 'genealogy index, backward: child to parents';
 

@@ -5,8 +5,10 @@
  *	  whole frontier at once.
  *
  * The genealogy index is two covering btrees, lottrace.links_parent_idx
- * (parent_id) INCLUDE (child_id, id) and lottrace.links_child_idx (child_id)
- * INCLUDE (parent_id, id).  PostgreSQL maintains them on every write, so
+ * (parent_id) INCLUDE (child_id, id, linked_at) and lottrace.links_child_idx
+ * (child_id) INCLUDE (parent_id, id, linked_at, quantity, uom): the second
+ * also serves trace_quantities, which reads every input of the lots it
+ * reaches with its quantity and unit.  PostgreSQL maintains them on every write, so
  * they are right after rollbacks, in subtransactions and after a crash
  * without any code of ours; we only read them, with the calling
  * statement's snapshot.  A call opens only the index of each direction it
@@ -97,6 +99,12 @@
 const char *const lottrace_genealogy_index_names[2] = {"links_parent_idx", "links_child_idx"};
 static const char *const near_columns[2] = {"parent_id", "child_id"};
 
+/* the definitions the extension creates, for hints */
+static const char *const index_definitions[2] = {
+	"CREATE INDEX links_parent_idx ON lottrace.links (parent_id) INCLUDE (child_id, id, linked_at);",
+	"CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id, linked_at, quantity, uom);"
+};
+
 struct GenealogyStore
 {
 	const char *function;
@@ -118,6 +126,8 @@ struct GenealogyStore
 	AttrNumber	index_far[2];	/* far end's column in the index tuple */
 	AttrNumber	index_id[2];	/* link id's column in the index tuple */
 	AttrNumber	index_time[2];	/* linked_at's, when times are read */
+	AttrNumber	index_quantity[2];	/* quantity's and uom's, when units are */
+	AttrNumber	index_uom[2];	/* read and the index has both, else 0 */
 	bool		times;			/* links carry linked_at */
 
 	AttrNumber	col_id;			/* columns of links */
@@ -254,8 +264,7 @@ open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("genealogy index lottrace.%s does not exist", name),
-				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id, linked_at);",
-						 name, near_columns[direction], near_columns[1 - direction])));
+				 errhint("Recreate it with: %s", index_definitions[direction])));
 	index = index_open(indexoid, AccessShareLock);
 	problem = lottrace_genealogy_index_problem(store->links, index, direction,
 											   &store->index_far[direction], &store->index_id[direction]);
@@ -264,8 +273,7 @@ open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("genealogy index lottrace.%s does not have the expected definition", name),
 				 errdetail("%s", problem),
-				 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id, linked_at);",
-						 name, near_columns[direction], near_columns[1 - direction])));
+				 errhint("Recreate it with: %s", index_definitions[direction])));
 
 	problem = lottrace_genealogy_index_unready(index);
 	if (problem)
@@ -425,6 +433,26 @@ lottrace_genealogy_read_units(GenealogyStore *store)
 	store->lots_item = lots_column(store, "item", TEXTOID);
 	store->lots_quantity = lots_column(store, "quantity", NUMERICOID);
 	store->lots_uom = lots_column(store, "uom", TEXTOID);
+
+	/*
+	 * An index that lacks them (one created before 0.3.0's definition)
+	 * still serves: the details then come from the heap, as they did.
+	 */
+	for (int d = 0; d < 2; d++)
+	{
+		AttrNumber	quantity;
+		AttrNumber	uom;
+
+		if (store->index[d] == NULL)
+			continue;
+		quantity = lottrace_genealogy_index_include_col(store->links, store->index[d], "quantity");
+		uom = lottrace_genealogy_index_include_col(store->links, store->index[d], "uom");
+		if (quantity != InvalidAttrNumber && uom != InvalidAttrNumber)
+		{
+			store->index_quantity[d] = quantity;
+			store->index_uom[d] = uom;
+		}
+	}
 }
 
 GenealogyStore *
@@ -655,7 +683,7 @@ first_missing_lot_direct(GenealogyStore *store, const int64 *ids, int64 nids, in
 		MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
 		store->lots_btree_tried = true;
-		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0,
+		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0, 0, 0,
 														 store->snapshot, store->lots_slot);
 		MemoryContextSwitchTo(old);
 	}
@@ -815,7 +843,7 @@ lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
 		MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
 		store->lots_btree_tried = true;
-		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0,
+		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0, 0, 0,
 														 store->snapshot, store->lots_slot);
 		MemoryContextSwitchTo(old);
 	}
@@ -850,7 +878,9 @@ lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction
 								 bool details)
 {
 	double		links = nkeys * store->tuples_per_key;
-	double		heap_share = details ? 1.0 : 1.0 - store->all_visible;
+	/* the index serves the details without the heap where it has them */
+	bool		heap_details = details && store->index_quantity[direction] == InvalidAttrNumber;
+	double		heap_share = heap_details ? 1.0 : 1.0 - store->all_visible;
 	double		index_cost;
 	double		heap_cost;
 
@@ -919,6 +949,8 @@ links_btree_reader(GenealogyStore *store, TraceDirection direction)
 															   store->index_far[direction],
 															   store->index_id[direction],
 															   store->times ? store->index_time[direction] : 0,
+															   store->index_quantity[direction],
+															   store->index_uom[direction],
 															   store->snapshot, store->links_slot);
 		MemoryContextSwitchTo(old);
 	}
@@ -1234,14 +1266,14 @@ lottrace_genealogy_read_times(GenealogyStore *store)
 
 		if (store->index[d] == NULL || store->use_sql || store->index_sql[d])
 			continue;
-		store->index_time[d] = lottrace_genealogy_index_time_col(store->links, store->index[d]);
+		store->index_time[d] = lottrace_genealogy_index_include_col(store->links, store->index[d],
+																	"linked_at");
 		if (store->index_time[d] == InvalidAttrNumber)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("genealogy index lottrace.%s does not include linked_at", name),
 					 errdetail("Time-respecting traces read the time of each link from the genealogy index."),
-					 errhint("Recreate it with: CREATE INDEX %s ON lottrace.links (%s) INCLUDE (%s, id, linked_at);",
-							 name, near_columns[d], near_columns[1 - d])));
+					 errhint("Recreate it with: %s", index_definitions[d])));
 	}
 	store->times = true;
 

@@ -129,7 +129,11 @@ extern void lottrace_genealogy_close(GenealogyStore *store);
 /*
  * Read links.uom with the details too, and allow lottrace_genealogy_read_lots
  * (trace_quantities); checks SELECT on links.uom and on lots (id, item,
- * quantity, uom), and the types of those columns of lots (55000).
+ * quantity, uom), and the types of those columns of lots (55000).  The
+ * details are then a link's quantity and uom only: where the genealogy
+ * index includes both, they are read from it (no heap access for an
+ * all-visible page) and kind is left InvalidOid.  Call before the first
+ * read.
  */
 extern void lottrace_genealogy_read_units(GenealogyStore *store);
 
@@ -269,8 +273,12 @@ extern const char *lottrace_genealogy_index_problem(Relation links, Relation ind
 													TraceDirection direction,
 													AttrNumber *far_col, AttrNumber *id_col);
 
-/* linked_at's position among the INCLUDE columns of a genealogy index, or 0 */
-extern AttrNumber lottrace_genealogy_index_time_col(Relation links, Relation index);
+/*
+ * A column of links' position among the INCLUDE columns of a genealogy
+ * index (linked_at, quantity, uom), or 0
+ */
+extern AttrNumber lottrace_genealogy_index_include_col(Relation links, Relation index,
+													   const char *column);
 
 /*
  * Why an index whose definition is right may not be read by this

@@ -94,6 +94,8 @@ typedef struct LeafEntry
 	int64		link_id;
 	TimestampTz linked_at;
 	ItemPointerData tid;
+	int32		quantity;		/* offsets into the reader's "values", -1 null */
+	int32		uom;
 } LeafEntry;
 
 struct BtreeLinkReader
@@ -105,7 +107,10 @@ struct BtreeLinkReader
 	AttrNumber	far_col;		/* 0 when the index has only its key */
 	AttrNumber	id_col;
 	AttrNumber	time_col;		/* 0 when times are not read */
-	bool		fixed_offsets;	/* every column a fixed-width one */
+	AttrNumber	quantity_col;	/* 0 when the details come from the heap */
+	AttrNumber	uom_col;
+	bool		fixed_offsets;	/* every column read a fixed-width one */
+	uint8		fixed_mask;		/* null bits of the columns up to those */
 	int			far_offset;		/* from the start of a tuple's data */
 	int			id_offset;
 	int			time_offset;
@@ -126,7 +131,20 @@ struct BtreeLinkReader
 
 	LeafEntry  *entries;
 	int			maxentries;
+	char	   *values;			/* the entries' quantity and uom, copied */
+	int32		nvalues;
+	int32		maxvalues;
 };
+
+/*
+ * The null bits of a tuple with nulls: a set bit is a column that is not
+ * null.  The data then starts after the bitmap (IndexInfoFindDataOffset).
+ */
+static inline uint8
+tuple_not_null_bits(IndexTuple itup)
+{
+	return *((const bits8 *) itup + sizeof(IndexTupleData));
+}
 
 /* the key of a leaf or pivot tuple (int8, first: right after the header) */
 static inline int64
@@ -136,14 +154,18 @@ tuple_key(BtreeLinkReader *r, IndexTuple itup)
 
 	if (likely(!IndexTupleHasNulls(itup)))
 		return *(const int64 *) ((const char *) itup + MAXALIGN(sizeof(IndexTupleData)));
+	/* nulls among the INCLUDE columns (a link's uom) leave the key first */
+	if (tuple_not_null_bits(itup) & 1)
+		return *(const int64 *) ((const char *) itup + IndexInfoFindDataOffset(itup->t_info));
 	return DatumGetInt64(index_getattr(itup, 1, r->itupdesc, &isnull));
 }
 
 /*
  * The key, far end and link id of a leaf tuple: read at their fixed offsets
- * when the tuple has no nulls (always, for the genealogy indexes: every
- * column is NOT NULL int8), through index_getattr otherwise.  False for a
- * tuple whose key is null, which belongs to no lot.
+ * when none of the columns up to them is null (always, for the genealogy
+ * indexes: those columns are NOT NULL int8 and timestamptz, and the nullable
+ * quantity and uom come after them), through index_getattr otherwise.
+ * False for a tuple whose key is null, which belongs to no lot.
  */
 static inline bool
 tuple_fields(BtreeLinkReader *r, IndexTuple itup, int64 *key, int64 *far, int64 *link_id,
@@ -151,9 +173,11 @@ tuple_fields(BtreeLinkReader *r, IndexTuple itup, int64 *key, int64 *far, int64 
 {
 	bool		isnull;
 
-	if (likely(r->fixed_offsets && !IndexTupleHasNulls(itup)))
+	if (likely(r->fixed_offsets &&
+			   (!IndexTupleHasNulls(itup) ||
+				(tuple_not_null_bits(itup) & r->fixed_mask) == r->fixed_mask)))
 	{
-		const char *data = (const char *) itup + MAXALIGN(sizeof(IndexTupleData));
+		const char *data = (const char *) itup + IndexInfoFindDataOffset(itup->t_info);
 
 		*key = *(const int64 *) data;	/* as tuple_key */
 		if (r->far_col != InvalidAttrNumber)
@@ -473,9 +497,37 @@ lock_leaf(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
 	}
 }
 
+/*
+ * Copy a varlena column of the leaf tuple (a link's quantity or uom) to the
+ * reader's values: its offset there, -1 when null.  Index tuples hold no
+ * out-of-line values, so the bytes are the whole value.
+ */
+static int32
+copy_value(BtreeLinkReader *r, IndexTuple itup, AttrNumber col)
+{
+	bool		isnull;
+	Datum		value = index_getattr(itup, col, r->itupdesc, &isnull);
+	Size		size;
+	int32		offset;
+
+	if (isnull)
+		return -1;
+	size = VARSIZE_ANY(DatumGetPointer(value));
+	offset = MAXALIGN(r->nvalues);
+	if (offset + size > (Size) r->maxvalues)
+	{
+		while (offset + size > (Size) r->maxvalues)
+			r->maxvalues *= 2;
+		r->values = repalloc(r->values, r->maxvalues);
+	}
+	memcpy(r->values + offset, DatumGetPointer(value), size);
+	r->nvalues = offset + size;
+	return offset;
+}
+
 static void
 add_entry(BtreeLinkReader *r, int *n, int64 near, ItemPointer tid, int64 far, int64 link_id,
-		  TimestampTz linked_at)
+		  TimestampTz linked_at, int32 quantity, int32 uom)
 {
 	LeafEntry  *entry;
 
@@ -490,6 +542,8 @@ add_entry(BtreeLinkReader *r, int *n, int64 near, ItemPointer tid, int64 far, in
 	entry->far = far;
 	entry->link_id = link_id;
 	entry->linked_at = linked_at;
+	entry->quantity = quantity;
+	entry->uom = uom;
 }
 
 /*
@@ -549,6 +603,7 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 	int64		key_found;
 
 	*nentries = 0;
+	r->nvalues = 0;
 	for (;;)
 	{
 		int64		key = keys[*k];
@@ -560,6 +615,8 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			int64		far = 0;
 			int64		link_id = 0;
 			TimestampTz linked_at = 0;
+			int32		quantity = -1;
+			int32		uom = -1;
 
 			/*
 			 * Tuples are read one by one, each read waiting for the last:
@@ -573,14 +630,19 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			tuples++;
 			if (skip && lotset_contains(skip, far))
 				continue;
+			if (r->quantity_col != InvalidAttrNumber)
+			{
+				quantity = copy_value(r, itup, r->quantity_col);
+				uom = copy_value(r, itup, r->uom_col);
+			}
 			if (BTreeTupleIsPosting(itup))
 			{
 				for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
 					add_entry(r, nentries, key, BTreeTupleGetPostingN(itup, i), far, link_id,
-							  linked_at);
+							  linked_at, quantity, uom);
 			}
 			else
-				add_entry(r, nentries, key, &itup->t_tid, far, link_id, linked_at);
+				add_entry(r, nentries, key, &itup->t_tid, far, link_id, linked_at, quantity, uom);
 		}
 		/* entries of the key may go on to the right sibling */
 		if (off > maxoff && !P_RIGHTMOST(opaque) && r->level[0].high.key == key)
@@ -597,16 +659,19 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 }
 
 /*
- * Where the columns of a tuple without nulls lie, when all of them up to the
- * ones read are fixed-width and none is stored out of line.
+ * Where the columns read at fixed offsets lie in a tuple, when all of them
+ * and those before them are fixed-width (the varlena quantity and uom come
+ * after them) and not null.
  */
 static void
 find_fixed_offsets(BtreeLinkReader *r)
 {
 	int			offset = 0;
+	int			natts = Max(Max(r->far_col, r->id_col), Max(r->time_col, 1));
 
-	r->fixed_offsets = true;
-	for (int i = 0; i < r->itupdesc->natts; i++)
+	r->fixed_offsets = natts <= 8;
+	r->fixed_mask = (uint8) ((1 << Min(natts, 8)) - 1);
+	for (int i = 0; i < natts && r->fixed_offsets; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(r->itupdesc, i);
 
@@ -628,7 +693,8 @@ find_fixed_offsets(BtreeLinkReader *r)
 
 BtreeLinkReader *
 lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumber id_col,
-							 AttrNumber time_col, Snapshot snapshot, TupleTableSlot *slot)
+							 AttrNumber time_col, AttrNumber quantity_col, AttrNumber uom_col,
+							 Snapshot snapshot, TupleTableSlot *slot)
 {
 	BtreeLinkReader *r;
 	Buffer		buf;
@@ -653,6 +719,8 @@ lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, 
 	r->far_col = far_col;
 	r->id_col = id_col;
 	r->time_col = time_col;
+	r->quantity_col = quantity_col;
+	r->uom_col = uom_col;
 	find_fixed_offsets(r);
 	r->slot = slot;
 	r->fetch = table_index_fetch_begin(heap);
@@ -672,6 +740,8 @@ lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, 
 	r->ahead_buf = InvalidBuffer;
 	r->maxentries = 64;
 	r->entries = palloc(r->maxentries * sizeof(LeafEntry));
+	r->maxvalues = 1024;
+	r->values = palloc(r->maxvalues);
 	return r;
 }
 
@@ -686,6 +756,7 @@ lottrace_btree_reader_free(BtreeLinkReader *r)
 		if (BufferIsValid(r->vmbuffers[i]))
 			ReleaseBuffer(r->vmbuffers[i]);
 	pfree(r->entries);
+	pfree(r->values);
 	pfree(r);
 }
 
@@ -768,6 +839,9 @@ lottrace_btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, b
 	int64		k = 0;
 	BlockNumber next = P_NONE;
 
+	/* the index may carry the details itself: then no heap, as without */
+	bool		heap_details = details && r->quantity_col == InvalidAttrNumber;
+
 	while (k < nkeys)
 	{
 		Page		page;
@@ -794,14 +868,23 @@ lottrace_btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, b
 			LeafEntry  *entry = &r->entries[i];
 			GenealogyLink link;
 
-			if (!entry_visible(r, &entry->tid, details, stats))
+			if (!entry_visible(r, &entry->tid, heap_details, stats))
 				continue;
 			link.near = entry->near;
 			link.far = entry->far;
 			link.link_id = entry->link_id;
 			link.linked_at = entry->linked_at;
-			if (details)
+			if (heap_details)
 				read_details(details_arg, &link);
+			else if (details)
+			{
+				link.quantity_isnull = entry->quantity < 0;
+				link.quantity = link.quantity_isnull ? (Datum) 0 :
+					PointerGetDatum(r->values + entry->quantity);
+				link.uom_isnull = entry->uom < 0;
+				link.uom = link.uom_isnull ? (Datum) 0 : PointerGetDatum(r->values + entry->uom);
+				link.kind = InvalidOid;
+			}
 			stats->links++;
 			if (visit(arg, &link))
 				return true;

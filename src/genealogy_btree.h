@@ -21,11 +21,16 @@ typedef void (*BtreeDetailsReader) (void *arg, GenealogyLink *link);
  * A reader of index (near) INCLUDE (..., far, ..., id, ...) over heap, in
  * the current memory context; NULL when the index is not a version 4 btree
  * on one int8 key.  With far_col 0 only the keys are reported (existence);
- * with time_col, links carry the time found there (linked_at).
+ * with time_col, links carry the time found there (linked_at).  With
+ * quantity_col and uom_col (the link's quantity and uom among the INCLUDE
+ * columns, after the fixed-width ones), details are read from the index,
+ * with no heap access for an all-visible page, and without the link's kind
+ * (InvalidOid); without them, from the heap tuple (read_details).
  */
 extern BtreeLinkReader *lottrace_btree_reader_create(Relation heap, Relation index,
 													 AttrNumber far_col, AttrNumber id_col,
-													 AttrNumber time_col,
+													 AttrNumber time_col, AttrNumber quantity_col,
+													 AttrNumber uom_col,
 													 Snapshot snapshot, TupleTableSlot *slot);
 extern void lottrace_btree_reader_free(BtreeLinkReader *reader);
 

@@ -151,13 +151,13 @@ lottrace_genealogy_index_problem(Relation links, Relation index, TraceDirection 
 }
 
 AttrNumber
-lottrace_genealogy_index_time_col(Relation links, Relation index)
+lottrace_genealogy_index_include_col(Relation links, Relation index, const char *column)
 {
 	Form_pg_index form = index->rd_index;
-	AttrNumber	linked_at = get_attnum(RelationGetRelid(links), "linked_at");
+	AttrNumber	attnum = get_attnum(RelationGetRelid(links), column);
 
 	for (int i = form->indnkeyatts; i < form->indnatts; i++)
-		if (linked_at != InvalidAttrNumber && form->indkey.values[i] == linked_at)
+		if (attnum != InvalidAttrNumber && form->indkey.values[i] == attnum)
 			return i + 1;
 	return InvalidAttrNumber;
 }

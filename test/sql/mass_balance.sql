@@ -90,6 +90,12 @@ SELECT dispose(2004, 'bakery', 3);
 SELECT count(*) = :events_before AS nothing_written FROM events;
 SELECT lot_id, location, on_hand, reserved FROM stock WHERE lot_id = 2001;
 
+-- root_part (root material in part of a lot, for the recall and mock
+-- recall figures) is inlined where it is called, not called per row: 30 kg
+-- of root material in a lot of 120 kg, 40 kg of it shipped, hold 10 kg
+SELECT root_part(30, 120, 40) AS kg_10, root_part(30, 0, 40) AS unknown, root_part(NULL, NULL, 0) AS kg_0;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT root_part(v.r, 120, 40) FROM (SELECT 30::numeric AS r OFFSET 0) v;
+
 -- clean up for the other tests
 TRUNCATE epcis_imported, recall_lots, recall_roots, recalls, reservations, stock, event_lots, events, links,
 	lot_status_log, lots RESTART IDENTITY;

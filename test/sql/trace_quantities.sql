@@ -226,6 +226,26 @@ SELECT count(*) FROM trace_quantities(ARRAY[1]);
 SELECT property, regexp_replace(regexp_replace(value, '[0-9.]+ ms', 'N ms'), '[0-9]+ tuples', 'N tuples') AS value
   FROM genealogy_info() WHERE property LIKE 'last trace%';
 
+-- links_child_idx carries each link's quantity and uom: read page by page,
+-- the 8 inputs of the lots reached need no heap check once VACUUM has made
+-- the pages all-visible.  The answers are those above.
+VACUUM links;
+SET lottrace.trace_method = index;
+SELECT * FROM trace_quantities(ARRAY[1]);
+SELECT value ~ ': index, 6 lots expanded, .* 0 heap checks, 8 links,' AS inputs_index_only
+  FROM genealogy_info() WHERE property = 'last trace level 5';
+-- an index without them (as before 0.3.0) still serves: the quantities
+-- come from the heap, one check per link, and the answers are the same
+BEGIN;
+DROP INDEX links_child_idx;
+CREATE INDEX links_child_idx ON links (child_id) INCLUDE (parent_id, id, linked_at);
+SELECT * FROM trace_quantities(ARRAY[1]);
+SELECT value ~ ': index, 6 lots expanded, .* 8 heap checks, 8 links,' AS inputs_from_heap
+  FROM genealogy_info() WHERE property = 'last trace level 5';
+SELECT * FROM trace_quantities(ARRAY[6], 'backward');
+ROLLBACK;
+RESET lottrace.trace_method;
+
 -- lots are read directly: their columns must have the types it decodes
 BEGIN;
 -- (lot_balances reads the column: it goes first)

@@ -277,6 +277,10 @@ for my $round (1 .. 60)
 	  . "COPY lottrace.links (id, parent_id, child_id, quantity, uom) FROM STDIN;\n"
 	  . join('', map { join("\t", @$_[ 0 .. 3 ], $_->[4] // '\N') . "\n" } @$links)
 	  . "\\.\n";
+	# every other round reads the links page by page from the genealogy
+	# indexes, with the quantities and units links_child_idx carries, and
+	# after VACUUM without heap checks (the others choose by cost)
+	$sql .= "VACUUM lottrace.links;\nSET lottrace.trace_method = index;\n" if $round % 2 == 0;
 	for my $c (0 .. $#calls)
 	{
 		my ($roots, $backward, $max, $timed) = @{ $calls[$c] };

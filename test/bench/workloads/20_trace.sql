@@ -102,14 +102,18 @@ SELECT DISTINCT ON (p.child) p.child, b.parent, 'rework'::lottrace.link_kind
  ORDER BY p.child, b.parent;
 
 -- The usual recipe for a first load of tens of millions of links: load
--- without the genealogy indexes and foreign keys, then build them once.
+-- without the genealogy indexes and foreign keys, then build them once, as
+-- the extension defines them.
+SELECT string_agg(pg_get_indexdef(i), '; ') AS genealogy_indexes,
+	   string_agg(replace(replace(pg_get_indexdef(i), ' ON lottrace.links ', ' ON bench.links_genealogy '),
+						  'INDEX links_', 'INDEX bulk_links_'), '; ') AS bulk_genealogy_indexes
+  FROM unnest('{lottrace.links_parent_idx, lottrace.links_child_idx}'::regclass[]) i \gset
 ALTER TABLE lottrace.links DROP CONSTRAINT links_parent_id_fkey, DROP CONSTRAINT links_child_id_fkey;
 DROP INDEX lottrace.links_parent_idx, lottrace.links_child_idx;
 INSERT INTO lottrace.lots (id, item, code) SELECT id, item, code FROM bench.g_lots ORDER BY id;
 INSERT INTO lottrace.links (parent_id, child_id, kind, quantity)
 SELECT parent, child, kind, 1 + (parent + child) % 50 FROM bench.g_links ORDER BY child, parent;
-CREATE INDEX links_parent_idx ON lottrace.links (parent_id) INCLUDE (child_id, id);
-CREATE INDEX links_child_idx ON lottrace.links (child_id) INCLUDE (parent_id, id);
+:genealogy_indexes;
 ALTER TABLE lottrace.links
 	ADD CONSTRAINT links_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES lottrace.lots (id),
 	ADD CONSTRAINT links_child_id_fkey FOREIGN KEY (child_id) REFERENCES lottrace.lots (id);
@@ -229,8 +233,7 @@ ALTER TABLE bench.links_genealogy ADD PRIMARY KEY (id),
 CREATE TABLE bench.links_plain (LIKE bench.links_genealogy INCLUDING ALL);
 ALTER TABLE bench.links_plain
 	ADD FOREIGN KEY (parent_id) REFERENCES lottrace.lots (id), ADD FOREIGN KEY (child_id) REFERENCES lottrace.lots (id);
-CREATE INDEX ON bench.links_genealogy (parent_id) INCLUDE (child_id, id);
-CREATE INDEX ON bench.links_genealogy (child_id) INCLUDE (parent_id, id);
+:bulk_genealogy_indexes;
 CREATE INDEX ON bench.links_plain (parent_id);
 CREATE INDEX ON bench.links_plain (child_id);
 SELECT bench.compare_statements('trace: bulk load, COPY of 10% of the links',
