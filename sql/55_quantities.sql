@@ -27,10 +27,11 @@ COMMENT ON FUNCTION lottrace.uom_convert(numeric, text, text, text) IS
 	'the quantity in another unit (built-in or lottrace.uom_conversions for the item), NULL when none applies';
 
 CREATE FUNCTION lottrace.trace_quantities(roots bigint[], direction text DEFAULT 'forward',
-										  max_depth integer DEFAULT NULL)
+										  max_depth integer DEFAULT NULL,
+										  respect_time boolean DEFAULT false)
 	RETURNS TABLE (lot_id bigint, depth integer, share double precision, quantity numeric,
 				   uom text, note text)
 	AS 'MODULE_PATHNAME', 'lottrace_trace_quantities'
 	LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION lottrace.trace_quantities(bigint[], text, integer) IS
-	'traced lots with the share and amount of root material they hold (forward), or how much of each ancestor went into the roots (backward)';
+COMMENT ON FUNCTION lottrace.trace_quantities(bigint[], text, integer, boolean) IS
+	'traced lots with the share and amount of root material they hold (forward), or how much of each ancestor went into the roots (backward); with respect_time, along time-respecting paths only';

@@ -126,9 +126,8 @@ COMMENT ON FUNCTION lottrace.close_recall(bigint) IS
 -- The live scope: the forward trace of each open recall's roots, as the
 -- genealogy stands now, with the root material in each lot (trace_quantities)
 -- and its mass balance (lot_balances).  A recall opened with respect_time is
--- traced through time (trace_forward), without root material: shares through
--- time are not computed yet.  A filter on recall_id reaches the recalls
--- table, so only that recall is traced.
+-- traced through time (trace_quantities with respect_time).  A filter on
+-- recall_id reaches the recalls table, so only that recall is traced.
 CREATE VIEW lottrace.recall_scope AS
 SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires_at, b.on_hand,
 	   t.share, t.quantity AS root_quantity, t.uom AS root_uom,
@@ -138,13 +137,8 @@ SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires
  CROSS JOIN LATERAL (
 		SELECT q.lot_id, q.depth, q.share, q.quantity, q.uom, q.note
 		  FROM lottrace.trace_quantities(
-				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
-		 WHERE NOT r.respect_time
-		UNION ALL
-		SELECT f.lot_id, f.depth, NULL, NULL, NULL, 'root material is not traced through time'
-		  FROM lottrace.trace_forward(
-				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
-		 WHERE r.respect_time) t
+				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id),
+				'forward', NULL, r.respect_time) q) t
   JOIN lottrace.lots l ON l.id = t.lot_id
  -- OFFSET 0 keeps the balance a per-lot subquery: joined as a view, the
  -- planner may compute it for every lot and hash the traced ones against it
@@ -195,13 +189,8 @@ SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.sh
 		WITH traced AS MATERIALIZED (
 			SELECT q.lot_id, q.depth, q.quantity, q.uom
 			  FROM lottrace.trace_quantities(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
-			 WHERE NOT r.respect_time
-			UNION ALL
-			SELECT f.lot_id, f.depth, NULL, NULL
-			  FROM lottrace.trace_forward(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
-			 WHERE r.respect_time),
+					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id),
+					'forward', NULL, r.respect_time) q),
 		-- the balances of the traced lots only (a lot_id = ANY filter
 		-- reaches the lots' primary key)
 		scope AS MATERIALIZED (

@@ -11,6 +11,7 @@ CREATE TABLE lottrace.mock_recalls (
 	reason text,
 	roots bigint[] NOT NULL,
 	tolerance numeric NOT NULL,
+	respect_time boolean NOT NULL DEFAULT false,
 	run_at timestamptz NOT NULL,
 	run_by text NOT NULL,
 	trace_time interval NOT NULL,
@@ -24,6 +25,8 @@ COMMENT ON TABLE lottrace.mock_recalls IS
 	'mock recalls run by mock_recall: roots, tolerance, when, by whom, how long the trace took, root material reconciled';
 COMMENT ON COLUMN lottrace.mock_recalls.tolerance IS
 	'a lot reconciles when its recovery is within 100 % plus or minus this many percentage points';
+COMMENT ON COLUMN lottrace.mock_recalls.respect_time IS
+	'the traces respected time (respect_time of mock_recall)';
 COMMENT ON COLUMN lottrace.mock_recalls.trace_time IS
 	'time the traces and the reconciliation took';
 COMMENT ON COLUMN lottrace.mock_recalls.root_quantity IS
@@ -113,7 +116,7 @@ COMMENT ON TABLE lottrace.mock_recall_stock IS
 SELECT pg_catalog.pg_extension_config_dump('lottrace.mock_recall_stock', '');
 
 CREATE FUNCTION lottrace.mock_recall(title text, roots bigint[], tolerance numeric DEFAULT 5,
-									 reason text DEFAULT NULL)
+									 reason text DEFAULT NULL, respect_time boolean DEFAULT false)
 	RETURNS bigint
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
@@ -138,6 +141,9 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'A tolerance of 5 accepts a recovery from 95 % to 105 %.';
 	END IF;
+	IF mock_recall.respect_time IS NULL THEN
+		RAISE EXCEPTION 'respect_time must not be null' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	-- Like open_recall: an exercise under row-level security would cover
 	-- only the rows the caller may see, and report them as the whole.
 	SELECT string_agg(t::text, ', ' ORDER BY t::text) INTO hidden
@@ -151,10 +157,10 @@ BEGIN
 				  HINT = 'Run mock recalls as a role that row-level security does not apply to: the tables'' owner, a superuser or a role with BYPASSRLS.';
 	END IF;
 
-	INSERT INTO lottrace.mock_recalls (title, reason, roots, tolerance, run_at, run_by, trace_time)
+	INSERT INTO lottrace.mock_recalls (title, reason, roots, tolerance, respect_time, run_at, run_by, trace_time)
 	VALUES (mock_recall.title, mock_recall.reason,
 			ARRAY(SELECT DISTINCT r FROM unnest(mock_recall.roots) r ORDER BY r),
-			mock_recall.tolerance, started, current_user, interval '0')
+			mock_recall.tolerance, mock_recall.respect_time, started, current_user, interval '0')
 	RETURNING id INTO exercise;
 
 	-- Every step forward, with the root material each lot holds (the trace
@@ -169,10 +175,10 @@ BEGIN
 										   reconciled, note)
 	WITH scope AS MATERIALIZED (
 		SELECT CASE WHEN q.depth = 0 THEN 'root' ELSE 'forward' END AS scope, q.*
-		  FROM lottrace.trace_quantities(mock_recall.roots, 'forward') q
+		  FROM lottrace.trace_quantities(mock_recall.roots, 'forward', NULL, mock_recall.respect_time) q
 		UNION ALL
 		SELECT 'back', q.*
-		  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1) q
+		  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1, mock_recall.respect_time) q
 		 WHERE q.depth = 1),
 	balances AS MATERIALIZED (
 		SELECT b.*
@@ -232,13 +238,14 @@ BEGIN
 	RETURN exercise;
 END
 $$;
-COMMENT ON FUNCTION lottrace.mock_recall(text, bigint[], numeric, text) IS
-	'runs and records a mock recall of these roots without holding anything: scope one step back and every step forward, time taken, quantities reconciled within the tolerance (percentage points), customers, open reservations, stock; returns the exercise id';
+COMMENT ON FUNCTION lottrace.mock_recall(text, bigint[], numeric, text, boolean) IS
+	'runs and records a mock recall of these roots without holding anything: scope one step back and every step forward, time taken, quantities reconciled within the tolerance (percentage points), customers, open reservations, stock, the traces time-respecting with respect_time; returns the exercise id';
 
 -- One row per exercise, everything an auditor checks; the details are in
 -- the mock_recall_* tables, by exercise_id.
 CREATE VIEW lottrace.mock_recall_report AS
 SELECT x.id AS exercise_id, x.title, x.reason, x.run_at, x.run_by, x.trace_time, x.roots, x.tolerance,
+	   x.respect_time,
 	   f.lots_back, f.lots_forward, f.suppliers, f.customers, f.open_reservations, f.locations,
 	   x.root_uom, x.root_quantity, x.root_shipped, x.root_on_hand, x.root_disposed,
 	   x.root_quantity - x.root_shipped - x.root_on_hand - x.root_disposed AS root_unaccounted,

@@ -38,13 +38,14 @@ COMMENT ON FUNCTION lottrace.uom_convert(numeric, text, text, text) IS
 	'the quantity in another unit (built-in or lottrace.uom_conversions for the item), NULL when none applies';
 
 CREATE FUNCTION lottrace.trace_quantities(roots bigint[], direction text DEFAULT 'forward',
-										  max_depth integer DEFAULT NULL)
+										  max_depth integer DEFAULT NULL,
+										  respect_time boolean DEFAULT false)
 	RETURNS TABLE (lot_id bigint, depth integer, share double precision, quantity numeric,
 				   uom text, note text)
 	AS 'MODULE_PATHNAME', 'lottrace_trace_quantities'
 	LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION lottrace.trace_quantities(bigint[], text, integer) IS
-	'traced lots with the share and amount of root material they hold (forward), or how much of each ancestor went into the roots (backward)';
+COMMENT ON FUNCTION lottrace.trace_quantities(bigint[], text, integer, boolean) IS
+	'traced lots with the share and amount of root material they hold (forward), or how much of each ancestor went into the roots (backward); with respect_time, along time-respecting paths only';
 -- the predefined roles: everyone reads the conversions, the admin keeps them
 GRANT SELECT ON lottrace.uom_conversions TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT INSERT, UPDATE, DELETE ON lottrace.uom_conversions TO lottrace_admin;
@@ -285,6 +286,7 @@ CREATE TABLE lottrace.mock_recalls (
 	reason text,
 	roots bigint[] NOT NULL,
 	tolerance numeric NOT NULL,
+	respect_time boolean NOT NULL DEFAULT false,
 	run_at timestamptz NOT NULL,
 	run_by text NOT NULL,
 	trace_time interval NOT NULL,
@@ -298,6 +300,8 @@ COMMENT ON TABLE lottrace.mock_recalls IS
 	'mock recalls run by mock_recall: roots, tolerance, when, by whom, how long the trace took, root material reconciled';
 COMMENT ON COLUMN lottrace.mock_recalls.tolerance IS
 	'a lot reconciles when its recovery is within 100 % plus or minus this many percentage points';
+COMMENT ON COLUMN lottrace.mock_recalls.respect_time IS
+	'the traces respected time (respect_time of mock_recall)';
 COMMENT ON COLUMN lottrace.mock_recalls.trace_time IS
 	'time the traces and the reconciliation took';
 COMMENT ON COLUMN lottrace.mock_recalls.root_quantity IS
@@ -387,7 +391,7 @@ COMMENT ON TABLE lottrace.mock_recall_stock IS
 SELECT pg_catalog.pg_extension_config_dump('lottrace.mock_recall_stock', '');
 
 CREATE FUNCTION lottrace.mock_recall(title text, roots bigint[], tolerance numeric DEFAULT 5,
-									 reason text DEFAULT NULL)
+									 reason text DEFAULT NULL, respect_time boolean DEFAULT false)
 	RETURNS bigint
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
@@ -412,6 +416,9 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'A tolerance of 5 accepts a recovery from 95 % to 105 %.';
 	END IF;
+	IF mock_recall.respect_time IS NULL THEN
+		RAISE EXCEPTION 'respect_time must not be null' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	-- Like open_recall: an exercise under row-level security would cover
 	-- only the rows the caller may see, and report them as the whole.
 	SELECT string_agg(t::text, ', ' ORDER BY t::text) INTO hidden
@@ -425,10 +432,10 @@ BEGIN
 				  HINT = 'Run mock recalls as a role that row-level security does not apply to: the tables'' owner, a superuser or a role with BYPASSRLS.';
 	END IF;
 
-	INSERT INTO lottrace.mock_recalls (title, reason, roots, tolerance, run_at, run_by, trace_time)
+	INSERT INTO lottrace.mock_recalls (title, reason, roots, tolerance, respect_time, run_at, run_by, trace_time)
 	VALUES (mock_recall.title, mock_recall.reason,
 			ARRAY(SELECT DISTINCT r FROM unnest(mock_recall.roots) r ORDER BY r),
-			mock_recall.tolerance, started, current_user, interval '0')
+			mock_recall.tolerance, mock_recall.respect_time, started, current_user, interval '0')
 	RETURNING id INTO exercise;
 
 	-- Every step forward, with the root material each lot holds (the trace
@@ -443,10 +450,10 @@ BEGIN
 										   reconciled, note)
 	WITH scope AS MATERIALIZED (
 		SELECT CASE WHEN q.depth = 0 THEN 'root' ELSE 'forward' END AS scope, q.*
-		  FROM lottrace.trace_quantities(mock_recall.roots, 'forward') q
+		  FROM lottrace.trace_quantities(mock_recall.roots, 'forward', NULL, mock_recall.respect_time) q
 		UNION ALL
 		SELECT 'back', q.*
-		  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1) q
+		  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1, mock_recall.respect_time) q
 		 WHERE q.depth = 1),
 	balances AS MATERIALIZED (
 		SELECT b.*
@@ -506,13 +513,14 @@ BEGIN
 	RETURN exercise;
 END
 $$;
-COMMENT ON FUNCTION lottrace.mock_recall(text, bigint[], numeric, text) IS
-	'runs and records a mock recall of these roots without holding anything: scope one step back and every step forward, time taken, quantities reconciled within the tolerance (percentage points), customers, open reservations, stock; returns the exercise id';
+COMMENT ON FUNCTION lottrace.mock_recall(text, bigint[], numeric, text, boolean) IS
+	'runs and records a mock recall of these roots without holding anything: scope one step back and every step forward, time taken, quantities reconciled within the tolerance (percentage points), customers, open reservations, stock, the traces time-respecting with respect_time; returns the exercise id';
 
 -- One row per exercise, everything an auditor checks; the details are in
 -- the mock_recall_* tables, by exercise_id.
 CREATE VIEW lottrace.mock_recall_report AS
 SELECT x.id AS exercise_id, x.title, x.reason, x.run_at, x.run_by, x.trace_time, x.roots, x.tolerance,
+	   x.respect_time,
 	   f.lots_back, f.lots_forward, f.suppliers, f.customers, f.open_reservations, f.locations,
 	   x.root_uom, x.root_quantity, x.root_shipped, x.root_on_hand, x.root_disposed,
 	   x.root_quantity - x.root_shipped - x.root_on_hand - x.root_disposed AS root_unaccounted,
@@ -728,9 +736,8 @@ COMMENT ON FUNCTION lottrace.open_recall(text, bigint[], text, boolean, boolean)
 -- The live scope: the forward trace of each open recall's roots, as the
 -- genealogy stands now, with the root material in each lot (trace_quantities)
 -- and its mass balance (lot_balances).  A recall opened with respect_time is
--- traced through time (trace_forward), without root material: shares through
--- time are not computed yet.  A filter on recall_id reaches the recalls
--- table, so only that recall is traced.
+-- traced through time (trace_quantities with respect_time).  A filter on
+-- recall_id reaches the recalls table, so only that recall is traced.
 CREATE VIEW lottrace.recall_scope AS
 SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires_at, b.on_hand,
 	   t.share, t.quantity AS root_quantity, t.uom AS root_uom,
@@ -740,13 +747,8 @@ SELECT r.id AS recall_id, t.lot_id, l.item, l.code, t.depth, l.status, l.expires
  CROSS JOIN LATERAL (
 		SELECT q.lot_id, q.depth, q.share, q.quantity, q.uom, q.note
 		  FROM lottrace.trace_quantities(
-				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
-		 WHERE NOT r.respect_time
-		UNION ALL
-		SELECT f.lot_id, f.depth, NULL, NULL, NULL, 'root material is not traced through time'
-		  FROM lottrace.trace_forward(
-				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
-		 WHERE r.respect_time) t
+				ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id),
+				'forward', NULL, r.respect_time) q) t
   JOIN lottrace.lots l ON l.id = t.lot_id
  -- OFFSET 0 keeps the balance a per-lot subquery: joined as a view, the
  -- planner may compute it for every lot and hash the traced ones against it
@@ -797,13 +799,8 @@ SELECT r.id AS recall_id, r.title, r.opened_at, f.lots, f.items, f.on_hand, f.sh
 		WITH traced AS MATERIALIZED (
 			SELECT q.lot_id, q.depth, q.quantity, q.uom
 			  FROM lottrace.trace_quantities(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id)) q
-			 WHERE NOT r.respect_time
-			UNION ALL
-			SELECT f.lot_id, f.depth, NULL, NULL
-			  FROM lottrace.trace_forward(
-					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id), NULL, true) f
-			 WHERE r.respect_time),
+					ARRAY(SELECT rr.lot_id FROM lottrace.recall_roots rr WHERE rr.recall_id = r.id),
+					'forward', NULL, r.respect_time) q),
 		-- the balances of the traced lots only (a lot_id = ANY filter
 		-- reaches the lots' primary key)
 		scope AS MATERIALIZED (

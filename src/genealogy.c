@@ -1372,6 +1372,43 @@ lottrace_genealogy_cleanings(GenealogyStore *store, GenealogyCleaningVisitor vis
 	MemoryContextSwitchTo(cxt);
 }
 
+/* Every lot marked container (lots.container), by id. */
+void
+lottrace_genealogy_containers(GenealogyStore *store, GenealogyContainerVisitor visit, void *arg)
+{
+	static SPIPlanPtr plan = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
+	Portal		portal;
+
+	connect_spi(store);
+	if (plan == NULL)
+	{
+		plan = SPI_prepare("SELECT l.id FROM lottrace.lots l WHERE l.container ORDER BY 1", 0, NULL);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+	}
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		/* SPI leaves us in its own context */
+		MemoryContextSwitchTo(cxt);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+
+			CHECK_FOR_INTERRUPTS();
+			visit(arg, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	MemoryContextSwitchTo(cxt);
+}
+
 /*
  * How the store is read, for genealogy_info(): "index" when everything is
  * read directly, else where SQL is used and why.

@@ -190,6 +190,14 @@ extern void lottrace_genealogy_cleanings(GenealogyStore *store,
 										 GenealogyCleaningVisitor visit, void *arg);
 
 /*
+ * Every lot marked container (lots.container), by id: trace_quantities
+ * through time (the same privileges as the cleanings).
+ */
+typedef void (*GenealogyContainerVisitor) (void *arg, int64 lot);
+extern void lottrace_genealogy_containers(GenealogyStore *store,
+										  GenealogyContainerVisitor visit, void *arg);
+
+/*
  * Raise P0002 naming the smallest lot id of the set that is not in
  * lottrace.lots as the caller sees it.  Reads the set in pieces, checking
  * for interrupts between them.

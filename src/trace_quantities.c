@@ -32,7 +32,11 @@
  * NULL and a note, as do lots whose numbers need a quantity or a
  * conversion that is missing, and every lot that depends on them.
  *
- * Everything is held in memory, within work_mem (54000 beyond it).  Lots
+ * The working state (about 100 bytes a lot and 130 an input link) is held
+ * in memory whatever work_mem is, as the time-respecting search holds its
+ * labels: the answer is the same for any work_mem, and a recall view that
+ * computes through this never fails for the size of the recall (the rows
+ * go to a tuplestore, which spills beyond work_mem).  Lots
  * are numbered in the order the walk reaches them, which is the order of
  * the rows (depth, then id), so nothing is sorted.
  */
@@ -81,6 +85,7 @@ typedef struct QLot
 	UomUnit		unit;
 	uint8		qstate;			/* QuantityState */
 	bool		root;
+	bool		container;		/* respect_time: lots.container */
 } QLot;
 
 typedef struct QLink
@@ -91,6 +96,8 @@ typedef struct QLink
 	double		quantity;
 	UomUnit		unit;			/* -1: the parent's unit */
 	uint8		qstate;			/* QuantityState */
+	bool		admitted;		/* followed by the time-respecting walk */
+	TimestampTz at;				/* linked_at, with respect_time */
 } QLink;
 
 /* lot id -> index into QTrace.lots */
@@ -116,9 +123,8 @@ typedef struct QTrace
 {
 	TraceDirection direction;
 	UomCatalog *cat;
-	MemoryContext data;			/* what counts against work_mem */
+	MemoryContext data;			/* the working state */
 	MemoryContext scratch;
-	Size		limit;
 	LotSet	   *roots;
 	LotSet	   *reached;
 	LotSet	   *others;			/* parents of inputs, not reached */
@@ -132,7 +138,29 @@ typedef struct QTrace
 	QLink	   *links;
 	int64		nlinks;
 	int64		maxlinks;
+
+	/* respect_time */
+	bool		respect_time;
+	LotSet	   *admitted;		/* forward: the links the walk followed */
+	LotSet	   *containers;
+	int64	   *clean_lot;		/* every cleaning, by lot and then time */
+	TimestampTz *clean_at;
+	int64		ncleanings;
+	int64		maxcleanings;
+	/* the links into each container, by time; see draw_source */
+	int64	   *fills;
+	int64	   *fill_start;		/* by lot index, as links_by's */
+	int64	   *fill_run;		/* first position of the run of its parent */
+	int64	   *fill_carry;		/* carrying fills before the position */
 } QTrace;
+
+/* What a draw from a container holds, as far as the store says */
+typedef enum DrawSource
+{
+	DRAW_NOTHING,				/* no root material was filled before it */
+	DRAW_ONE,					/* every fill before it came from one lot */
+	DRAW_MIXED					/* a mix the store does not record */
+} DrawSource;
 
 /*
  * x = c + M x over the lots (indices into QTrace.lots).  Lots that are not
@@ -162,39 +190,19 @@ typedef struct QSystem
 
 /* ---- memory ---- */
 
-/*
- * Raise 54000 when "more" bytes would take what the trace holds beyond
- * work_mem.
- */
-static void
-q_reserve(QTrace *q, Size more)
-{
-	Size		held = MemoryContextMemAllocated(q->data, true);
-
-	if (held + more > q->limit)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("trace_quantities needs more memory than work_mem (%d kB)", work_mem),
-				 errdetail("It holds the lots reached and their inputs in memory: %lld lots and %lld links so far.",
-						   (long long) q->nlots, (long long) q->nlinks),
-				 errhint("Raise work_mem for the query, or bound the trace with max_depth.")));
-}
-
 /* an array of n elements of the size, in the trace's memory */
 static void *
 q_alloc(QTrace *q, int64 n, Size size, bool zero)
 {
 	Size		bytes = (Size) Max(n, 1) * size;
 
-	q_reserve(q, bytes);
 	return MemoryContextAllocExtended(q->data, bytes, MCXT_ALLOC_HUGE | (zero ? MCXT_ALLOC_ZERO : 0));
 }
 
 /* half as much room again */
 static void *
-q_grow(QTrace *q, void *array, int64 *max, Size size)
+q_grow(void *array, int64 *max, Size size)
 {
-	q_reserve(q, (Size) (*max / 2) * size);
 	*max += *max / 2;
 	return repalloc_huge(array, (Size) *max * size);
 }
@@ -347,11 +355,11 @@ lot_add(QTrace *q, int64 id, int32 depth)
 	if (q->nlots == q->maxlots)
 	{
 		if (q->nlots >= PG_INT32_MAX)
-			q_reserve(q, MaxAllocHugeSize);	/* (raises) */
-		q->lots = q_grow(q, q->lots, &q->maxlots, sizeof(QLot));
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("trace_quantities cannot hold more than %d lots", PG_INT32_MAX)));
+		q->lots = q_grow(q->lots, &q->maxlots, sizeof(QLot));
 	}
-	if (q->map->members + 1 >= q->map->grow_threshold)
-		q_reserve(q, (Size) q->map->size * 2 * sizeof(QLotEntry));
 	entry = qlotmap_insert(q->map, id, &found);
 	Assert(!found);
 	entry->index = q->nlots;
@@ -365,6 +373,7 @@ lot_add(QTrace *q, int64 id, int32 depth)
 	lot->unit = UOM_NONE;
 	lot->qstate = QTY_MISSING;
 	lot->root = depth == 0;
+	lot->container = q->containers && lotset_contains(q->containers, id);
 	return q->nlots++;
 }
 
@@ -422,13 +431,15 @@ keep_link(QTrace *q, const GenealogyLink *link)
 	QLink	   *l;
 
 	if (q->nlinks == q->maxlinks)
-		q->links = q_grow(q, q->links, &q->maxlinks, sizeof(QLink));
+		q->links = q_grow(q->links, &q->maxlinks, sizeof(QLink));
 	l = &q->links[q->nlinks++];
 	l->link_id = link->link_id;
 	l->parent = link->far;
 	l->child = link->near;
 	l->qstate = read_quantity(link->quantity, link->quantity_isnull, &l->quantity);
 	l->unit = link->uom_isnull ? -1 : lottrace_uom_text_unit(q->cat, text_number(q, link->uom));
+	l->admitted = !q->admitted || lotset_contains(q->admitted, link->link_id);
+	l->at = q->respect_time ? link->linked_at : 0;
 }
 
 /*
@@ -454,6 +465,59 @@ collect_walk_link(void *arg, const GenealogyLink *link,
 				  TraceDirection direction pg_attribute_unused(), int32 depth pg_attribute_unused())
 {
 	keep_link((QTrace *) arg, link);
+}
+
+/*
+ * respect_time: a lot the walk reached, level by level and in order of id
+ * within one; it walks a level further than max_depth (below), whose lots
+ * are not the trace's.
+ */
+static void
+collect_time_lot(void *arg, int64 lot, int32 depth, int64 via pg_attribute_unused())
+{
+	QTrace	   *q = (QTrace *) arg;
+
+	if (q->max_depth >= 0 && depth > q->max_depth)
+		return;
+	if ((q->nlots & 4095) == 0)
+		CHECK_FOR_INTERRUPTS();
+	lot_add(q, lot, depth);
+	lotset_add(q->reached, lot);
+	q->nreached = q->nlots;
+}
+
+/* respect_time: a link the walk followed */
+static void
+collect_time_link(void *arg, const GenealogyLink *link,
+				  TraceDirection direction, int32 depth pg_attribute_unused())
+{
+	QTrace	   *q = (QTrace *) arg;
+
+	if (direction == TRACE_FORWARD)
+		lotset_add(q->admitted, link->link_id);
+	else
+		keep_link(q, link);
+}
+
+static void
+collect_cleaning(void *arg, int64 lot, TimestampTz at)
+{
+	QTrace	   *q = (QTrace *) arg;
+
+	if (q->ncleanings == q->maxcleanings)
+	{
+		q->maxcleanings *= 2;
+		q->clean_lot = repalloc_huge(q->clean_lot, q->maxcleanings * sizeof(int64));
+		q->clean_at = repalloc_huge(q->clean_at, q->maxcleanings * sizeof(TimestampTz));
+	}
+	q->clean_lot[q->ncleanings] = lot;
+	q->clean_at[q->ncleanings++] = at;
+}
+
+static void
+collect_container(void *arg, int64 lot)
+{
+	lotset_add(((QTrace *) arg)->containers, lot);
 }
 
 /* backward: an input of a lot of the last level, when from a lot reached */
@@ -585,7 +649,13 @@ static void
 system_term(QSystem *sys, int64 i, int64 j, double coef)
 {
 	if (sys->nterms == sys->maxterms)
-		elog(ERROR, "too many terms in a quantity system");
+	{
+		/* draws from containers (backward_fill) may add more than a term a link */
+		sys->maxterms *= 2;
+		sys->term_i = repalloc_huge(sys->term_i, sys->maxterms * sizeof(int64));
+		sys->term_j = repalloc_huge(sys->term_j, sys->maxterms * sizeof(int64));
+		sys->term_coef = repalloc_huge(sys->term_coef, sys->maxterms * sizeof(double));
+	}
 	sys->term_i[sys->nterms] = i;
 	sys->term_j[sys->nterms] = j;
 	sys->term_coef[sys->nterms] = coef;
@@ -922,6 +992,141 @@ system_note(QTrace *q, QSystem *sys, int64 i)
 	return psprintf("depends on lot %lld: %s", (long long) q->lots[o].id, sys->note[o]);
 }
 
+/* ---- draws from containers (respect_time) ---- */
+
+static void links_by(QTrace *q, bool by_child, int64 **order, int64 **start);
+
+/*
+ * The time a container's current epoch began at t: its latest cleaning at
+ * or before t (a cleaning comes before a link at the same time); false
+ * when it was not cleaned by then.
+ */
+static bool
+epoch_start(QTrace *q, int64 lot, TimestampTz t, TimestampTz *start)
+{
+	int64		lo = 0;
+	int64		hi = q->ncleanings;
+
+	/* the first cleaning after (lot, t) */
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (q->clean_lot[mid] < lot || (q->clean_lot[mid] == lot && q->clean_at[mid] <= t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || q->clean_lot[lo - 1] != lot)
+		return false;
+	*start = q->clean_at[lo - 1];
+	return true;
+}
+
+static int
+fill_cmp(const void *a, const void *b, void *arg)
+{
+	const QLink *x = &((const QLink *) arg)[*(const int64 *) a];
+	const QLink *y = &((const QLink *) arg)[*(const int64 *) b];
+
+	if (x->at != y->at)
+		return (x->at > y->at) - (x->at < y->at);
+	return (x->link_id > y->link_id) - (x->link_id < y->link_id);
+}
+
+/*
+ * The links into each container that is not a root, by time; for each
+ * position the first position of the run of fills from the same lot that
+ * it ends, and how many fills before it carry root material (followed by
+ * the walk, from a lot reached).
+ */
+static void
+fills_build(QTrace *q)
+{
+	links_by(q, true, &q->fills, &q->fill_start);
+	q->fill_run = q_alloc(q, q->nlinks, sizeof(int64), false);
+	q->fill_carry = q_alloc(q, q->nlinks + 1, sizeof(int64), false);
+	q->fill_carry[0] = 0;
+	for (int64 k = 0; k < q->nlots; k++)
+	{
+		int64		from = q->fill_start[k];
+		int64		to = q->fill_start[k + 1];
+
+		if (q->lots[k].container && !q->lots[k].root && to - from > 1)
+			qsort_arg(q->fills + from, to - from, sizeof(int64), fill_cmp, q->links);
+		for (int64 a = from; a < to; a++)
+		{
+			QLink	   *l = &q->links[q->fills[a]];
+
+			q->fill_run[a] = (a > from && q->links[q->fills[a - 1]].parent == l->parent)
+				? q->fill_run[a - 1] : a;
+			q->fill_carry[a + 1] = q->fill_carry[a] +
+				(l->admitted && q->lots[l->parent].depth >= 0 ? 1 : 0);
+		}
+	}
+}
+
+/* the first position in [lo, hi) of container k's fills after time t (or at it, "at") */
+static int64
+fill_search(QTrace *q, int64 lo, int64 hi, TimestampTz t, bool at)
+{
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+		TimestampTz m = q->links[q->fills[mid]].at;
+
+		if (m < t || (!at && m == t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * What a draw at time t from container k (a lot index) may hold: the
+ * fills of k since its last cleaning, up to t (a fill at t included).
+ * *first is the position of the first of them; with DRAW_ONE, *parent
+ * the lot they came from.
+ */
+static DrawSource
+draw_source(QTrace *q, int64 k, TimestampTz t, int64 *first, int64 *parent)
+{
+	int64		lo = q->fill_start[k];
+	int64		end;
+	int64		carrying;
+	TimestampTz start;
+
+	if (epoch_start(q, q->lots[k].id, t, &start))
+		lo = fill_search(q, lo, q->fill_start[k + 1], start, true);
+	end = fill_search(q, lo, q->fill_start[k + 1], t, false);
+	*first = lo;
+	carrying = q->fill_carry[end] - q->fill_carry[lo];
+	if (carrying == 0)
+		return DRAW_NOTHING;
+	*parent = q->links[q->fills[lo]].parent;
+	/* a container filled from another holds what the other's draws held */
+	if (carrying == end - lo && q->fill_run[end - 1] <= lo &&
+		!(q->lots[*parent].container && !q->lots[*parent].root))
+		return DRAW_ONE;
+	return DRAW_MIXED;
+}
+
+static char *
+draw_note(QTrace *q, const QLink *draw)
+{
+	return psprintf("link %lld draws from container %lld into lot %lld, which more than one lot (or another container) filled since its last cleaning: what the draw holds of each is not recorded",
+					(long long) draw->link_id, (long long) q->lots[draw->parent].id,
+					(long long) q->lots[draw->child].id);
+}
+
+/* true when a link's parent is a container whose draws are worked out by draw_source */
+static inline bool
+is_draw(QTrace *q, const QLink *l)
+{
+	return q->respect_time && q->lots[l->parent].container && !q->lots[l->parent].root;
+}
+
 /* ---- the three systems ---- */
 
 static int
@@ -1034,10 +1239,23 @@ forward_shares(QTrace *q, int64 *in, const int64 *in_start)
 		{
 			QLink	   *l = &q->links[in[a]];
 			double		w = amount[in[a]] / total;
+			int64		first;
+			int64		from;
 
-			if (w == 0 || q->lots[l->parent].depth < 0)
+			if (w == 0 || q->lots[l->parent].depth < 0 || !l->admitted)
 				continue;		/* inputs not reached hold no root material */
-			if (q->lots[l->parent].root)
+			if (is_draw(q, l))
+			{
+				DrawSource	source = draw_source(q, l->parent, l->at, &first, &from);
+
+				if (source == DRAW_ONE && q->lots[from].root)
+					sys->c[c] += w;
+				else if (source == DRAW_ONE)
+					system_term(sys, c, from, w);
+				else if (source == DRAW_MIXED)
+					system_unknown(sys, c, draw_note(q, l));
+			}
+			else if (q->lots[l->parent].root)
 				sys->c[c] += w;
 			else
 				system_term(sys, c, l->parent, w);
@@ -1091,28 +1309,92 @@ forward_amounts(QTrace *q, const int64 *in, const int64 *in_start,
 			QLink	   *l = &q->links[in[a]];
 			QLot	   *parent = &q->lots[l->parent];
 			double		amount;
+			double		factor;
+			int64		first;
+			int64		from;
+			int64		link_parent = l->parent;
 
-			if (parent->depth < 0 || (l->qstate == QTY_OK && l->quantity == 0))
+			if (parent->depth < 0 || !l->admitted || (l->qstate == QTY_OK && l->quantity == 0))
 				continue;
+			if (is_draw(q, l))
+			{
+				DrawSource	source = draw_source(q, l->parent, l->at, &first, &from);
+
+				if (source == DRAW_NOTHING)
+					continue;
+				if (source == DRAW_MIXED)
+				{
+					system_unknown(sys, c, draw_note(q, l));
+					continue;
+				}
+				/* all of it is the one lot's material: as if drawn from it */
+				link_parent = from;
+				parent = &q->lots[from];
+			}
 			if (l->qstate != QTY_OK)
 				system_unknown(sys, c, link_quantity_note(l));
-			else if (!link_amount(q, l, parent->unit, &amount))
+			else if (!lottrace_uom_factor(q->cat, parent->item, l->unit, parent->unit, &factor))
 				system_unknown(sys, c, conversion_note(q, l->unit, parent->unit, parent, l->link_id));
-			else if (parent->root)
+			else if ((amount = l->quantity * factor), parent->root)
 			{
-				if (root_note[l->parent] && sys->origin[l->parent] >= 0)
-					system_term(sys, c, l->parent, 1);	/* its unknown spreads */
+				if (root_note[link_parent] && sys->origin[link_parent] >= 0)
+					system_term(sys, c, link_parent, 1);	/* its unknown spreads */
 				else
-					sys->c[c] += amount * root_factor[l->parent];
+					sys->c[c] += amount * root_factor[link_parent];
 			}
 			else if (parent->qstate != QTY_OK || parent->quantity == 0)
 				system_unknown(sys, c, lot_quantity_note(parent));
 			else
-				system_term(sys, c, l->parent, amount / parent->quantity);
+				system_term(sys, c, link_parent, amount / parent->quantity);
 		}
 	}
 	system_solve(sys);
 	return sys;
+}
+
+/*
+ * Backward, respect_time: what lot p filled into a container (link fill)
+ * went on in the draws of the container toward the roots that may hold it,
+ * those of the same epoch at or after it.  A draw whose fills all came
+ * from p passes on its own quantity of p (counted once, from p's first
+ * fill); a draw that may hold other lots' material too is not recorded.
+ */
+static void
+backward_fill(QTrace *q, QSystem *sys, const int64 *out, const int64 *out_start, int64 p, int64 fill)
+{
+	QLink	   *f = &q->links[fill];
+	QLot	   *lot = &q->lots[p];
+	int64		k = f->child;
+
+	for (int64 a = out_start[k]; a < out_start[k + 1]; a++)
+	{
+		QLink	   *d = &q->links[out[a]];
+		int64		first;
+		int64		from;
+		double		factor;
+		double		amount;
+		TimestampTz start;
+
+		if (d->at < f->at || (epoch_start(q, q->lots[k].id, d->at, &start) && f->at < start))
+			continue;
+		if (d->qstate == QTY_OK && d->quantity == 0)
+			continue;
+		if (draw_source(q, k, d->at, &first, &from) != DRAW_ONE)
+		{
+			system_unknown(sys, p, draw_note(q, d));
+			return;
+		}
+		if (q->fills[first] != fill)
+			continue;			/* counted from p's first fill */
+		if (d->qstate != QTY_OK)
+			system_unknown(sys, p, link_quantity_note(d));
+		else if (!lottrace_uom_factor(q->cat, lot->item, d->unit, lot->unit, &factor))
+			system_unknown(sys, p, conversion_note(q, d->unit, lot->unit, lot, d->link_id));
+		else if ((amount = d->quantity * factor), q->lots[d->child].root)
+			sys->c[p] += amount / lot->quantity;
+		else
+			system_term(sys, p, d->child, amount / lot->quantity);
+	}
 }
 
 /*
@@ -1147,7 +1429,9 @@ backward_shares(QTrace *q, const int64 *out, const int64 *out_start)
 
 			if (l->qstate == QTY_OK && l->quantity == 0)
 				continue;
-			if (l->qstate != QTY_OK)
+			if (q->respect_time && q->lots[l->child].container && !q->lots[l->child].root)
+				backward_fill(q, sys, out, out_start, p, out[a]);
+			else if (l->qstate != QTY_OK)
 				system_unknown(sys, p, link_quantity_note(l));
 			else if (!link_amount(q, l, lot->unit, &amount))
 				system_unknown(sys, p, conversion_note(q, l->unit, lot->unit, lot, l->link_id));
@@ -1192,7 +1476,7 @@ backward_amount_without_quantity(QTrace *q, QSystem *sys, const int64 *out,
 
 /* ---- the function ---- */
 
-/* trace_quantities(roots bigint[], direction text, max_depth int) */
+/* trace_quantities(roots bigint[], direction text, max_depth int, respect_time boolean) */
 Datum
 lottrace_trace_quantities(PG_FUNCTION_ARGS)
 {
@@ -1200,6 +1484,7 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	LotSet	   *roots = lottrace_trace_roots_arg(fcinfo, 0, &nroots);
 	TraceWay	way = lottrace_trace_direction_arg(fcinfo, 1);
 	int32		max_depth = lottrace_trace_max_depth_arg(fcinfo, 2);
+	bool		respect_time = lottrace_trace_respect_time_arg(fcinfo, 3);
 	ReturnSetInfo *rsinfo;
 	GenealogyStore *store;
 	MemoryContext cxt;
@@ -1230,13 +1515,13 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	q.direction = (way == TRACE_WAY_FORWARD) ? TRACE_FORWARD : TRACE_BACKWARD;
 	q.data = AllocSetContextCreate(cxt, "lottrace quantities data", ALLOCSET_DEFAULT_SIZES);
 	q.scratch = AllocSetContextCreate(cxt, "lottrace quantities scratch", ALLOCSET_SMALL_SIZES);
-	q.limit = lottrace_trace_memory_limit();
 	q.roots = roots;
 	q.max_depth = max_depth;
 	q.reached = lotset_create_in(cxt, 1024);
 	q.others = lotset_create_in(cxt, 1024);
-	if (q.direction == TRACE_BACKWARD && max_depth >= 0)
+	if (q.direction == TRACE_BACKWARD && max_depth >= 0 && !respect_time)
 		q.unexpanded = lotset_create_in(cxt, 1024);
+	q.respect_time = respect_time;
 	q.maxlots = 64;
 	q.lots = q_alloc(&q, q.maxlots, sizeof(QLot), false);
 	q.maxlinks = 64;
@@ -1251,18 +1536,55 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	store = lottrace_genealogy_open("trace_quantities", true,
 									q.direction == TRACE_FORWARD ? TRACE_WAY_BOTH : TRACE_WAY_BACKWARD);
 	lottrace_genealogy_read_units(store);
+	if (respect_time)
+		lottrace_genealogy_read_times(store);
 	lottrace_genealogy_stats_begin(store, nroots);
 	lottrace_genealogy_check_lots_exist(store, roots);
 	MemoryContextSwitchTo(q.data);
 	q.cat = lottrace_uom_catalog_load();
 	MemoryContextSwitchTo(cxt);
 
+	if (respect_time)
+	{
+		MemoryContextSwitchTo(q.data);
+		q.containers = lotset_create_in(q.data, 64);
+		q.maxcleanings = 64;
+		q.clean_lot = palloc(q.maxcleanings * sizeof(int64));
+		q.clean_at = palloc(q.maxcleanings * sizeof(TimestampTz));
+		lottrace_genealogy_containers(store, collect_container, &q);
+		MemoryContextSwitchTo(q.data);
+		lottrace_genealogy_cleanings(store, collect_cleaning, &q);
+		MemoryContextSwitchTo(q.data);
+		if (q.direction == TRACE_FORWARD)
+			q.admitted = lotset_create_in(q.data, 1024);
+
+		/*
+		 * One level past max_depth: its links are those between the lots of
+		 * the trace that a plain trace reads after its walk (the inputs
+		 * from lots reached, the links into the last level), followed or
+		 * not under the keys the last level left; its lots are not kept.
+		 */
+		reached = lottrace_trace_time_walk(store, way, roots, nroots,
+										   (max_depth >= 0 && max_depth < PG_INT32_MAX) ? max_depth + 1 : max_depth,
+										   collect_time_link, collect_time_lot, &q);
+		MemoryContextSwitchTo(cxt);
+		reached = q.nreached;
+		if (q.direction == TRACE_BACKWARD)
+		{
+			/* the parents of fills beyond the trace: what they filled mixes in */
+			for (int64 i = 0; i < q.nlinks; i++)
+				if (!lotset_contains(q.reached, q.links[i].parent) &&
+					lotset_add(q.others, q.links[i].parent))
+					lot_add(&q, q.links[i].parent, -1);
+		}
+	}
 	if (q.direction == TRACE_FORWARD)
 	{
 		TraceLevelStats *stats;
 
 		/* the lots, index-only; then the inputs of every lot reached */
-		reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, NULL, collect_lots, &q);
+		if (!respect_time)
+			reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, NULL, collect_lots, &q);
 		MemoryContextSwitchTo(cxt);
 		stats = lottrace_genealogy_stats_level(store, TRACE_BACKWARD, -1);
 		stats->frontier = q.nreached;
@@ -1273,7 +1595,7 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(cxt);
 		lottrace_genealogy_stats_level_done(store, stats);
 	}
-	else
+	else if (!respect_time)
 	{
 		/* the walk reads the links among the lots, but not into the last level */
 		reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, collect_walk_link,
@@ -1313,6 +1635,8 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	qlotmap_destroy(q.map);
 	q.map = NULL;
 
+	if (respect_time)
+		fills_build(&q);
 	if (q.direction == TRACE_FORWARD)
 	{
 		links_by(&q, true, &grouped, &group_start);

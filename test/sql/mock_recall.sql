@@ -94,6 +94,29 @@ SELECT lots, root_uom, root_quantity, root_shipped, root_on_hand, root_disposed,
 SELECT open_recall('Sugar SU1', ARRAY[3006], hold => false) AS sugar_recall \gset
 SELECT lots, root_uom, root_quantity, root_shipped, root_recovery FROM recall_summary WHERE recall_id = :sugar_recall;
 
+-- through time: flour FA (made March 1) filled silo S on March 1, which
+-- bread BA drew from on March 2; S was cleaned on March 5, then filled with
+-- flour FB and drawn into bread BB on March 6.  Through time, FA reaches S
+-- and BA only (BB came after the cleaning), and BA is all FA (50 kg);
+-- without time BB too.
+INSERT INTO lots (id, item, code, quantity, uom, produced_at, container) VALUES
+	(4001, 'flour', 'FA', 100, 'kg', '2024-03-01', false),
+	(4002, 'flour', 'FB', 100, 'kg', '2024-03-04', false),
+	(4010, 'silo', 'S', 200, 'kg', NULL, true),
+	(4011, 'bread', 'BA', 50, 'kg', NULL, false),
+	(4012, 'bread', 'BB', 50, 'kg', NULL, false);
+INSERT INTO links (parent_id, child_id, quantity, uom, linked_at) VALUES
+	(4001, 4010, 100, 'kg', '2024-03-01'), (4010, 4011, 50, 'kg', '2024-03-02'),
+	(4002, 4010, 100, 'kg', '2024-03-05'), (4010, 4012, 50, 'kg', '2024-03-06');
+INSERT INTO events (id, kind, occurred_at) VALUES (4001, 'clean', '2024-03-05');
+INSERT INTO event_lots (event_id, lot_id, role) VALUES (4001, 4010, 'subject');
+SELECT mock_recall('FA through time', ARRAY[4001], respect_time => true) AS timed \gset
+SELECT mock_recall('FA', ARRAY[4001]) AS untimed \gset
+SELECT exercise_id = :timed AS timed, respect_time, lots_forward FROM mock_recall_report
+ WHERE exercise_id IN (:timed, :untimed) ORDER BY exercise_id;
+SELECT exercise_id = :timed AS timed, code, scope, share, root_quantity
+  FROM mock_recall_lots WHERE exercise_id IN (:timed, :untimed) ORDER BY exercise_id, depth, lot_id;
+
 -- bad input; nothing is written
 SELECT count(*) AS exercises_before FROM mock_recalls \gset
 SELECT mock_recall(NULL, ARRAY[3001]);
@@ -106,6 +129,7 @@ SELECT mock_recall('x', ARRAY[3001], tolerance => -1);
 SELECT mock_recall('x', ARRAY[3001], tolerance => 100);
 SELECT mock_recall('x', ARRAY[3001], tolerance => 'NaN');
 SELECT mock_recall('x', ARRAY[3001, 999999]);
+SELECT mock_recall('x', ARRAY[3001], respect_time => NULL);
 SELECT count(*) = :exercises_before AS nothing_written FROM mock_recalls;
 SELECT count(*) AS lots_recorded FROM mock_recall_lots;
 

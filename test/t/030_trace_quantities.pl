@@ -266,7 +266,9 @@ for my $round (1 .. 60)
 		my @roots = map { 1 + int(rand($nlots)) } 1 .. 1 + int(rand(3));
 		my %seen;
 		@roots = sort { $a <=> $b } grep { !$seen{$_}++ } @roots;
-		push @calls, [ \@roots, rand() < 0.5, rand() < 0.3 ? int(rand(3)) : undef ];
+		# every link has the same time (one COPY) and no lot is a container,
+		# so the time-respecting trace must give the same answers
+		push @calls, [ \@roots, rand() < 0.5, rand() < 0.3 ? int(rand(3)) : undef, rand() < 0.5 ];
 	}
 	my $sql = "TRUNCATE lottrace.lots, lottrace.links CASCADE;\n"
 	  . "COPY lottrace.lots (id, item, code, quantity, uom) FROM STDIN;\n"
@@ -281,10 +283,11 @@ for my $round (1 .. 60)
 	$sql .= "VACUUM lottrace.links;\nSET lottrace.trace_method = index;\n" if $round % 2 == 0;
 	for my $c (0 .. $#calls)
 	{
-		my ($roots, $backward, $max) = @{ $calls[$c] };
+		my ($roots, $backward, $max, $timed) = @{ $calls[$c] };
 		$sql .= sprintf("SELECT %d, lot_id, depth, share, quantity, uom, coalesce(note, '') "
-			  . "FROM lottrace.trace_quantities(ARRAY[%s]::bigint[], '%s', %s);\n",
-			$c, join(',', @$roots), $backward ? 'backward' : 'forward', $max // 'NULL');
+			  . "FROM lottrace.trace_quantities(ARRAY[%s]::bigint[], '%s', %s, %s);\n",
+			$c, join(',', @$roots), $backward ? 'backward' : 'forward', $max // 'NULL',
+			$timed ? 'true' : 'false');
 	}
 	my %got;
 	for my $row (split /\n/, $node->safe_psql('postgres', $sql))
@@ -294,11 +297,11 @@ for my $round (1 .. 60)
 	}
 	for my $c (0 .. $#calls)
 	{
-		my ($roots, $backward, $max) = @{ $calls[$c] };
+		my ($roots, $backward, $max, $timed) = @{ $calls[$c] };
 		my $expect = reference($lots, $links, $roots, $backward, $max, $cyclic);
-		my $what = sprintf('round %d (%s), roots %s %s max_depth %s', $round,
+		my $what = sprintf('round %d (%s), roots %s %s max_depth %s%s', $round,
 			$cyclic ? 'cycles' : 'acyclic', join(',', @$roots),
-			$backward ? 'backward' : 'forward', $max // 'NULL');
+			$backward ? 'backward' : 'forward', $max // 'NULL', $timed ? ' respect_time' : '');
 		my @problems;
 		for my $lot (sort { $a <=> $b } keys %$expect)
 		{
