@@ -49,7 +49,8 @@ GRANT SELECT ON lottrace.lots, lottrace.links, lottrace.events, lottrace.event_l
 		lottrace.recall_summary
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.check_allocation_arguments(text, numeric, text, date, interval, boolean),
-		lottrace.epcis_time(timestamptz)
+		lottrace.epcis_time(timestamptz), lottrace.epcis_uri(text, text), lottrace.epcis_uom(text),
+		lottrace.epcis_transaction_type(text)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 
 -- Recording production, reserving and shipping.  Lots' status is left to
