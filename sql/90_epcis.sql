@@ -430,14 +430,19 @@ COMMENT ON FUNCTION lottrace.epcis_transaction_type(text) IS
 	'internal to epcis_export: a reference document type as a CBV business transaction type';
 REVOKE EXECUTE ON FUNCTION lottrace.epcis_transaction_type(text) FROM PUBLIC;
 
--- The export works outward from the traced links in steps, each a lookup
--- by key (primary keys, event_lots' keys, the genealogy indexes) driven by
--- the arrays of the step before: no step joins two whole tables, so no plan
--- the statistics could mislead (a fresh bulk import has none) goes
--- quadratic.
+-- The export works outward from the traced links in steps, each driven by
+-- the (small) arrays of the step before and reading every table by key
+-- only: a LATERAL subquery per key, which OFFSET 0 keeps from being merged
+-- into a join of whole tables, runs once per key.  A fresh bulk import has
+-- no statistics, or ones taken when the store was nearly empty, and on the
+-- default selectivity of a key without statistics a sequential scan can
+-- look as cheap as the index: enable_seqscan is off for the function, so
+-- each lookup reads the index whatever the statistics say, and the work
+-- stays in proportion to what is exported, not to the store.
 CREATE FUNCTION lottrace.epcis_export(roots bigint[], direction text DEFAULT 'both') RETURNS jsonb
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
 	AS $$
 DECLARE
 	link_ids bigint[];
@@ -464,17 +469,22 @@ BEGIN
 	-- the traced subgraph (trace_edges raises for a root that is not a lot)
 	link_ids := ARRAY(SELECT DISTINCT e.link_id FROM lottrace.trace_edges(epcis_export.roots, epcis_export.direction) e);
 	traced_lots := ARRAY(SELECT unnest(epcis_export.roots)
-						 UNION SELECT k.parent_id FROM unnest(link_ids) t(id) JOIN lottrace.links k ON k.id = t.id
-						 UNION SELECT k.child_id FROM unnest(link_ids) t(id) JOIN lottrace.links k ON k.id = t.id);
+						 UNION SELECT unnest(ARRAY[k.parent_id, k.child_id])
+								 FROM unnest(link_ids) t(id)
+								CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k);
 
 	-- the events the subgraph touches: those a traced link belongs to, and
 	-- those with a traced lot as subject or output (an event that only
 	-- consumed a traced lot made something outside the subgraph)
-	event_ids := ARRAY(SELECT k.event_id FROM unnest(link_ids) t(id) JOIN lottrace.links k ON k.id = t.id
+	event_ids := ARRAY(SELECT k.event_id
+						 FROM unnest(link_ids) t(id)
+						CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k
 						WHERE k.event_id IS NOT NULL
 					   UNION
-					   SELECT el.event_id FROM unnest(traced_lots) t(id) JOIN lottrace.event_lots el ON el.lot_id = t.id
-						WHERE el.role IN ('subject', 'output'));
+					   SELECT el.event_id
+						 FROM unnest(traced_lots) t(id)
+						CROSS JOIN LATERAL (SELECT el.event_id FROM lottrace.event_lots el
+											 WHERE el.lot_id = t.id AND el.role IN ('subject', 'output') OFFSET 0) el);
 
 	-- whole events: every link of an exported event goes with it (from one
 	-- of its inputs or into one of its outputs), and so every lot it names
@@ -482,22 +492,27 @@ BEGIN
 					   UNION
 					   SELECT k.id
 						 FROM unnest(event_ids) t(id)
-						 JOIN lottrace.event_lots el ON el.event_id = t.id AND el.role = 'input'
-						 JOIN lottrace.links k ON k.parent_id = el.lot_id
-						WHERE k.event_id = t.id
-					   UNION
-					   SELECT k.id
-						 FROM unnest(event_ids) t(id)
-						 JOIN lottrace.event_lots el ON el.event_id = t.id AND el.role = 'output'
-						 JOIN lottrace.links k ON k.child_id = el.lot_id
-						WHERE k.event_id = t.id);
+						CROSS JOIN LATERAL (SELECT el.lot_id, el.role FROM lottrace.event_lots el
+											 WHERE el.event_id = t.id OFFSET 0) el
+						CROSS JOIN LATERAL (SELECT k.id FROM lottrace.links k
+											 WHERE el.role = 'input' AND k.parent_id = el.lot_id AND k.event_id = t.id
+											UNION ALL
+											SELECT k.id FROM lottrace.links k
+											 WHERE el.role = 'output' AND k.child_id = el.lot_id AND k.event_id = t.id
+											OFFSET 0) k);
 	lot_ids := ARRAY(SELECT unnest(traced_lots)
-					 UNION SELECT el.lot_id FROM unnest(event_ids) t(id) JOIN lottrace.event_lots el ON el.event_id = t.id
-					 UNION SELECT k.parent_id FROM unnest(all_links) t(id) JOIN lottrace.links k ON k.id = t.id
-					 UNION SELECT k.child_id FROM unnest(all_links) t(id) JOIN lottrace.links k ON k.id = t.id);
+					 UNION
+					 SELECT el.lot_id
+					   FROM unnest(event_ids) t(id)
+					  CROSS JOIN LATERAL (SELECT el.lot_id FROM lottrace.event_lots el WHERE el.event_id = t.id OFFSET 0) el
+					 UNION
+					 SELECT unnest(ARRAY[k.parent_id, k.child_id])
+					   FROM unnest(all_links) t(id)
+					  CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k);
 
 	SELECT l.item, l.code INTO bad
-	  FROM unnest(lot_ids) t(id) JOIN lottrace.lots l ON l.id = t.id
+	  FROM unnest(lot_ids) t(id)
+	 CROSS JOIN LATERAL (SELECT * FROM lottrace.lots l WHERE l.id = t.id OFFSET 0) l
 	 WHERE NOT (l.item ~ '^[0-9]{14}$' AND lottrace.gtin_valid(l.item) AND lottrace.lot_is_gs1(l.code))
 	 ORDER BY l.id LIMIT 1;
 	IF FOUND THEN
@@ -508,14 +523,15 @@ BEGIN
 
 	-- each lot's EPC id: its Digital Link URI, which needs no company prefix length
 	SELECT jsonb_object_agg(l.id::text, lottrace.gs1_digital_link(l.item, l.code)) INTO epc_of
-	  FROM unnest(lot_ids) t(id) JOIN lottrace.lots l ON l.id = t.id;
+	  FROM unnest(lot_ids) t(id)
+	 CROSS JOIN LATERAL (SELECT * FROM lottrace.lots l WHERE l.id = t.id OFFSET 0) l;
 
 	-- lot master data
 	SELECT coalesce(jsonb_agg(jsonb_build_object('id', epc_of ->> l.id::text, 'attributes', a.attributes)
 							  ORDER BY l.item, l.code), '[]')
 	  INTO master
 	  FROM unnest(lot_ids) t(id)
-	  JOIN lottrace.lots l ON l.id = t.id
+	 CROSS JOIN LATERAL (SELECT * FROM lottrace.lots l WHERE l.id = t.id OFFSET 0) l
 	 CROSS JOIN LATERAL (
 			SELECT coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'attribute', v.value) ORDER BY v.id), '[]') AS attributes
 			  FROM (VALUES ('urn:epcglobal:cbv:mda#itemExpirationDate', to_jsonb(to_char(l.expires_at, 'YYYY-MM-DD'))),
@@ -536,7 +552,8 @@ BEGIN
 						'parent', epc_of ->> k.parent_id::text, 'child', epc_of ->> k.child_id::text,
 						'quantity', k.quantity, 'uom', k.uom, 'kind', k.kind,
 						'linkedAt', lottrace.epcis_time(k.linked_at))) ORDER BY k.id) AS links
-			  FROM unnest(all_links) t(id) JOIN lottrace.links k ON k.id = t.id
+			  FROM unnest(all_links) t(id)
+			 CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k
 			 WHERE k.event_id IS NOT NULL
 			 GROUP BY k.event_id) s;
 
@@ -587,7 +604,7 @@ BEGIN
 					'lottrace:lots', sides.exact,
 					'lottrace:links', links_of -> e.id::text)) AS ev
 			  FROM unnest(event_ids) t(id)
-			  JOIN lottrace.events e ON e.id = t.id
+			 CROSS JOIN LATERAL (SELECT * FROM lottrace.events e WHERE e.id = t.id OFFSET 0) e
 			 CROSS JOIN LATERAL (
 					SELECT bool_or(q.role = 'input') AND bool_or(q.role = 'output') AS transformation,
 						   jsonb_agg(q.entry ORDER BY q.lot_id, q.role) AS standard,
@@ -603,7 +620,7 @@ BEGIN
 									'epcClass', epc_of ->> el.lot_id::text, 'role', el.role,
 									'quantity', el.quantity, 'uom', el.uom)) AS exact
 							  FROM lottrace.event_lots el
-							 WHERE el.event_id = e.id) q) sides) s;
+							 WHERE el.event_id = e.id OFFSET 0) q) sides) s;
 
 	-- links of the subgraph that belong to no event: one links-only
 	-- TransformationEvent per child lot and time
@@ -622,7 +639,8 @@ BEGIN
 											'parent', epc_of ->> k.parent_id::text, 'child', epc_of ->> k.child_id::text,
 											'quantity', k.quantity, 'uom', k.uom, 'kind', k.kind,
 											'linkedAt', lottrace.epcis_time(k.linked_at))) ORDER BY k.id)) AS ev
-			  FROM unnest(all_links) t(id) JOIN lottrace.links k ON k.id = t.id
+			  FROM unnest(all_links) t(id)
+			 CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k
 			 WHERE k.event_id IS NULL
 			 GROUP BY k.child_id, k.linked_at) s;
 
