@@ -569,14 +569,20 @@ BEGIN
 										'urn:lottrace:event:' || e.id),
 					'eventTime', lottrace.epcis_time(e.occurred_at),
 					'eventTimeZoneOffset', '+00:00',
+					-- a kind without a step of its own keeps what it was imported with
 					'action', CASE WHEN NOT sides.transformation
 								   THEN CASE e.kind WHEN 'harvest' THEN 'ADD' WHEN 'initial_pack' THEN 'ADD'
-													WHEN 'dispose' THEN 'DELETE' ELSE 'OBSERVE' END END,
-					'bizStep', CASE e.kind WHEN 'harvest' THEN 'commissioning' WHEN 'cool' THEN 'storing'
-										   WHEN 'initial_pack' THEN 'commissioning' WHEN 'transform' THEN 'commissioning'
-										   WHEN 'first_receive' THEN 'receiving' WHEN 'receive' THEN 'receiving'
-										   WHEN 'ship' THEN 'shipping' WHEN 'adjust' THEN 'stock_taking'
-										   WHEN 'dispose' THEN 'destroying' END,
+													WHEN 'dispose' THEN 'DELETE' WHEN 'cool' THEN 'OBSERVE'
+													WHEN 'first_receive' THEN 'OBSERVE' WHEN 'receive' THEN 'OBSERVE'
+													WHEN 'ship' THEN 'OBSERVE' WHEN 'adjust' THEN 'OBSERVE'
+													ELSE CASE WHEN e.attributes ->> 'action' IN ('ADD', 'OBSERVE', 'DELETE')
+															  THEN e.attributes ->> 'action' ELSE 'OBSERVE' END END END,
+					'bizStep', coalesce(CASE e.kind WHEN 'harvest' THEN 'commissioning' WHEN 'cool' THEN 'storing'
+											WHEN 'initial_pack' THEN 'commissioning' WHEN 'transform' THEN 'commissioning'
+											WHEN 'first_receive' THEN 'receiving' WHEN 'receive' THEN 'receiving'
+											WHEN 'ship' THEN 'shipping' WHEN 'adjust' THEN 'stock_taking'
+											WHEN 'dispose' THEN 'destroying' END,
+										e.attributes ->> 'bizStep'),
 					'disposition', CASE e.kind WHEN 'ship' THEN 'in_transit' WHEN 'dispose' THEN 'destroyed' END,
 					'bizLocation', CASE WHEN e.location IS NOT NULL
 										THEN jsonb_build_object('id', lottrace.epcis_uri('location', e.location)) END,

@@ -19,8 +19,12 @@ my $top = dirname($FindBin::RealBin) =~ s{/test$}{}r;
 my $validate = "$top/test/epcis/validate.py";
 my $vendor = $ENV{LOTTRACE_VENDOR} || "$top/../shared/vendor";
 my $schema = "$vendor/epcis/JSON-Schema/EPCIS-JSON-Schema-root.json";
-ok(-f $schema, "GS1's EPCIS JSON Schema is at $schema")
-  or BAIL_OUT("the EPCIS JSON Schema is missing: $schema (set LOTTRACE_VENDOR to the directory holding epcis/)");
+if (!ok(-f $schema, "GS1's EPCIS JSON Schema is at $schema"))
+{
+	diag("the EPCIS JSON Schema is missing: $schema (set LOTTRACE_VENDOR to the directory holding epcis/)");
+	done_testing();
+	exit;
+}
 local $ENV{LOTTRACE_VENDOR} = $vendor;
 
 my $out = PostgreSQL::Test::Utils::tempdir();
