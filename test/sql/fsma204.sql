@@ -35,20 +35,20 @@ WITH e AS (
 		 '{"epcis_event_id": "urn:uuid:k1", "epcis_type": "ObjectEvent", "bizStep": "commissioning"}'),
 		('initial_pack', '2024-05-03 09:00+00', 'Pack Inc', NULL, NULL, NULL,
 		 '{"epcis_event_id": "urn:uuid:t2", "epcis_type": "ObjectEvent", "bizStep": "commissioning"}')
-	RETURNING id, coalesce(reference, attributes ->> 'epcis_event_id', kind::text || ' ' || location) AS name)
+	RETURNING id, kind::text || ' ' || coalesce(reference, attributes ->> 'epcis_event_id', attributes ->> 'field',
+											   attributes ->> 'container') AS name)
 INSERT INTO ev SELECT name, id FROM e ORDER BY id;
 INSERT INTO event_lots (event_id, lot_id, role, quantity, uom)
 SELECT ev.id, l.id, v.role::event_lot_role, v.quantity, v.uom
-  FROM (VALUES ('harvest Green Farm', 'H-1', 'subject', 500, 'lb'), ('harvest Green Farm', 'H-2', 'subject', 300, 'lb'),
-			   ('harvest Hill Farm', 'H-3', 'subject', 200, 'lb'),
-			   ('BOL-1', 'H-1', 'subject', 500, 'lb'), ('BOL-1', 'H-2', 'subject', 300, 'lb'),
-			   ('P-1', 'H-1', 'input', 500, 'lb'), ('P-1', 'H-2', 'input', 300, 'lb'), ('P-1', 'TLC-1', 'output', 30, 'case'),
-			   ('urn:uuid:k1', 'K-1', 'subject', 100, 'each'),
-			   ('urn:uuid:t2', 'TLC-2', 'subject', 8, 'case')) v(name, code, role, quantity, uom)
+  FROM (VALUES ('harvest North 3', 'H-1', 'subject', 500, 'lb'), ('harvest South 1', 'H-2', 'subject', 300, 'lb'),
+			   ('harvest Pond 4', 'H-3', 'subject', 200, 'lb'),
+			   ('cool BOL-1', 'H-1', 'subject', 500, 'lb'), ('cool BOL-1', 'H-2', 'subject', 300, 'lb'),
+			   ('receive BOL-1', 'H-1', 'subject', 500, 'lb'), ('receive BOL-1', 'H-2', 'subject', 300, 'lb'),
+			   ('initial_pack P-1', 'H-1', 'input', 500, 'lb'), ('initial_pack P-1', 'H-2', 'input', 300, 'lb'),
+			   ('initial_pack P-1', 'TLC-1', 'output', 30, 'case'),
+			   ('initial_pack urn:uuid:k1', 'K-1', 'subject', 100, 'each'),
+			   ('initial_pack urn:uuid:t2', 'TLC-2', 'subject', 8, 'case')) v(name, code, role, quantity, uom)
   JOIN ev USING (name) JOIN lots l ON l.code = v.code::lot;
--- the two harvests of Green Farm are one event per lot: fix the second
-UPDATE event_lots SET event_id = (SELECT id FROM ev WHERE name = 'harvest Green Farm') + 1
- WHERE lot_id = lot_id('romaine', 'H-2') AND event_id = (SELECT id FROM ev WHERE name = 'harvest Green Farm');
 -- TLC-2 was packed from H-3: a link of no event
 INSERT INTO links (parent_id, child_id, kind) VALUES (lot_id('romaine', 'H-3'), lot_id('romaine hearts', 'TLC-2'), 'repack');
 
@@ -71,8 +71,8 @@ SELECT "Critical Tracking Event", "Traceability Lot Code" AS tlc, "Traceability 
   FROM fsma204_sortable('2024-05-02', '2024-05-03') ORDER BY "Event Id", "Role", "Lot Code";
 -- the KDEs an event records itself take precedence over those found on the
 -- harvest and cooling events
-UPDATE events SET attributes = '{"harvest_location": "Green Farm, Salinas CA", "cooling_date": "2024-05-01", "received_at": "2024-05-02"}'
- WHERE id = (SELECT id FROM ev WHERE name = 'P-1');
+UPDATE events SET attributes = '{"harvest_location": "Green Farm, Salinas CA", "cooling_date": "2024-05-01 10:30", "received_at": "2024-05-02 05:45"}'
+ WHERE id = (SELECT id FROM ev WHERE name = 'initial_pack P-1');
 SELECT DISTINCT "Harvest Location", "Cooling Date", "Date Received"
   FROM fsma204_sortable('2024-05-02', '2024-05-02') WHERE "Critical Tracking Event" = 'Initial Packing';
 

@@ -87,6 +87,7 @@ SQL
 	my ($exported, @read) = split /\n/, $result;
 	is($exported, '200 events, 200 links', "$db: the chain is exported, within the statement timeout");
 	my %read = map { split / / } @read;
+	note("$db: rows read: @read");
 	# 200 events with 400 event lots, 200 links and 201 lots are exported;
 	# each is looked up a few times by key
 	for my $table ('events', 'event_lots', 'links', 'lots', 'epcis_imported')
