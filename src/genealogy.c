@@ -292,8 +292,8 @@ open_lots_pkey(GenealogyStore *store)
  * (nearly) empty, and a heap scan per level of a trace would look free.  So,
  * like the planner, the density it gives is scaled to the table's size now,
  * and never taken below that of pages filled with rows of the guessed
- * width: too many rows only makes the index look dearer than it is, too few
- * makes each level read the whole table.
+ * width: too many rows only make a whole-table scan look dearer than it
+ * is, too few make each level of a deep trace read the whole table.
  */
 static double
 estimated_tuples(Relation rel, double tuples_per_page)
