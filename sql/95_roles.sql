@@ -54,7 +54,8 @@ GRANT SELECT ON lottrace.lot_balances, lottrace.mock_recalls, lottrace.mock_reca
 		lottrace.mock_recall_report
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.check_allocation_arguments(text, numeric, text, date, interval, boolean),
-		lottrace.epcis_time(timestamptz)
+		lottrace.epcis_time(timestamptz), lottrace.epcis_uri(text, text), lottrace.epcis_uom(text),
+		lottrace.epcis_transaction_type(text)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
