@@ -352,6 +352,11 @@ DECLARE
 	named record;
 	lot bigint;
 	serial_lot lottrace.lot;
+	exact jsonb;
+	exact_names jsonb;
+	location_std text;
+	partner_std text;
+	attributes jsonb;
 BEGIN
 	IF document IS NULL OR jsonb_typeof(document) <> 'object' THEN
 		RAISE EXCEPTION 'an EPCIS document is a JSON object' USING ERRCODE = 'invalid_text_representation';
@@ -393,6 +398,12 @@ BEGIN
 							UPDATE lottrace.lots SET supplier = attribute ->> 'attribute' WHERE id = lot;
 						WHEN 'lottrace:tlcSource' THEN
 							UPDATE lottrace.lots SET tlc_source = attribute ->> 'attribute' WHERE id = lot;
+						WHEN 'lottrace:attributes' THEN
+							IF jsonb_typeof(attribute -> 'attribute') IS DISTINCT FROM 'object' THEN
+								RAISE EXCEPTION 'master data of "%": lottrace:attributes is not an object', element ->> 'id'
+									USING ERRCODE = 'invalid_text_representation';
+							END IF;
+							UPDATE lottrace.lots l SET attributes = l.attributes || (attribute -> 'attribute') WHERE l.id = lot;
 						WHEN 'urn:epcglobal:cbv:mda#descriptionShort' THEN
 							IF lot IS NOT NULL THEN
 								UPDATE lottrace.lots l
@@ -579,6 +590,48 @@ BEGIN
 					   (2, 'output', ev -> 'outputQuantityList', ev -> 'outputEPCList', context || ', outputs')) AS s(side, role, quantities, epcs, list_context)
 		 CROSS JOIN LATERAL lottrace.epcis_list_lots(s.quantities, s.epcs, s.list_context, ilmd_lot) n
 		 WHERE s.side = 1 OR event_type = 'TransformationEvent';
+		-- lottrace's own export: each lot with the role, quantity and unit it
+		-- had (the standard lists say subject for any role of an ObjectEvent,
+		-- hold Recommendation 20 codes, and no quantity in a unit without
+		-- one).  Taken when it names the same lots as the standard lists and
+		-- agrees with them; else the standard lists are read as from anyone.
+		IF ev ? 'lottrace:lots' THEN
+			exact := ev -> 'lottrace:lots';
+			IF jsonb_typeof(exact) <> 'array'
+			   OR EXISTS (SELECT FROM jsonb_array_elements(exact) x WHERE jsonb_typeof(x) <> 'object') THEN
+				RAISE EXCEPTION '%: lottrace:lots is not a list of objects', context
+					USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			SELECT CASE WHEN count(*) = jsonb_array_length(names) AND count(*) = jsonb_array_length(exact)
+							 AND bool_and(p.agrees)
+						THEN jsonb_agg(p.entry ORDER BY p.ordinality) END
+			  INTO exact_names
+			  FROM (SELECT s.ordinality,
+						   s.entry || jsonb_build_object('role', x.entry ->> 'role', 'quantity', x.quantity,
+														 'uom', x.entry ->> 'uom') AS entry,
+						   (x.entry ->> 'role' = s.entry ->> 'role'
+							OR (event_type <> 'TransformationEvent' AND x.entry ->> 'role' IN ('input', 'output')))
+						   AND jsonb_typeof(coalesce(x.entry -> 'quantity', 'null')) IN ('number', 'null')
+						   AND jsonb_typeof(coalesce(x.entry -> 'uom', 'null')) IN ('string', 'null')
+						   AND (s.entry ->> 'quantity')::numeric IS NOT DISTINCT FROM
+								CASE WHEN x.entry ->> 'uom' IS NULL OR lottrace.epcis_uom(x.entry ->> 'uom') IS NOT NULL
+									 THEN x.quantity END
+						   AND s.entry ->> 'uom' IS NOT DISTINCT FROM lottrace.epcis_uom(x.entry ->> 'uom') AS agrees
+					  FROM (SELECT n.entry, n.ordinality, n.entry ->> 'role' = 'output' AS output,
+								   row_number() OVER (PARTITION BY n.entry ->> 'epc', n.entry ->> 'role' = 'output'
+													  ORDER BY n.ordinality) AS k
+							  FROM jsonb_array_elements(names) WITH ORDINALITY AS n(entry, ordinality)) s
+					  JOIN (SELECT x.entry,
+								   CASE WHEN jsonb_typeof(x.entry -> 'quantity') = 'number'
+										THEN (x.entry ->> 'quantity')::numeric END AS quantity,
+								   event_type = 'TransformationEvent' AND x.entry ->> 'role' = 'output' AS output,
+								   row_number() OVER (PARTITION BY x.entry ->> 'epcClass',
+															   event_type = 'TransformationEvent' AND x.entry ->> 'role' = 'output'
+													  ORDER BY x.ordinality) AS k
+							  FROM jsonb_array_elements(exact) WITH ORDINALITY AS x(entry, ordinality)) x
+						ON x.entry ->> 'epcClass' = s.entry ->> 'epc' AND x.output = s.output AND x.k = s.k) p;
+			names := coalesce(exact_names, names);
+		END IF;
 		SELECT string_agg(n.entry ->> 'epc' || ': ' || (n.entry ->> 'reason'), '; ' ORDER BY n.ordinality)
 		  INTO skipped
 		  FROM jsonb_array_elements(names) WITH ORDINALITY AS n(entry, ordinality)
@@ -607,11 +660,15 @@ BEGIN
 		 WHERE n ->> 'serial' IS NOT NULL AND n ->> 'code' = ilmd_lot::text
 		ON CONFLICT DO NOTHING;
 
-		location_id := coalesce(ev #>> '{bizLocation,id}', ev #>> '{readPoint,id}');
+		-- free text lottrace exported as a URI is read back as that text, and
+		-- so is the exact text of a lottrace: key (see epcis_uri_text)
+		location_std := coalesce(ev #>> '{bizLocation,id}', ev #>> '{readPoint,id}');
+		location_id := lottrace.epcis_uri_text('location', location_std, ev ->> 'lottrace:location');
 		-- the FSMA ship-to / previous source: the entry of type location,
-		-- else the first
-		partner_id := CASE
-			WHEN kind = 'ship' THEN
+		-- else the first; for harvesting and cooling (lottrace's kinds) the
+		-- immediate subsequent recipient
+		partner_std := CASE
+			WHEN kind IN ('ship', 'harvest', 'cool') THEN
 				coalesce((SELECT d ->> 'destination' FROM jsonb_array_elements(ev -> 'destinationList') d
 						   WHERE lottrace.epcis_term(d ->> 'type') = 'location' LIMIT 1),
 						 ev #>> '{destinationList,0,destination}')
@@ -620,28 +677,42 @@ BEGIN
 						   WHERE lottrace.epcis_term(s ->> 'type') = 'location' LIMIT 1),
 						 ev #>> '{sourceList,0,source}')
 		END;
+		partner_id := lottrace.epcis_uri_text('party', partner_std, ev ->> 'lottrace:partner');
 		transaction := ev #> '{bizTransactionList,0}';
+		attributes := jsonb_strip_nulls(jsonb_build_object(
+			'epcis_event_id', epcis_id, 'epcis_type', event_type,
+			'bizStep', biz_step, 'disposition', lottrace.epcis_term(ev ->> 'disposition')));
+		IF ev ? 'lottrace:eventKind' THEN
+			-- lottrace's export: the attributes the event had (none when the
+			-- key is left out), not what the export derived from the event
+			IF jsonb_typeof(coalesce(ev -> 'lottrace:attributes', '{}')) <> 'object' THEN
+				RAISE EXCEPTION '%: lottrace:attributes is not an object', context
+					USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			attributes := coalesce(ev -> 'lottrace:attributes', '{}') || attributes;
+		ELSE
+			attributes := attributes || jsonb_strip_nulls(jsonb_build_object(
+				'action', ev ->> 'action', 'transformationID', transformation_id,
+				'parentID', ev ->> 'parentID',
+				'readPoint', CASE WHEN ev #>> '{bizLocation,id}' IS NOT NULL THEN ev #>> '{readPoint,id}' END,
+				'bizTransactionList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(t ->> 'type'),
+																		   'bizTransaction', t ->> 'bizTransaction'))
+										 FROM jsonb_array_elements(ev -> 'bizTransactionList') t),
+				'sourceList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(s ->> 'type'),
+																   'source', s ->> 'source'))
+								 FROM jsonb_array_elements(ev -> 'sourceList') s),
+				'destinationList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(d ->> 'type'),
+																		'destination', d ->> 'destination'))
+									  FROM jsonb_array_elements(ev -> 'destinationList') d)));
+		END IF;
 
 		new_event := NULL;
 		IF NOT links_only THEN
 			INSERT INTO lottrace.events (kind, occurred_at, location, partner, reference_type, reference, attributes)
 			VALUES (kind, occurred, location_id, partner_id,
-					lottrace.epcis_term(transaction ->> 'type'), transaction ->> 'bizTransaction',
-					jsonb_strip_nulls(jsonb_build_object(
-						'epcis_event_id', epcis_id, 'epcis_type', event_type,
-						'bizStep', biz_step, 'disposition', lottrace.epcis_term(ev ->> 'disposition'),
-						'action', ev ->> 'action', 'transformationID', transformation_id,
-						'parentID', ev ->> 'parentID',
-						'readPoint', CASE WHEN ev #>> '{bizLocation,id}' IS NOT NULL THEN ev #>> '{readPoint,id}' END,
-						'bizTransactionList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(t ->> 'type'),
-																				   'bizTransaction', t ->> 'bizTransaction'))
-												 FROM jsonb_array_elements(ev -> 'bizTransactionList') t),
-						'sourceList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(s ->> 'type'),
-																		   'source', s ->> 'source'))
-										 FROM jsonb_array_elements(ev -> 'sourceList') s),
-						'destinationList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(d ->> 'type'),
-																				'destination', d ->> 'destination'))
-											  FROM jsonb_array_elements(ev -> 'destinationList') d))))
+					lottrace.epcis_uri_text('btt', lottrace.epcis_term(transaction ->> 'type'), ev ->> 'lottrace:referenceType'),
+					lottrace.epcis_uri_text('bt', transaction ->> 'bizTransaction', ev ->> 'lottrace:reference'),
+					attributes)
 			RETURNING id INTO new_event;
 			UPDATE lottrace.epcis_imported i SET lottrace_event_id = new_event WHERE i.event_id = epcis_id;
 		END IF;
@@ -665,33 +736,39 @@ BEGIN
 			 GROUP BY l.id, n ->> 'role';
 		END IF;
 
-		IF event_type = 'TransformationEvent' THEN
-			IF ev ? 'lottrace:links' THEN
-				-- the exact links, as lottrace exported them
-				IF jsonb_typeof(ev -> 'lottrace:links') <> 'array' THEN
-					RAISE EXCEPTION '%: lottrace:links is not an array', context USING ERRCODE = 'invalid_text_representation';
-				END IF;
+		IF ev ? 'lottrace:links' THEN
+			-- the exact links of the event, of any type, as lottrace exported
+			-- them: each at the time it was made
+			IF jsonb_typeof(ev -> 'lottrace:links') <> 'array'
+			   OR EXISTS (SELECT FROM jsonb_array_elements(ev -> 'lottrace:links') link WHERE jsonb_typeof(link) <> 'object') THEN
+				RAISE EXCEPTION '%: lottrace:links is not a list of objects', context USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			BEGIN
 				INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
 				SELECT lottrace.epcis_lot(link ->> 'parent', context), lottrace.epcis_lot(link ->> 'child', context),
 					   (link ->> 'quantity')::numeric, link ->> 'uom',
-					   coalesce((link ->> 'kind')::lottrace.link_kind, 'consume'), new_event, occurred
+					   coalesce((link ->> 'kind')::lottrace.link_kind, 'consume'), new_event,
+					   coalesce((link ->> 'linkedAt')::timestamptz, occurred)
 				  FROM jsonb_array_elements(ev -> 'lottrace:links') link;
-			ELSE
-				-- every input went into every output; the input quantity is
-				-- what was consumed when there is a single output
-				INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
-				SELECT i.lot_id, o.lot_id,
-					   CASE WHEN cardinality(output_ids) = 1 THEN i.quantity END,
-					   CASE WHEN cardinality(output_ids) = 1 THEN i.uom END,
-					   'consume', new_event, occurred
-				  FROM (SELECT u.lot_id, sum(u.quantity) AS quantity, min(u.uom) AS uom
-						  FROM unnest(input_ids, input_quantities, input_uoms) AS u(lot_id, quantity, uom)
-						 GROUP BY u.lot_id) i
-				 CROSS JOIN (SELECT DISTINCT u.lot_id FROM unnest(output_ids) AS u(lot_id)) o
-				 WHERE i.lot_id <> o.lot_id;
-				IF transformation_id IS NOT NULL AND new_event IS NOT NULL THEN
-					PERFORM lottrace.epcis_link_transformation(transformation_id);
-				END IF;
+			EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
+				RAISE EXCEPTION '%: a linkedAt of lottrace:links is not a date and time', context
+					USING ERRCODE = 'invalid_text_representation';
+			END;
+		ELSIF event_type = 'TransformationEvent' THEN
+			-- every input went into every output; the input quantity is
+			-- what was consumed when there is a single output
+			INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
+			SELECT i.lot_id, o.lot_id,
+				   CASE WHEN cardinality(output_ids) = 1 THEN i.quantity END,
+				   CASE WHEN cardinality(output_ids) = 1 THEN i.uom END,
+				   'consume', new_event, occurred
+			  FROM (SELECT u.lot_id, sum(u.quantity) AS quantity, min(u.uom) AS uom
+					  FROM unnest(input_ids, input_quantities, input_uoms) AS u(lot_id, quantity, uom)
+					 GROUP BY u.lot_id) i
+			 CROSS JOIN (SELECT DISTINCT u.lot_id FROM unnest(output_ids) AS u(lot_id)) o
+			 WHERE i.lot_id <> o.lot_id;
+			IF transformation_id IS NOT NULL AND new_event IS NOT NULL THEN
+				PERFORM lottrace.epcis_link_transformation(transformation_id);
 			END IF;
 		END IF;
 		-- lot master data carried by the event
@@ -756,8 +833,43 @@ CREATE FUNCTION lottrace.epcis_uri(namespace text, value text) RETURNS text
 		   END
 $$;
 COMMENT ON FUNCTION lottrace.epcis_uri(text, text) IS
-	'internal to epcis_export: a free-text value as a URI (itself if it is one, else urn:lottrace:<namespace>:<percent-encoded>)';
+	'internal to epcis_export and epcis_import: a free-text value as a URI (itself if it is one, else urn:lottrace:<namespace>:<percent-encoded>)';
 REVOKE EXECUTE ON FUNCTION lottrace.epcis_uri(text, text) FROM PUBLIC;
+
+-- The free text a URI of epcis_uri stands for, read back by epcis_import:
+-- original (the text lottrace's export keeps in a lottrace: key) when uri is
+-- what the export made of it, or when there is no uri (a partner of an
+-- initial packing has no place in EPCIS); else the percent-decoded text of a
+-- urn:lottrace:<namespace>: URI; else the URI itself, as anyone's.  For the
+-- namespace btt, uri is a business transaction type without its CBV prefix
+-- (bol), as epcis_transaction_type writes it.
+CREATE FUNCTION lottrace.epcis_uri_text(namespace text, uri text, original text) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	prefix text := 'urn:lottrace:' || namespace || ':';
+	encoded text := substr(uri, length(prefix) + 1);
+BEGIN
+	IF original IS NOT NULL
+	   AND (uri IS NULL OR uri = CASE WHEN namespace = 'btt' THEN lottrace.epcis_transaction_type(original)
+									  ELSE lottrace.epcis_uri(namespace, original) END) THEN
+		RETURN original;
+	END IF;
+	IF left(uri, length(prefix)) IS DISTINCT FROM prefix OR encoded !~ '^([A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})*$' THEN
+		RETURN uri;
+	END IF;
+	RETURN convert_from(coalesce((SELECT string_agg(CASE WHEN m[1] IS NOT NULL THEN decode(m[1], 'hex')
+														 ELSE convert_to(m[2], 'UTF8') END, ''::bytea ORDER BY n)
+									FROM regexp_matches(encoded, '%([0-9A-Fa-f]{2})|([^%]+)', 'g') WITH ORDINALITY AS t(m, n)),
+								 ''::bytea), 'UTF8');
+EXCEPTION WHEN character_not_in_repertoire OR untranslatable_character THEN
+	RETURN uri;		-- bytes that are no text: not a URI lottrace wrote
+END
+$$;
+COMMENT ON FUNCTION lottrace.epcis_uri_text(text, text, text) IS
+	'internal to epcis_import: the free text a URI of epcis_uri stands for (the exact text when given and it matches)';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_uri_text(text, text, text) FROM PUBLIC;
 
 -- EPCIS quantities take units of UN/ECE Recommendation 20 (two or three
 -- upper-case letters or digits).  A unit already written so is kept; the
@@ -785,7 +897,7 @@ CREATE FUNCTION lottrace.epcis_uom(uom text) RETURNS text
 		   END
 $$;
 COMMENT ON FUNCTION lottrace.epcis_uom(text) IS
-	'internal to epcis_export: the UN/ECE Recommendation 20 code of a unit, null if it has none';
+	'internal to epcis_export and epcis_import: the UN/ECE Recommendation 20 code of a unit, null if it has none';
 REVOKE EXECUTE ON FUNCTION lottrace.epcis_uom(text) FROM PUBLIC;
 
 -- A reference document type as a CBV business transaction type: the CBV
@@ -811,7 +923,7 @@ CREATE FUNCTION lottrace.epcis_transaction_type(reference_type text) RETURNS tex
 					lottrace.epcis_uri('btt', reference_type))
 $$;
 COMMENT ON FUNCTION lottrace.epcis_transaction_type(text) IS
-	'internal to epcis_export: a reference document type as a CBV business transaction type';
+	'internal to epcis_export and epcis_import: a reference document type as a CBV business transaction type';
 REVOKE EXECUTE ON FUNCTION lottrace.epcis_transaction_type(text) FROM PUBLIC;
 
 -- The export works outward from the traced links in steps, each driven by

@@ -119,4 +119,5 @@ SELECT count(*) AS events, count(*) FILTER (WHERE x.e ->> 'eventID' = y.e ->> 'e
 	   WITH ORDINALITY y(e, n) ON x.n = y.n
  WHERE NOT x.e ? 'lottrace:linksOnly';
 
-TRUNCATE epcis_imported, event_lots, links, lot_status_log, events, lots RESTART IDENTITY CASCADE;
+-- leave nothing behind: the tests share one database
+TRUNCATE epcis_imported, epcis_import_log, epcis_serials, event_lots, links, lot_status_log, events, lots RESTART IDENTITY CASCADE;
