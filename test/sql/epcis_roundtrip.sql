@@ -119,5 +119,73 @@ SELECT count(*) AS events, count(*) FILTER (WHERE x.e ->> 'eventID' = y.e ->> 'e
 	   WITH ORDINALITY y(e, n) ON x.n = y.n
  WHERE NOT x.e ? 'lottrace:linksOnly';
 
+
+-- What other writers do with lottrace's URIs and keys.
+TRUNCATE epcis_imported, epcis_import_log, event_lots, links, lot_status_log, events, lots RESTART IDENTITY CASCADE;
+-- the lottrace: keys stripped (a partner's system that re-sends what it
+-- read): lottrace's URIs read back as the text they encode, a CBV type as
+-- the CBV says it, units as written; URIs lottrace did not write (bad
+-- escapes, bytes that are no UTF-8) kept as they are
+SELECT epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [
+	{"type": "ObjectEvent", "eventID": "rt-plain-1", "eventTime": "2024-04-01T10:00:00Z", "action": "OBSERVE",
+	 "bizStep": "shipping", "bizLocation": {"id": "urn:lottrace:location:Caf%C3%A9%20Nord"},
+	 "destinationList": [{"type": "owning_party", "destination": "urn:lottrace:party:Shop%20A%2C%20Dock%201"}],
+	 "bizTransactionList": [{"type": "urn:lottrace:btt:delivery%20note", "bizTransaction": "urn:lottrace:bt:DN%2F7"}],
+	 "quantityList": [{"epcClass": "https://id.gs1.org/01/09506000134383/10/B9", "quantity": 5, "uom": "KGM"}]},
+	{"type": "ObjectEvent", "eventID": "rt-plain-2", "eventTime": "2024-04-01T11:00:00Z", "action": "OBSERVE",
+	 "bizStep": "receiving", "bizLocation": {"id": "urn:lottrace:location:%FF%FE"},
+	 "sourceList": [{"type": "owning_party", "source": "urn:lottrace:party:100%"}],
+	 "bizTransactionList": [{"type": "bol", "bizTransaction": "urn:lottrace:bt:"}],
+	 "quantityList": [{"epcClass": "https://id.gs1.org/01/09506000134383/10/B9", "quantity": 5, "uom": "KGM"}]}]}}') AS imported;
+SELECT e.attributes ->> 'epcis_event_id' AS event, e.location, e.partner, e.reference_type, e.reference,
+	   el.role, el.quantity, el.uom, e.attributes ->> 'action' AS action
+  FROM events e JOIN event_lots el ON el.event_id = e.id ORDER BY e.id;
+-- an edited document: where a lottrace: key and the standard field
+-- disagree the standard field wins; a key with no standard field to check
+-- it against (the partner of an initial packing) is taken
+SELECT epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [
+	{"type": "ObjectEvent", "eventID": "rt-edited-1", "eventTime": "2024-04-02T10:00:00Z", "action": "OBSERVE",
+	 "bizStep": "shipping", "bizLocation": {"id": "urn:lottrace:location:warehouse"},
+	 "destinationList": [{"type": "owning_party", "destination": "urn:lottrace:party:Shop%20B"}],
+	 "bizTransactionList": [{"type": "po", "bizTransaction": "urn:lottrace:bt:PO-9"}],
+	 "quantityList": [{"epcClass": "https://id.gs1.org/01/09506000134383/10/B9", "quantity": 4, "uom": "KGM"}],
+	 "lottrace:eventKind": "ship", "lottrace:location": "bakery", "lottrace:partner": "Shop A",
+	 "lottrace:referenceType": "BOL", "lottrace:reference": "BOL-1", "lottrace:attributes": {"container": "C-1"},
+	 "lottrace:lots": [{"epcClass": "https://id.gs1.org/01/09506000134383/10/B9", "role": "subject", "quantity": 3, "uom": "crate"}]},
+	{"type": "ObjectEvent", "eventID": "rt-edited-2", "eventTime": "2024-04-02T11:00:00Z", "action": "ADD",
+	 "bizStep": "commissioning", "bizLocation": {"id": "urn:lottrace:location:Pack%20Inc"},
+	 "quantityList": [{"epcClass": "https://id.gs1.org/01/09506000134383/10/B9", "quantity": 2, "uom": "KGM"}],
+	 "lottrace:eventKind": "initial_pack", "lottrace:location": "Pack Inc", "lottrace:partner": "Green Farm",
+	 "lottrace:lots": [{"epcClass": "https://id.gs1.org/01/09506000134383/10/B9", "role": "output", "quantity": 2000, "uom": "g"}]}]}}') AS imported;
+SELECT e.attributes ->> 'epcis_event_id' AS event, e.kind, e.location, e.partner, e.reference_type, e.reference,
+	   el.role, el.quantity, el.uom, e.attributes - ARRAY['epcis_event_id', 'epcis_type', 'bizStep', 'disposition'] AS attributes
+  FROM events e JOIN event_lots el ON el.event_id = e.id
+ WHERE e.attributes ->> 'epcis_event_id' LIKE 'rt-edited-%' ORDER BY e.id;
+-- malformed lottrace: keys refuse the document (22P02), nothing written
+CREATE FUNCTION pg_temp.import_error(document jsonb) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN
+	PERFORM lottrace.epcis_import(document);
+	RETURN 'imported';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$f$;
+SELECT pg_temp.import_error(format('{"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "ObjectEvent",
+		"eventID": "rt-bad", "eventTime": "2024-04-03T10:00:00Z", "action": "OBSERVE", "bizStep": "shipping",
+		"quantityList": [{"epcClass": "https://id.gs1.org/01/09506000134383/10/B9"}], "lottrace:eventKind": "ship", %s}]}}',
+		bad)::jsonb) AS refused
+  FROM (VALUES ('"lottrace:lots": {"epcClass": "https://id.gs1.org/01/09506000134383/10/B9"}'),
+			   ('"lottrace:lots": ["https://id.gs1.org/01/09506000134383/10/B9"]'),
+			   ('"lottrace:attributes": ["container"]'),
+			   ('"lottrace:links": [["https://id.gs1.org/01/09506000134383/10/B9"]]'),
+			   ('"lottrace:links": [{"parent": "https://id.gs1.org/01/09506000134383/10/B9",
+									 "child": "https://id.gs1.org/01/09506000134383/10/B8", "linkedAt": "the day after"}]')) v(bad);
+SELECT pg_temp.import_error('{"type": "EPCISDocument", "epcisHeader": {"epcisMasterData": {"vocabularyList": [
+		{"type": "urn:epcglobal:epcis:vtype:EPCClass", "vocabularyElementList": [
+		 {"id": "https://id.gs1.org/01/09506000134383/10/B7", "attributes": [{"id": "lottrace:attributes", "attribute": "Romaine"}]}]}]}},
+		"epcisBody": {"eventList": []}}') AS refused;
+SELECT count(*) AS events_of_refused_documents FROM events WHERE attributes ->> 'epcis_event_id' = 'rt-bad';
+SELECT count(*) AS lots_of_refused_documents FROM lots WHERE code IN ('B7', 'B8');
+
 -- leave nothing behind: the tests share one database
 TRUNCATE epcis_imported, epcis_import_log, epcis_serials, event_lots, links, lot_status_log, events, lots RESTART IDENTITY CASCADE;
