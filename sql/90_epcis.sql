@@ -352,6 +352,11 @@ DECLARE
 	named record;
 	lot bigint;
 	serial_lot lottrace.lot;
+	exact jsonb;
+	exact_names jsonb;
+	location_std text;
+	partner_std text;
+	attributes jsonb;
 BEGIN
 	IF document IS NULL OR jsonb_typeof(document) <> 'object' THEN
 		RAISE EXCEPTION 'an EPCIS document is a JSON object' USING ERRCODE = 'invalid_text_representation';
@@ -393,6 +398,12 @@ BEGIN
 							UPDATE lottrace.lots SET supplier = attribute ->> 'attribute' WHERE id = lot;
 						WHEN 'lottrace:tlcSource' THEN
 							UPDATE lottrace.lots SET tlc_source = attribute ->> 'attribute' WHERE id = lot;
+						WHEN 'lottrace:attributes' THEN
+							IF jsonb_typeof(attribute -> 'attribute') IS DISTINCT FROM 'object' THEN
+								RAISE EXCEPTION 'master data of "%": lottrace:attributes is not an object', element ->> 'id'
+									USING ERRCODE = 'invalid_text_representation';
+							END IF;
+							UPDATE lottrace.lots l SET attributes = l.attributes || (attribute -> 'attribute') WHERE l.id = lot;
 						WHEN 'urn:epcglobal:cbv:mda#descriptionShort' THEN
 							IF lot IS NOT NULL THEN
 								UPDATE lottrace.lots l
@@ -579,6 +590,48 @@ BEGIN
 					   (2, 'output', ev -> 'outputQuantityList', ev -> 'outputEPCList', context || ', outputs')) AS s(side, role, quantities, epcs, list_context)
 		 CROSS JOIN LATERAL lottrace.epcis_list_lots(s.quantities, s.epcs, s.list_context, ilmd_lot) n
 		 WHERE s.side = 1 OR event_type = 'TransformationEvent';
+		-- lottrace's own export: each lot with the role, quantity and unit it
+		-- had (the standard lists say subject for any role of an ObjectEvent,
+		-- hold Recommendation 20 codes, and no quantity in a unit without
+		-- one).  Taken when it names the same lots as the standard lists and
+		-- agrees with them; else the standard lists are read as from anyone.
+		IF ev ? 'lottrace:lots' THEN
+			exact := ev -> 'lottrace:lots';
+			IF jsonb_typeof(exact) <> 'array'
+			   OR EXISTS (SELECT FROM jsonb_array_elements(exact) x WHERE jsonb_typeof(x) <> 'object') THEN
+				RAISE EXCEPTION '%: lottrace:lots is not a list of objects', context
+					USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			SELECT CASE WHEN count(*) = jsonb_array_length(names) AND count(*) = jsonb_array_length(exact)
+							 AND bool_and(p.agrees)
+						THEN jsonb_agg(p.entry ORDER BY p.ordinality) END
+			  INTO exact_names
+			  FROM (SELECT s.ordinality,
+						   s.entry || jsonb_build_object('role', x.entry ->> 'role', 'quantity', x.quantity,
+														 'uom', x.entry ->> 'uom') AS entry,
+						   (x.entry ->> 'role' = s.entry ->> 'role'
+							OR (event_type <> 'TransformationEvent' AND x.entry ->> 'role' IN ('input', 'output')))
+						   AND jsonb_typeof(coalesce(x.entry -> 'quantity', 'null')) IN ('number', 'null')
+						   AND jsonb_typeof(coalesce(x.entry -> 'uom', 'null')) IN ('string', 'null')
+						   AND (s.entry ->> 'quantity')::numeric IS NOT DISTINCT FROM
+								CASE WHEN x.entry ->> 'uom' IS NULL OR lottrace.epcis_uom(x.entry ->> 'uom') IS NOT NULL
+									 THEN x.quantity END
+						   AND s.entry ->> 'uom' IS NOT DISTINCT FROM lottrace.epcis_uom(x.entry ->> 'uom') AS agrees
+					  FROM (SELECT n.entry, n.ordinality, n.entry ->> 'role' = 'output' AS output,
+								   row_number() OVER (PARTITION BY n.entry ->> 'epc', n.entry ->> 'role' = 'output'
+													  ORDER BY n.ordinality) AS k
+							  FROM jsonb_array_elements(names) WITH ORDINALITY AS n(entry, ordinality)) s
+					  JOIN (SELECT x.entry,
+								   CASE WHEN jsonb_typeof(x.entry -> 'quantity') = 'number'
+										THEN (x.entry ->> 'quantity')::numeric END AS quantity,
+								   event_type = 'TransformationEvent' AND x.entry ->> 'role' = 'output' AS output,
+								   row_number() OVER (PARTITION BY x.entry ->> 'epcClass',
+															   event_type = 'TransformationEvent' AND x.entry ->> 'role' = 'output'
+													  ORDER BY x.ordinality) AS k
+							  FROM jsonb_array_elements(exact) WITH ORDINALITY AS x(entry, ordinality)) x
+						ON x.entry ->> 'epcClass' = s.entry ->> 'epc' AND x.output = s.output AND x.k = s.k) p;
+			names := coalesce(exact_names, names);
+		END IF;
 		SELECT string_agg(n.entry ->> 'epc' || ': ' || (n.entry ->> 'reason'), '; ' ORDER BY n.ordinality)
 		  INTO skipped
 		  FROM jsonb_array_elements(names) WITH ORDINALITY AS n(entry, ordinality)
@@ -607,11 +660,15 @@ BEGIN
 		 WHERE n ->> 'serial' IS NOT NULL AND n ->> 'code' = ilmd_lot::text
 		ON CONFLICT DO NOTHING;
 
-		location_id := coalesce(ev #>> '{bizLocation,id}', ev #>> '{readPoint,id}');
+		-- free text lottrace exported as a URI is read back as that text, and
+		-- so is the exact text of a lottrace: key (see epcis_uri_text)
+		location_std := coalesce(ev #>> '{bizLocation,id}', ev #>> '{readPoint,id}');
+		location_id := lottrace.epcis_uri_text('location', location_std, ev ->> 'lottrace:location');
 		-- the FSMA ship-to / previous source: the entry of type location,
-		-- else the first
-		partner_id := CASE
-			WHEN kind = 'ship' THEN
+		-- else the first; for harvesting and cooling (lottrace's kinds) the
+		-- immediate subsequent recipient
+		partner_std := CASE
+			WHEN kind IN ('ship', 'harvest', 'cool') THEN
 				coalesce((SELECT d ->> 'destination' FROM jsonb_array_elements(ev -> 'destinationList') d
 						   WHERE lottrace.epcis_term(d ->> 'type') = 'location' LIMIT 1),
 						 ev #>> '{destinationList,0,destination}')
@@ -620,28 +677,42 @@ BEGIN
 						   WHERE lottrace.epcis_term(s ->> 'type') = 'location' LIMIT 1),
 						 ev #>> '{sourceList,0,source}')
 		END;
+		partner_id := lottrace.epcis_uri_text('party', partner_std, ev ->> 'lottrace:partner');
 		transaction := ev #> '{bizTransactionList,0}';
+		attributes := jsonb_strip_nulls(jsonb_build_object(
+			'epcis_event_id', epcis_id, 'epcis_type', event_type,
+			'bizStep', biz_step, 'disposition', lottrace.epcis_term(ev ->> 'disposition')));
+		IF ev ? 'lottrace:eventKind' THEN
+			-- lottrace's export: the attributes the event had (none when the
+			-- key is left out), not what the export derived from the event
+			IF jsonb_typeof(coalesce(ev -> 'lottrace:attributes', '{}')) <> 'object' THEN
+				RAISE EXCEPTION '%: lottrace:attributes is not an object', context
+					USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			attributes := coalesce(ev -> 'lottrace:attributes', '{}') || attributes;
+		ELSE
+			attributes := attributes || jsonb_strip_nulls(jsonb_build_object(
+				'action', ev ->> 'action', 'transformationID', transformation_id,
+				'parentID', ev ->> 'parentID',
+				'readPoint', CASE WHEN ev #>> '{bizLocation,id}' IS NOT NULL THEN ev #>> '{readPoint,id}' END,
+				'bizTransactionList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(t ->> 'type'),
+																		   'bizTransaction', t ->> 'bizTransaction'))
+										 FROM jsonb_array_elements(ev -> 'bizTransactionList') t),
+				'sourceList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(s ->> 'type'),
+																   'source', s ->> 'source'))
+								 FROM jsonb_array_elements(ev -> 'sourceList') s),
+				'destinationList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(d ->> 'type'),
+																		'destination', d ->> 'destination'))
+									  FROM jsonb_array_elements(ev -> 'destinationList') d)));
+		END IF;
 
 		new_event := NULL;
 		IF NOT links_only THEN
 			INSERT INTO lottrace.events (kind, occurred_at, location, partner, reference_type, reference, attributes)
 			VALUES (kind, occurred, location_id, partner_id,
-					lottrace.epcis_term(transaction ->> 'type'), transaction ->> 'bizTransaction',
-					jsonb_strip_nulls(jsonb_build_object(
-						'epcis_event_id', epcis_id, 'epcis_type', event_type,
-						'bizStep', biz_step, 'disposition', lottrace.epcis_term(ev ->> 'disposition'),
-						'action', ev ->> 'action', 'transformationID', transformation_id,
-						'parentID', ev ->> 'parentID',
-						'readPoint', CASE WHEN ev #>> '{bizLocation,id}' IS NOT NULL THEN ev #>> '{readPoint,id}' END,
-						'bizTransactionList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(t ->> 'type'),
-																				   'bizTransaction', t ->> 'bizTransaction'))
-												 FROM jsonb_array_elements(ev -> 'bizTransactionList') t),
-						'sourceList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(s ->> 'type'),
-																		   'source', s ->> 'source'))
-										 FROM jsonb_array_elements(ev -> 'sourceList') s),
-						'destinationList', (SELECT jsonb_agg(jsonb_build_object('type', lottrace.epcis_term(d ->> 'type'),
-																				'destination', d ->> 'destination'))
-											  FROM jsonb_array_elements(ev -> 'destinationList') d))))
+					lottrace.epcis_uri_text('btt', lottrace.epcis_term(transaction ->> 'type'), ev ->> 'lottrace:referenceType'),
+					lottrace.epcis_uri_text('bt', transaction ->> 'bizTransaction', ev ->> 'lottrace:reference'),
+					attributes)
 			RETURNING id INTO new_event;
 			UPDATE lottrace.epcis_imported i SET lottrace_event_id = new_event WHERE i.event_id = epcis_id;
 		END IF;
@@ -665,33 +736,39 @@ BEGIN
 			 GROUP BY l.id, n ->> 'role';
 		END IF;
 
-		IF event_type = 'TransformationEvent' THEN
-			IF ev ? 'lottrace:links' THEN
-				-- the exact links, as lottrace exported them
-				IF jsonb_typeof(ev -> 'lottrace:links') <> 'array' THEN
-					RAISE EXCEPTION '%: lottrace:links is not an array', context USING ERRCODE = 'invalid_text_representation';
-				END IF;
+		IF ev ? 'lottrace:links' THEN
+			-- the exact links of the event, of any type, as lottrace exported
+			-- them: each at the time it was made
+			IF jsonb_typeof(ev -> 'lottrace:links') <> 'array'
+			   OR EXISTS (SELECT FROM jsonb_array_elements(ev -> 'lottrace:links') link WHERE jsonb_typeof(link) <> 'object') THEN
+				RAISE EXCEPTION '%: lottrace:links is not a list of objects', context USING ERRCODE = 'invalid_text_representation';
+			END IF;
+			BEGIN
 				INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
 				SELECT lottrace.epcis_lot(link ->> 'parent', context), lottrace.epcis_lot(link ->> 'child', context),
 					   (link ->> 'quantity')::numeric, link ->> 'uom',
-					   coalesce((link ->> 'kind')::lottrace.link_kind, 'consume'), new_event, occurred
+					   coalesce((link ->> 'kind')::lottrace.link_kind, 'consume'), new_event,
+					   coalesce((link ->> 'linkedAt')::timestamptz, occurred)
 				  FROM jsonb_array_elements(ev -> 'lottrace:links') link;
-			ELSE
-				-- every input went into every output; the input quantity is
-				-- what was consumed when there is a single output
-				INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
-				SELECT i.lot_id, o.lot_id,
-					   CASE WHEN cardinality(output_ids) = 1 THEN i.quantity END,
-					   CASE WHEN cardinality(output_ids) = 1 THEN i.uom END,
-					   'consume', new_event, occurred
-				  FROM (SELECT u.lot_id, sum(u.quantity) AS quantity, min(u.uom) AS uom
-						  FROM unnest(input_ids, input_quantities, input_uoms) AS u(lot_id, quantity, uom)
-						 GROUP BY u.lot_id) i
-				 CROSS JOIN (SELECT DISTINCT u.lot_id FROM unnest(output_ids) AS u(lot_id)) o
-				 WHERE i.lot_id <> o.lot_id;
-				IF transformation_id IS NOT NULL AND new_event IS NOT NULL THEN
-					PERFORM lottrace.epcis_link_transformation(transformation_id);
-				END IF;
+			EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
+				RAISE EXCEPTION '%: a linkedAt of lottrace:links is not a date and time', context
+					USING ERRCODE = 'invalid_text_representation';
+			END;
+		ELSIF event_type = 'TransformationEvent' THEN
+			-- every input went into every output; the input quantity is
+			-- what was consumed when there is a single output
+			INSERT INTO lottrace.links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
+			SELECT i.lot_id, o.lot_id,
+				   CASE WHEN cardinality(output_ids) = 1 THEN i.quantity END,
+				   CASE WHEN cardinality(output_ids) = 1 THEN i.uom END,
+				   'consume', new_event, occurred
+			  FROM (SELECT u.lot_id, sum(u.quantity) AS quantity, min(u.uom) AS uom
+					  FROM unnest(input_ids, input_quantities, input_uoms) AS u(lot_id, quantity, uom)
+					 GROUP BY u.lot_id) i
+			 CROSS JOIN (SELECT DISTINCT u.lot_id FROM unnest(output_ids) AS u(lot_id)) o
+			 WHERE i.lot_id <> o.lot_id;
+			IF transformation_id IS NOT NULL AND new_event IS NOT NULL THEN
+				PERFORM lottrace.epcis_link_transformation(transformation_id);
 			END IF;
 		END IF;
 		-- lot master data carried by the event
@@ -725,6 +802,7 @@ COMMENT ON FUNCTION lottrace.epcis_import(jsonb) IS
 	'imports a GS1 EPCIS 2.0 JSON document: lots, events and links; idempotent on eventID; returns the number of events imported (the report is in epcis_import_log)';
 
 -- An instant as EPCIS writes it: UTC, microseconds kept.
+-- An instant as EPCIS writes it: UTC, microseconds kept.
 CREATE FUNCTION lottrace.epcis_time(instant timestamptz) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
@@ -735,19 +813,145 @@ COMMENT ON FUNCTION lottrace.epcis_time(timestamptz) IS
 	'internal to epcis_export: an instant in EPCIS form (UTC, microseconds)';
 REVOKE EXECUTE ON FUNCTION lottrace.epcis_time(timestamptz) FROM PUBLIC;
 
-CREATE FUNCTION lottrace.epcis_export(roots bigint[], direction text DEFAULT 'both') RETURNS jsonb
-	LANGUAGE plpgsql STABLE
+-- EPCIS names locations, parties, business transactions and event ids by
+-- URIs.  lottrace keeps them as free text ("bakery", "Shop A", "BOL-881"): a
+-- value that already is a URI is written as it is, any other as a URN in
+-- lottrace's namespace with the text percent-encoded (RFC 3986), so that
+-- the document validates and the text can be read back from it.
+CREATE FUNCTION lottrace.epcis_uri(namespace text, value text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN value ~ '^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?#@!$&''()*+,;=-]+$' THEN value
+				ELSE 'urn:lottrace:' || namespace || ':'
+					 || coalesce((SELECT string_agg(CASE WHEN b BETWEEN 48 AND 57 OR b BETWEEN 65 AND 90
+															 OR b BETWEEN 97 AND 122 OR b IN (45, 46, 95, 126)
+														THEN chr(b)
+														ELSE '%' || upper(lpad(to_hex(b), 2, '0')) END, '' ORDER BY i)
+									FROM (SELECT i, get_byte(convert_to(value, 'UTF8'), i) AS b
+											FROM generate_series(0, octet_length(convert_to(value, 'UTF8')) - 1) i) bytes), '')
+		   END
+$$;
+COMMENT ON FUNCTION lottrace.epcis_uri(text, text) IS
+	'internal to epcis_export and epcis_import: a free-text value as a URI (itself if it is one, else urn:lottrace:<namespace>:<percent-encoded>)';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_uri(text, text) FROM PUBLIC;
+
+-- The free text a URI of epcis_uri stands for, read back by epcis_import:
+-- original (the text lottrace's export keeps in a lottrace: key) when uri is
+-- what the export made of it, or when there is no uri (a partner of an
+-- initial packing has no place in EPCIS); else the percent-decoded text of a
+-- urn:lottrace:<namespace>: URI; else the URI itself, as anyone's.  For the
+-- namespace btt, uri is a business transaction type without its CBV prefix
+-- (bol), as epcis_transaction_type writes it.
+CREATE FUNCTION lottrace.epcis_uri_text(namespace text, uri text, original text) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
+	prefix text := 'urn:lottrace:' || namespace || ':';
+	encoded text := substr(uri, length(prefix) + 1);
+BEGIN
+	IF original IS NOT NULL
+	   AND (uri IS NULL OR uri = CASE WHEN namespace = 'btt' THEN lottrace.epcis_transaction_type(original)
+									  ELSE lottrace.epcis_uri(namespace, original) END) THEN
+		RETURN original;
+	END IF;
+	IF left(uri, length(prefix)) IS DISTINCT FROM prefix OR encoded !~ '^([A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})*$' THEN
+		RETURN uri;
+	END IF;
+	RETURN convert_from(coalesce((SELECT string_agg(CASE WHEN m[1] IS NOT NULL THEN decode(m[1], 'hex')
+														 ELSE convert_to(m[2], 'UTF8') END, ''::bytea ORDER BY n)
+									FROM regexp_matches(encoded, '%([0-9A-Fa-f]{2})|([^%]+)', 'g') WITH ORDINALITY AS t(m, n)),
+								 ''::bytea), 'UTF8');
+EXCEPTION WHEN character_not_in_repertoire OR untranslatable_character THEN
+	RETURN uri;		-- bytes that are no text: not a URI lottrace wrote
+END
+$$;
+COMMENT ON FUNCTION lottrace.epcis_uri_text(text, text, text) IS
+	'internal to epcis_import: the free text a URI of epcis_uri stands for (the exact text when given and it matches)';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_uri_text(text, text, text) FROM PUBLIC;
+
+-- EPCIS quantities take units of UN/ECE Recommendation 20 (two or three
+-- upper-case letters or digits).  A unit already written so is kept; the
+-- usual spellings of common units are translated; any other has no code,
+-- and the quantity is then left out of the standard quantity list (the exact
+-- one travels in lottrace:lots).
+CREATE FUNCTION lottrace.epcis_uom(uom text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN uom ~ '^[A-Z0-9]{2,3}$' THEN uom
+				ELSE CASE lower(btrim(uom))
+					WHEN 'kg' THEN 'KGM' WHEN 'kilogram' THEN 'KGM' WHEN 'kilograms' THEN 'KGM'
+					WHEN 'g' THEN 'GRM' WHEN 'gram' THEN 'GRM' WHEN 'grams' THEN 'GRM'
+					WHEN 'mg' THEN 'MGM' WHEN 't' THEN 'TNE' WHEN 'tonne' THEN 'TNE'
+					WHEN 'lb' THEN 'LBR' WHEN 'lbs' THEN 'LBR' WHEN 'pound' THEN 'LBR' WHEN 'pounds' THEN 'LBR'
+					WHEN 'oz' THEN 'ONZ' WHEN 'ounce' THEN 'ONZ'
+					WHEN 'l' THEN 'LTR' WHEN 'litre' THEN 'LTR' WHEN 'liter' THEN 'LTR' WHEN 'ml' THEN 'MLT'
+					WHEN 'gal' THEN 'GLL' WHEN 'gallon' THEN 'GLL'
+					WHEN 'm' THEN 'MTR'
+					WHEN 'each' THEN 'EA' WHEN 'ea' THEN 'EA'
+					WHEN 'piece' THEN 'H87' WHEN 'pieces' THEN 'H87' WHEN 'pc' THEN 'H87' WHEN 'pcs' THEN 'H87'
+					WHEN 'case' THEN 'CS' WHEN 'cases' THEN 'CS' WHEN 'box' THEN 'BX' WHEN 'boxes' THEN 'BX'
+				END
+		   END
+$$;
+COMMENT ON FUNCTION lottrace.epcis_uom(text) IS
+	'internal to epcis_export and epcis_import: the UN/ECE Recommendation 20 code of a unit, null if it has none';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_uom(text) FROM PUBLIC;
+
+-- A reference document type as a CBV business transaction type: the CBV
+-- term for the usual names, else a URI outside the CBV's namespace (which
+-- is what the standard allows for other types).
+CREATE FUNCTION lottrace.epcis_transaction_type(reference_type text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT coalesce(CASE lower(regexp_replace(reference_type, '[^A-Za-z]', '', 'g'))
+						WHEN 'bol' THEN 'bol' WHEN 'billoflading' THEN 'bol'
+						WHEN 'po' THEN 'po' WHEN 'purchaseorder' THEN 'po'
+						WHEN 'asn' THEN 'desadv' WHEN 'desadv' THEN 'desadv' WHEN 'despatchadvice' THEN 'desadv'
+						WHEN 'dispatchadvice' THEN 'desadv' WHEN 'advanceshipnotice' THEN 'desadv'
+						WHEN 'inv' THEN 'inv' WHEN 'invoice' THEN 'inv'
+						WHEN 'wo' THEN 'prodorder' WHEN 'workorder' THEN 'prodorder'
+						WHEN 'prodorder' THEN 'prodorder' WHEN 'productionorder' THEN 'prodorder'
+						WHEN 'rma' THEN 'rma' WHEN 'recadv' THEN 'recadv' WHEN 'receivingadvice' THEN 'recadv'
+						WHEN 'cert' THEN 'cert' WHEN 'certificate' THEN 'cert'
+						WHEN 'poc' THEN 'poc' WHEN 'pedigree' THEN 'pedigree'
+						WHEN 'testprd' THEN 'testprd' WHEN 'testres' THEN 'testres' WHEN 'upevt' THEN 'upevt'
+					END,
+					lottrace.epcis_uri('btt', reference_type))
+$$;
+COMMENT ON FUNCTION lottrace.epcis_transaction_type(text) IS
+	'internal to epcis_export and epcis_import: a reference document type as a CBV business transaction type';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_transaction_type(text) FROM PUBLIC;
+
+-- The export works outward from the traced links in steps, each driven by
+-- the (small) arrays of the step before and reading every table by key
+-- only: a LATERAL subquery per key, which OFFSET 0 keeps from being merged
+-- into a join of whole tables, runs once per key.  A fresh bulk import has
+-- no statistics, or ones taken when the store was nearly empty, and on the
+-- default selectivity of a key without statistics a sequential scan can
+-- look as cheap as the index: enable_seqscan is off for the function, so
+-- each lookup reads the index whatever the statistics say, and the work
+-- stays in proportion to what is exported, not to the store.
+CREATE FUNCTION lottrace.epcis_export(roots bigint[], direction text DEFAULT 'both') RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
+	AS $$
+DECLARE
 	link_ids bigint[];
+	traced_lots bigint[];
+	event_ids bigint[];
+	all_links bigint[];
 	lot_ids bigint[];
 	bad record;
-	master jsonb;
-	object_events jsonb;
-	transformations jsonb;
-	link_groups jsonb;
 	epc_of jsonb;
+	master jsonb;
+	links_of jsonb;
+	events jsonb;
+	link_groups jsonb;
 BEGIN
 	IF epcis_export.direction IS NULL OR epcis_export.direction NOT IN ('forward', 'backward', 'both') THEN
 		RAISE EXCEPTION 'direction must be forward, backward or both, not %', coalesce(epcis_export.direction, 'null')
@@ -759,15 +963,53 @@ BEGIN
 	END IF;
 
 	-- the traced subgraph (trace_edges raises for a root that is not a lot)
-	link_ids := ARRAY(SELECT e.link_id FROM lottrace.trace_edges(epcis_export.roots, epcis_export.direction) e);
-	lot_ids := ARRAY(SELECT unnest(epcis_export.roots)
-					 UNION SELECT k.parent_id FROM lottrace.links k WHERE k.id = ANY (link_ids)
-					 UNION SELECT k.child_id FROM lottrace.links k WHERE k.id = ANY (link_ids));
+	link_ids := ARRAY(SELECT DISTINCT e.link_id FROM lottrace.trace_edges(epcis_export.roots, epcis_export.direction) e);
+	traced_lots := ARRAY(SELECT unnest(epcis_export.roots)
+						 UNION SELECT unnest(ARRAY[k.parent_id, k.child_id])
+								 FROM unnest(link_ids) t(id)
+								CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k);
+
+	-- the events the subgraph touches: those a traced link belongs to, and
+	-- those with a traced lot as subject or output (an event that only
+	-- consumed a traced lot made something outside the subgraph)
+	event_ids := ARRAY(SELECT k.event_id
+						 FROM unnest(link_ids) t(id)
+						CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k
+						WHERE k.event_id IS NOT NULL
+					   UNION
+					   SELECT el.event_id
+						 FROM unnest(traced_lots) t(id)
+						CROSS JOIN LATERAL (SELECT el.event_id FROM lottrace.event_lots el
+											 WHERE el.lot_id = t.id AND el.role IN ('subject', 'output') OFFSET 0) el);
+
+	-- whole events: every link of an exported event goes with it (from one
+	-- of its inputs or into one of its outputs), and so every lot it names
+	all_links := ARRAY(SELECT unnest(link_ids)
+					   UNION
+					   SELECT k.id
+						 FROM unnest(event_ids) t(id)
+						CROSS JOIN LATERAL (SELECT el.lot_id, el.role FROM lottrace.event_lots el
+											 WHERE el.event_id = t.id OFFSET 0) el
+						CROSS JOIN LATERAL (SELECT k.id FROM lottrace.links k
+											 WHERE el.role = 'input' AND k.parent_id = el.lot_id AND k.event_id = t.id
+											UNION ALL
+											SELECT k.id FROM lottrace.links k
+											 WHERE el.role = 'output' AND k.child_id = el.lot_id AND k.event_id = t.id
+											OFFSET 0) k);
+	lot_ids := ARRAY(SELECT unnest(traced_lots)
+					 UNION
+					 SELECT el.lot_id
+					   FROM unnest(event_ids) t(id)
+					  CROSS JOIN LATERAL (SELECT el.lot_id FROM lottrace.event_lots el WHERE el.event_id = t.id OFFSET 0) el
+					 UNION
+					 SELECT unnest(ARRAY[k.parent_id, k.child_id])
+					   FROM unnest(all_links) t(id)
+					  CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k);
 
 	SELECT l.item, l.code INTO bad
-	  FROM lottrace.lots l
-	 WHERE l.id = ANY (lot_ids)
-	   AND NOT (l.item ~ '^[0-9]{14}$' AND lottrace.gtin_valid(l.item) AND lottrace.lot_is_gs1(l.code))
+	  FROM unnest(lot_ids) t(id)
+	 CROSS JOIN LATERAL (SELECT * FROM lottrace.lots l WHERE l.id = t.id OFFSET 0) l
+	 WHERE NOT (l.item ~ '^[0-9]{14}$' AND lottrace.gtin_valid(l.item) AND lottrace.lot_is_gs1(l.code))
 	 ORDER BY l.id LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION 'lot "%" of item "%" cannot be written as EPCIS', bad.code, bad.item
@@ -777,108 +1019,131 @@ BEGIN
 
 	-- each lot's EPC id: its Digital Link URI, which needs no company prefix length
 	SELECT jsonb_object_agg(l.id::text, lottrace.gs1_digital_link(l.item, l.code)) INTO epc_of
-	  FROM lottrace.lots l WHERE l.id = ANY (lot_ids);
+	  FROM unnest(lot_ids) t(id)
+	 CROSS JOIN LATERAL (SELECT * FROM lottrace.lots l WHERE l.id = t.id OFFSET 0) l;
 
 	-- lot master data
 	SELECT coalesce(jsonb_agg(jsonb_build_object('id', epc_of ->> l.id::text, 'attributes', a.attributes)
 							  ORDER BY l.item, l.code), '[]')
 	  INTO master
-	  FROM lottrace.lots l
+	  FROM unnest(lot_ids) t(id)
+	 CROSS JOIN LATERAL (SELECT * FROM lottrace.lots l WHERE l.id = t.id OFFSET 0) l
 	 CROSS JOIN LATERAL (
 			SELECT coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'attribute', v.value) ORDER BY v.id), '[]') AS attributes
-			  FROM (VALUES ('urn:epcglobal:cbv:mda#itemExpirationDate', to_char(l.expires_at, 'YYYY-MM-DD')),
-						   ('lottrace:producedAt', lottrace.epcis_time(l.produced_at)),
-						   ('lottrace:quantity', l.quantity::text),
-						   ('lottrace:uom', l.uom),
-						   ('lottrace:supplier', l.supplier),
-						   ('lottrace:tlcSource', l.tlc_source)) AS v(id, value)
-			 WHERE v.value IS NOT NULL) a
-	 WHERE l.id = ANY (lot_ids);
+			  FROM (VALUES ('urn:epcglobal:cbv:mda#itemExpirationDate', to_jsonb(to_char(l.expires_at, 'YYYY-MM-DD'))),
+						   ('urn:epcglobal:cbv:mda#descriptionShort', to_jsonb(l.attributes ->> 'product_description')),
+						   ('lottrace:producedAt', to_jsonb(lottrace.epcis_time(l.produced_at))),
+						   ('lottrace:quantity', to_jsonb(l.quantity::text)),
+						   ('lottrace:uom', to_jsonb(l.uom)),
+						   ('lottrace:supplier', to_jsonb(l.supplier)),
+						   ('lottrace:tlcSource', to_jsonb(l.tlc_source)),
+						   ('lottrace:attributes', CASE WHEN l.attributes <> '{}' THEN l.attributes END)) AS v(id, value)
+			 WHERE v.value IS NOT NULL) a;
 
-	-- events other than transformations, with the lots of the subgraph they name
-	SELECT coalesce(jsonb_agg(ev ORDER BY occurred_at, id), '[]') INTO object_events
+	-- the links of each exported event, exactly (EPCIS would imply every
+	-- input into every output)
+	SELECT jsonb_object_agg(s.event_id::text, s.links) INTO links_of
+	  FROM (SELECT k.event_id,
+				   jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+						'parent', epc_of ->> k.parent_id::text, 'child', epc_of ->> k.child_id::text,
+						'quantity', k.quantity, 'uom', k.uom, 'kind', k.kind,
+						'linkedAt', lottrace.epcis_time(k.linked_at))) ORDER BY k.id) AS links
+			  FROM unnest(all_links) t(id)
+			 CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k
+			 WHERE k.event_id IS NOT NULL
+			 GROUP BY k.event_id) s;
+
+	-- every touched event, whole.  One with inputs and outputs is a
+	-- TransformationEvent, any other an ObjectEvent; the business step is
+	-- the CBV's for the event kind, the exact lottrace record travels in
+	-- lottrace: extension keys.
+	SELECT coalesce(jsonb_agg(s.ev ORDER BY s.occurred_at, s.id), '[]') INTO events
 	  FROM (SELECT e.id, e.occurred_at,
 				   jsonb_strip_nulls(jsonb_build_object(
-					'type', 'ObjectEvent',
-					'eventID', coalesce((SELECT i.event_id FROM lottrace.epcis_imported i WHERE i.lottrace_event_id = e.id LIMIT 1),
+					'type', CASE WHEN sides.transformation THEN 'TransformationEvent' ELSE 'ObjectEvent' END,
+					'eventID', coalesce(lottrace.epcis_uri('eventid', e.attributes ->> 'epcis_event_id'),
 										'urn:lottrace:event:' || e.id),
 					'eventTime', lottrace.epcis_time(e.occurred_at),
 					'eventTimeZoneOffset', '+00:00',
-					'action', CASE e.kind WHEN 'initial_pack' THEN 'ADD' ELSE 'OBSERVE' END,
-					'bizStep', CASE e.kind WHEN 'initial_pack' THEN 'commissioning' WHEN 'ship' THEN 'shipping'
-										   WHEN 'receive' THEN 'receiving' WHEN 'first_receive' THEN 'receiving' END,
-					'lottrace:eventKind', e.kind,
-					'bizLocation', CASE WHEN e.location IS NOT NULL THEN jsonb_build_object('id', e.location) END,
-					'destinationList', CASE WHEN e.kind = 'ship' AND e.partner IS NOT NULL
-						THEN jsonb_build_array(jsonb_build_object('type', 'owning_party', 'destination', e.partner)) END,
+					-- a kind without a step of its own keeps what it was imported with
+					'action', CASE WHEN NOT sides.transformation
+								   THEN CASE e.kind WHEN 'harvest' THEN 'ADD' WHEN 'initial_pack' THEN 'ADD'
+													WHEN 'dispose' THEN 'DELETE' WHEN 'cool' THEN 'OBSERVE'
+													WHEN 'first_receive' THEN 'OBSERVE' WHEN 'receive' THEN 'OBSERVE'
+													WHEN 'ship' THEN 'OBSERVE' WHEN 'adjust' THEN 'OBSERVE'
+													ELSE CASE WHEN e.attributes ->> 'action' IN ('ADD', 'OBSERVE', 'DELETE')
+															  THEN e.attributes ->> 'action' ELSE 'OBSERVE' END END END,
+					'bizStep', coalesce(CASE e.kind WHEN 'harvest' THEN 'commissioning' WHEN 'cool' THEN 'storing'
+											WHEN 'initial_pack' THEN 'commissioning' WHEN 'transform' THEN 'commissioning'
+											WHEN 'first_receive' THEN 'receiving' WHEN 'receive' THEN 'receiving'
+											WHEN 'ship' THEN 'shipping' WHEN 'adjust' THEN 'stock_taking'
+											WHEN 'dispose' THEN 'destroying' END,
+										e.attributes ->> 'bizStep'),
+					'disposition', CASE e.kind WHEN 'ship' THEN 'in_transit' WHEN 'dispose' THEN 'destroyed' END,
+					'bizLocation', CASE WHEN e.location IS NOT NULL
+										THEN jsonb_build_object('id', lottrace.epcis_uri('location', e.location)) END,
+					-- partner: who the lots went to (shipping; for harvesting and
+					-- cooling the immediate subsequent recipient), or came from
+					'destinationList', CASE WHEN e.kind IN ('ship', 'harvest', 'cool') AND e.partner IS NOT NULL
+						THEN jsonb_build_array(jsonb_build_object('type', 'owning_party',
+																  'destination', lottrace.epcis_uri('party', e.partner))) END,
 					'sourceList', CASE WHEN e.kind IN ('receive', 'first_receive') AND e.partner IS NOT NULL
-						THEN jsonb_build_array(jsonb_build_object('type', 'owning_party', 'source', e.partner)) END,
+						THEN jsonb_build_array(jsonb_build_object('type', 'owning_party',
+																  'source', lottrace.epcis_uri('party', e.partner))) END,
 					'bizTransactionList', CASE WHEN e.reference IS NOT NULL
-						THEN jsonb_build_array(jsonb_build_object('type', e.reference_type, 'bizTransaction', e.reference)) END,
-					'quantityList', (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-											'epcClass', epc_of ->> el.lot_id::text, 'quantity', el.quantity,
-											'uom', el.uom)) ORDER BY el.lot_id)
-									   FROM lottrace.event_lots el
-									  WHERE el.event_id = e.id AND el.lot_id = ANY (lot_ids)))) AS ev
-			  FROM lottrace.events e
-			 WHERE e.kind <> 'transform'
-			   AND EXISTS (SELECT FROM lottrace.event_lots el WHERE el.event_id = e.id AND el.lot_id = ANY (lot_ids))) s;
-
-	-- transformations with inputs and outputs in the subgraph, with their links
-	SELECT coalesce(jsonb_agg(ev ORDER BY occurred_at, id), '[]') INTO transformations
-	  FROM (SELECT e.id, e.occurred_at,
-				   jsonb_strip_nulls(jsonb_build_object(
-					'type', 'TransformationEvent',
-					'eventID', coalesce((SELECT i.event_id FROM lottrace.epcis_imported i WHERE i.lottrace_event_id = e.id LIMIT 1),
-										'urn:lottrace:event:' || e.id),
-					'eventTime', lottrace.epcis_time(e.occurred_at),
-					'eventTimeZoneOffset', '+00:00',
-					'bizStep', 'transforming',
-					'bizLocation', CASE WHEN e.location IS NOT NULL THEN jsonb_build_object('id', e.location) END,
-					'bizTransactionList', CASE WHEN e.reference IS NOT NULL
-						THEN jsonb_build_array(jsonb_build_object('type', e.reference_type, 'bizTransaction', e.reference)) END,
-					'inputQuantityList', sides.inputs,
-					'outputQuantityList', sides.outputs,
-					'lottrace:links', (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-											'parent', epc_of ->> k.parent_id::text, 'child', epc_of ->> k.child_id::text,
-											'quantity', k.quantity, 'uom', k.uom, 'kind', k.kind)) ORDER BY k.id), '[]')
-										 FROM lottrace.links k
-										WHERE k.event_id = e.id AND k.id = ANY (link_ids)))) AS ev
-			  FROM lottrace.events e
+						THEN jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+								'type', lottrace.epcis_transaction_type(e.reference_type),
+								'bizTransaction', lottrace.epcis_uri('bt', e.reference)))) END,
+					'quantityList', CASE WHEN NOT sides.transformation THEN sides.standard END,
+					'inputQuantityList', CASE WHEN sides.transformation THEN sides.inputs END,
+					'outputQuantityList', CASE WHEN sides.transformation THEN sides.outputs END,
+					'lottrace:eventKind', e.kind,
+					'lottrace:location', e.location,
+					'lottrace:partner', e.partner,
+					'lottrace:referenceType', e.reference_type,
+					'lottrace:reference', e.reference,
+					'lottrace:attributes', nullif(e.attributes - ARRAY['epcis_event_id', 'epcis_type', 'bizStep', 'disposition'], '{}'),
+					'lottrace:lots', sides.exact,
+					'lottrace:links', links_of -> e.id::text)) AS ev
+			  FROM unnest(event_ids) t(id)
+			 CROSS JOIN LATERAL (SELECT * FROM lottrace.events e WHERE e.id = t.id OFFSET 0) e
 			 CROSS JOIN LATERAL (
-					SELECT jsonb_agg(q.entry ORDER BY q.lot_id) FILTER (WHERE q.role = 'input') AS inputs,
-						   jsonb_agg(q.entry ORDER BY q.lot_id) FILTER (WHERE q.role = 'output') AS outputs
+					SELECT bool_or(q.role = 'input') AND bool_or(q.role = 'output') AS transformation,
+						   jsonb_agg(q.entry ORDER BY q.lot_id, q.role) AS standard,
+						   jsonb_agg(q.entry ORDER BY q.lot_id) FILTER (WHERE q.role = 'input') AS inputs,
+						   jsonb_agg(q.entry ORDER BY q.lot_id) FILTER (WHERE q.role = 'output') AS outputs,
+						   jsonb_agg(q.exact ORDER BY q.lot_id, q.role) AS exact
 					  FROM (SELECT el.role, el.lot_id,
-								   jsonb_strip_nulls(jsonb_build_object('epcClass', epc_of ->> el.lot_id::text,
-																		'quantity', el.quantity, 'uom', el.uom)) AS entry
+								   jsonb_strip_nulls(jsonb_build_object(
+									'epcClass', epc_of ->> el.lot_id::text,
+									'quantity', CASE WHEN el.uom IS NULL OR lottrace.epcis_uom(el.uom) IS NOT NULL THEN el.quantity END,
+									'uom', lottrace.epcis_uom(el.uom))) AS entry,
+								   jsonb_strip_nulls(jsonb_build_object(
+									'epcClass', epc_of ->> el.lot_id::text, 'role', el.role,
+									'quantity', el.quantity, 'uom', el.uom)) AS exact
 							  FROM lottrace.event_lots el
-							 WHERE el.event_id = e.id AND el.lot_id = ANY (lot_ids)) q) sides
-			 WHERE e.kind = 'transform' AND sides.inputs IS NOT NULL AND sides.outputs IS NOT NULL) s;
+							 WHERE el.event_id = e.id OFFSET 0) q) sides) s;
 
-	-- links of the subgraph that no exported transformation carries: one
-	-- links-only TransformationEvent per child lot and time
-	SELECT coalesce(jsonb_agg(ev ORDER BY linked_at, child_id), '[]') INTO link_groups
+	-- links of the subgraph that belong to no event: one links-only
+	-- TransformationEvent per child lot and time
+	SELECT coalesce(jsonb_agg(s.ev ORDER BY s.linked_at, s.child_id), '[]') INTO link_groups
 	  FROM (SELECT k.child_id, k.linked_at,
 				   jsonb_build_object(
 					'type', 'TransformationEvent',
 					'eventID', 'urn:lottrace:links:' || md5(string_agg(k.id::text, ',' ORDER BY k.id)),
 					'eventTime', lottrace.epcis_time(k.linked_at),
 					'eventTimeZoneOffset', '+00:00',
-					'bizStep', 'transforming',
-					'lottrace:linksOnly', true,
+					'bizStep', CASE WHEN bool_and(k.kind IN ('repack', 'relabel')) THEN 'repackaging' ELSE 'commissioning' END,
 					'inputQuantityList', jsonb_agg(DISTINCT jsonb_build_object('epcClass', epc_of ->> k.parent_id::text)),
 					'outputQuantityList', jsonb_build_array(jsonb_build_object('epcClass', epc_of ->> k.child_id::text)),
+					'lottrace:linksOnly', true,
 					'lottrace:links', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
 											'parent', epc_of ->> k.parent_id::text, 'child', epc_of ->> k.child_id::text,
-											'quantity', k.quantity, 'uom', k.uom, 'kind', k.kind)) ORDER BY k.id)) AS ev
-			  FROM lottrace.links k
-			 WHERE k.id = ANY (link_ids)
-			   AND NOT EXISTS (SELECT FROM lottrace.events e
-								WHERE e.id = k.event_id AND e.kind = 'transform'
-								  AND EXISTS (SELECT FROM lottrace.event_lots el
-											   WHERE el.event_id = e.id AND el.role = 'input' AND el.lot_id = ANY (lot_ids))
-								  AND EXISTS (SELECT FROM lottrace.event_lots el
-											   WHERE el.event_id = e.id AND el.role = 'output' AND el.lot_id = ANY (lot_ids)))
+											'quantity', k.quantity, 'uom', k.uom, 'kind', k.kind,
+											'linkedAt', lottrace.epcis_time(k.linked_at))) ORDER BY k.id)) AS ev
+			  FROM unnest(all_links) t(id)
+			 CROSS JOIN LATERAL (SELECT * FROM lottrace.links k WHERE k.id = t.id OFFSET 0) k
+			 WHERE k.event_id IS NULL
 			 GROUP BY k.child_id, k.linked_at) s;
 
 	RETURN jsonb_build_object(
@@ -889,8 +1154,8 @@ BEGIN
 		'creationDate', lottrace.epcis_time(now()),
 		'epcisHeader', jsonb_build_object('epcisMasterData', jsonb_build_object('vocabularyList', jsonb_build_array(
 			jsonb_build_object('type', 'urn:epcglobal:epcis:vtype:EPCClass', 'vocabularyElementList', master)))),
-		'epcisBody', jsonb_build_object('eventList', object_events || transformations || link_groups));
+		'epcisBody', jsonb_build_object('eventList', events || link_groups));
 END
 $$;
 COMMENT ON FUNCTION lottrace.epcis_export(bigint[], text) IS
-	'the traced subgraph as a GS1 EPCIS 2.0 JSON document (lots as Digital Link URIs) that epcis_import reads back';
+	'the traced subgraph and the whole events it touches as a GS1 EPCIS 2.0 JSON document (lots as Digital Link URIs) that epcis_import reads back';

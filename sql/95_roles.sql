@@ -54,7 +54,8 @@ GRANT SELECT ON lottrace.lot_balances, lottrace.mock_recalls, lottrace.mock_reca
 		lottrace.mock_recall_report
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.check_allocation_arguments(text, numeric, text, date, interval, boolean),
-		lottrace.epcis_time(timestamptz)
+		lottrace.epcis_time(timestamptz), lottrace.epcis_uri(text, text), lottrace.epcis_uom(text),
+		lottrace.epcis_transaction_type(text)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
@@ -77,7 +78,8 @@ GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservat
 		lottrace.epcis_lot(text, text), lottrace.epcis_term(text),
 		lottrace.epcis_list_lots(jsonb, jsonb, text, lottrace.lot), lottrace.epcis_epc_lot(text, text),
 		lottrace.epcis_urn_value(text), lottrace.epcis_link_transformation(text),
-		lottrace.epcis_log(integer, text, text, text, text, bigint), lottrace.epcis_text(jsonb)
+		lottrace.epcis_log(integer, text, text, text, text, bigint), lottrace.epcis_text(jsonb),
+		lottrace.epcis_uri_text(text, text, text)
 	TO lottrace_operator;
 GRANT EXECUTE ON FUNCTION lottrace.record_stock_change(lottrace.event_kind, bigint, text, numeric, text, timestamptz, text)
 	TO lottrace_operator;

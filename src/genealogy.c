@@ -308,12 +308,24 @@ open_lots_pkey(GenealogyStore *store)
 	}
 }
 
+/*
+ * The rows of a table now.  reltuples is as of the last VACUUM or ANALYZE:
+ * after a bulk load that none has seen since, it may say the table is
+ * (nearly) empty, and a heap scan per level of a trace would look free.  So,
+ * like the planner, the density it gives is scaled to the table's size now,
+ * and never taken below that of pages filled with rows of the guessed
+ * width: too many rows only make a whole-table scan look dearer than it
+ * is, too few make each level of a deep trace read the whole table.
+ */
 static double
 estimated_tuples(Relation rel, double tuples_per_page)
 {
-	if (rel->rd_rel->reltuples >= 0)
-		return rel->rd_rel->reltuples;
-	return RelationGetNumberOfBlocks(rel) * tuples_per_page;
+	BlockNumber blocks = RelationGetNumberOfBlocks(rel);
+	double		filled = blocks * tuples_per_page;
+
+	if (rel->rd_rel->reltuples >= 0 && rel->rd_rel->relpages > 0)
+		return Max(filled, rel->rd_rel->reltuples / rel->rd_rel->relpages * blocks);
+	return filled;
 }
 
 /*

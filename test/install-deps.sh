@@ -6,7 +6,7 @@ set -eu
 PG_MAJOR=${PG_MAJOR:-15}
 packages="make gcc libc6-dev perl
 	postgresql-$PG_MAJOR postgresql-client-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
-	libipc-run-perl $*"
+	libipc-run-perl python3-jsonschema python3-rfc3987 $*"
 
 missing=""
 for package in $packages; do

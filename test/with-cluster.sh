@@ -38,6 +38,10 @@ flock 9
 
 port=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
 
+# GS1's EPCIS JSON Schema, which test/epcis/validate.py reads, is kept
+# beside the repository, not in it: found from here before the tree is copied
+export LOTTRACE_VENDOR=${LOTTRACE_VENDOR:-$(cd "$top/.." && pwd)/shared/vendor}
+
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 make -s WERROR=1 SANITIZE="$sanitize" PG_CONFIG="$PG_CONFIG"
@@ -75,7 +79,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		SCALE="${SCALE:-}" LOT_ROWS="${LOT_ROWS:-}" BENCH_ONLY="${BENCH_ONLY:-}" \
 		BENCH_CLIENTS="${BENCH_CLIENTS:-}" BENCH_SECONDS="${BENCH_SECONDS:-}" \
 		LOTTRACE_FUZZ_ITERATIONS="${LOTTRACE_FUZZ_ITERATIONS:-}" LOTTRACE_FUZZ_SEED="${LOTTRACE_FUZZ_SEED:-}" \
-		LOTTRACE_CLUSTER_OPTS="$cluster_opts" "${sanitizer_env[@]}" \
+		LOTTRACE_VENDOR="$LOTTRACE_VENDOR" LOTTRACE_CLUSTER_OPTS="$cluster_opts" "${sanitizer_env[@]}" \
 		bash -c 'cd "$LOTTRACE_WORKDIR" && exec pg_virtualenv -v "$(basename "$(dirname "$(dirname "$PG_CONFIG")")")" $LOTTRACE_CLUSTER_OPTS "$@"' \
 		with-cluster "$@" || status=$?
 else

@@ -178,7 +178,7 @@ COPY (SELECT * FROM fsma204_sortable('2024-03-01', '2024-03-31')) TO STDOUT WITH
 \echo 'trace_dot wrote recall.dot (rendered to SVG and PNG with Graphviz), fsma204_sortable wrote fsma204.csv'
 
 \echo
-\echo '=== 12. A flour silo: filled from many lots, drawn daily, cleaned every Sunday night'
+\echo '=== 13. A flour silo: filled from many lots, drawn daily, cleaned every Sunday night'
 \echo '    Modelled as one lot, the silo links every flour lot to every batch ever drawn from it.'
 \echo '    Marked as a container, with its cleanings recorded, a time-respecting recall'
 \echo '    (respect_time => true) follows the flour only into what was drawn while it was there.'
@@ -239,3 +239,77 @@ SELECT trace_dot(ARRAY[lot_id('flour T65', 'FL-T65-W2')], 'forward', respect_tim
 \pset format aligned
 \pset tuples_only off
 \echo 'trace_dot wrote silo-plain.dot and silo-time.dot: the recall of FL-T65-W2 without and with time'
+
+\echo '=== 14. Farm to fork under FSMA 204: farm -> cooler -> packer -> processor -> distributor'
+\echo '    romaine harvested by Green Valley Farm, cooled by Valley Cooling, packed by FreshPack (which'
+\echo '    assigns the traceability lot code), made into salad kits by SaladWorks, sold on by North Distribution'
+INSERT INTO lots (id, item, code, uom, tlc_source, attributes) VALUES
+	(50, '09506000134413', 'GVF-0501-N3', 'lb', NULL, '{"product_description": "romaine lettuce, field run", "variety": "Romaine"}'),
+	(51, '09506000134420', 'FP-240502-01', 'lb', 'FreshPack Inc, 9 Dock Rd, Salinas CA',
+	 '{"product_description": "romaine hearts, 3 ct"}'),
+	(52, '09506000134444', 'DR-77', 'kg', 'Dressings Ltd, 1 Oil St, Fresno CA', '{"product_description": "caesar dressing"}'),
+	(53, '09506000134437', 'SW-240503-A', 'each', 'SaladWorks, 4 Mill Ln, Gilroy CA', '{"product_description": "caesar salad kit"}');
+CREATE TEMPORARY TABLE chain (step text PRIMARY KEY, event_id bigint);
+WITH e AS (
+	INSERT INTO events (kind, occurred_at, location, partner, reference_type, reference, attributes) VALUES
+		('harvest', '2024-05-01 06:00-07', 'Green Valley Farm, 100 Ranch Rd, Salinas CA', 'Valley Cooling Co', NULL, NULL,
+		 '{"field": "North 3", "harvester_name": "Green Valley Farm LLC", "harvester_phone": "+1 831 555 0100"}'),
+		('cool', '2024-05-01 10:00-07', 'Valley Cooling Co, 2 Cold St, Salinas CA', 'FreshPack Inc', 'BOL', 'VC-BOL-17', '{}'),
+		('receive', '2024-05-02 07:00-07', 'FreshPack Inc, 9 Dock Rd, Salinas CA', 'Valley Cooling Co', 'BOL', 'VC-BOL-17', '{}'),
+		('initial_pack', '2024-05-02 09:00-07', 'FreshPack Inc, 9 Dock Rd, Salinas CA', NULL, 'work order', 'FP-WO-311', '{}'),
+		('ship', '2024-05-02 15:00-07', 'FreshPack Inc, 9 Dock Rd, Salinas CA', 'SaladWorks', 'BOL', 'FP-BOL-88', '{}'),
+		('receive', '2024-05-03 06:00-07', 'SaladWorks, 4 Mill Ln, Gilroy CA', 'FreshPack Inc', 'BOL', 'FP-BOL-88', '{}'),
+		('transform', '2024-05-03 09:00-07', 'SaladWorks, 4 Mill Ln, Gilroy CA', NULL, 'work order', 'SW-WO-9', '{}'),
+		('ship', '2024-05-03 16:00-07', 'SaladWorks, 4 Mill Ln, Gilroy CA', 'North Distribution', 'BOL', 'SW-BOL-5', '{}'),
+		('receive', '2024-05-04 05:00-07', 'North Distribution, 7 Hub Way, San Jose CA', 'SaladWorks', 'BOL', 'SW-BOL-5', '{}'),
+		('ship', '2024-05-04 11:00-07', 'North Distribution, 7 Hub Way, San Jose CA', 'Corner Grocery', 'BOL', 'ND-BOL-301', '{}')
+	RETURNING id, kind, location)
+INSERT INTO chain SELECT kind || ' at ' || split_part(location, ',', 1), id FROM e;
+INSERT INTO event_lots (event_id, lot_id, role, quantity, uom)
+SELECT c.event_id, v.lot_id, v.role::event_lot_role, v.quantity, v.uom
+  FROM chain c JOIN (VALUES
+		('harvest at Green Valley Farm', 50, 'subject', 2000, 'lb'),
+		('cool at Valley Cooling Co', 50, 'subject', 2000, 'lb'),
+		('receive at FreshPack Inc', 50, 'subject', 2000, 'lb'),
+		('initial_pack at FreshPack Inc', 50, 'input', 2000, 'lb'),
+		('initial_pack at FreshPack Inc', 51, 'output', 1900, 'lb'),
+		('ship at FreshPack Inc', 51, 'subject', 1900, 'lb'),
+		('receive at SaladWorks', 51, 'subject', 1900, 'lb'),
+		('transform at SaladWorks', 51, 'input', 1900, 'lb'),
+		('transform at SaladWorks', 52, 'input', 120, 'kg'),
+		('transform at SaladWorks', 53, 'output', 4000, 'each'),
+		('ship at SaladWorks', 53, 'subject', 4000, 'each'),
+		('receive at North Distribution', 53, 'subject', 4000, 'each'),
+		('ship at North Distribution', 53, 'subject', 600, 'each')) v(step, lot_id, role, quantity, uom) USING (step);
+INSERT INTO links (parent_id, child_id, quantity, uom, kind, event_id, linked_at)
+SELECT v.parent_id, v.child_id, v.quantity, v.uom, v.kind::link_kind, c.event_id, e.occurred_at
+  FROM (VALUES ('initial_pack at FreshPack Inc', 50, 51, 2000, 'lb', 'repack'),
+			   ('transform at SaladWorks', 51, 53, 1900, 'lb', 'consume'),
+			   ('transform at SaladWorks', 52, 53, 120, 'kg', 'consume')) v(step, parent_id, child_id, quantity, uom, kind)
+  JOIN chain c USING (step) JOIN events e ON e.id = c.event_id;
+\echo '--- the FDA sortable spreadsheet of the chain (some of its columns): the harvest lot is no TLC,'
+\echo '    harvesting and cooling name the next recipient, initial packing the harvest, cooling and receipt'
+SET TimeZone = 'America/Los_Angeles';
+SELECT "Critical Tracking Event" AS cte, "Traceability Lot Code" AS tlc, "Lot Code" AS lot, "Role" AS role,
+	   "Quantity" AS qty, "Unit of Measure" AS uom, "Event Date" AS date, "Immediate Subsequent Recipient" AS next,
+	   "Harvest Location" AS farm, "Field or Growing Area" AS field, "Cooling Location" AS cooler,
+	   "Date Received" AS received
+  FROM fsma204_sortable('2024-05-01', '2024-05-31') ORDER BY "Event Id", "Role";
+\echo '--- and the GS1 EPCIS 2.0 document a partner reads: the chain traced from the harvest lot,'
+\echo '    with the dressing that went into the same salad kits (whole events)'
+SELECT e ->> 'type' AS type, e ->> 'bizStep' AS "bizStep", e #>> '{bizLocation,id}' AS "bizLocation",
+	   coalesce(e #>> '{destinationList,0,destination}', e #>> '{sourceList,0,source}') AS party
+  FROM jsonb_array_elements(epcis_export(ARRAY[lot_id('09506000134413', 'GVF-0501-N3')]) #> '{epcisBody,eventList}') e;
+\set fsmafile :outdir/fsma204-farm-to-fork.csv
+\set epcisfile :outdir/epcis-farm-to-fork.json
+\pset format unaligned
+\pset tuples_only on
+\o :fsmafile
+COPY (SELECT * FROM fsma204_sortable('2024-05-01', '2024-05-31')) TO STDOUT WITH (FORMAT csv, HEADER);
+\o :epcisfile
+SELECT jsonb_pretty(epcis_export(ARRAY[lot_id('09506000134413', 'GVF-0501-N3')]));
+\o
+\pset format aligned
+\pset tuples_only off
+RESET TimeZone;
+\echo 'fsma204_sortable wrote fsma204-farm-to-fork.csv, epcis_export wrote epcis-farm-to-fork.json'

@@ -121,6 +121,12 @@ sub contents
 	return \%contents;
 }
 
+# Answers that 0.3.0 gives differently on the same data, by design (see
+# doc/upgrading.md): the EPCIS export (CBV business steps, URIs, whole
+# events) and the FSMA 204 spreadsheet (more key data elements).  The update
+# must give the new answer; the restore of the update the same as the update.
+my %changed_in_current = (epcis => 1, fsma204 => 1);
+
 # The lines of one catalog description that the other lacks.
 sub catalog_difference
 {
@@ -165,6 +171,11 @@ for my $old (@released)
 	my $after = contents($node, $db, \%columns);
 	for my $what (sort keys %$before)
 	{
+		if ($changed_in_current{$what})
+		{
+			isnt($after->{$what}, $before->{$what}, "$old -> $current: $what as $current writes it after the update");
+			next;
+		}
 		is($after->{$what}, $before->{$what}, "$old -> $current: $what the same after the update");
 	}
 
@@ -183,7 +194,7 @@ for my $old (@released)
 	my $restored = contents($node, "${db}_restored", \%columns);
 	for my $what (sort keys %$before)
 	{
-		is($restored->{$what}, $before->{$what}, "$old: $what the same after dump and restore of the update");
+		is($restored->{$what}, $after->{$what}, "$old: $what the same after dump and restore of the update");
 	}
 	is(catalog_difference($node->safe_psql("${db}_restored", $catalog_sql), $fresh_catalog), '',
 		"$old: the restored catalog is that of a fresh install");
