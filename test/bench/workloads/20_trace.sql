@@ -158,20 +158,6 @@ SELECT bench.compare('trace: backward links with quantities, typical finished lo
 			 SELECT l.id, l.quantity FROM r JOIN lottrace.links l ON l.child_id = r.id$$, :finished_lot),
 	runs => 21);
 
-SELECT bench.compare('trace: recall of 1% of raw lots',
-	format($$SELECT lot_id FROM lottrace.trace_forward(%L::bigint[])$$, :'recall_roots'),
-	format($$WITH RECURSIVE r(id) AS (SELECT unnest(%L::bigint[]) UNION
-			  SELECT l.child_id FROM r JOIN lottrace.links l ON l.parent_id = r.id)
-			 SELECT id FROM r$$, :'recall_roots'),
-	runs => 5);
-
-SELECT bench.compare('trace: recall of every raw lot (whole graph)',
-	format($$SELECT lot_id FROM lottrace.trace_forward(%L::bigint[])$$, :'all_raw'),
-	format($$WITH RECURSIVE r(id) AS (SELECT unnest(%L::bigint[]) UNION
-			  SELECT l.child_id FROM r JOIN lottrace.links l ON l.parent_id = r.id)
-			 SELECT id FROM r$$, :'all_raw'),
-	runs => 3);
-
 -- is_descendant: half the pairs related (a raw lot of the finished lot's
 -- recipe), half not; the plain side walks up from the lot, the smaller way.
 CREATE TABLE bench.trace_pairs AS
