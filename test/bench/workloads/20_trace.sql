@@ -138,39 +138,8 @@ SELECT (SELECT id FROM bench.g_lots WHERE kind = 'c' AND day = :days / 2 AND seq
 	   (SELECT array_agg(id ORDER BY id) FROM bench.g_lots WHERE kind = 'a' AND bench.rnd(id, 60) < 0.01)::text AS recall_roots,
 	   (SELECT array_agg(id ORDER BY id) FROM bench.g_lots WHERE kind = 'a')::text AS all_raw
 \gset
-SELECT format('trace: finished lot %s (%s lots backward), raw lot %s (%s lots forward), hottest raw lot %s (%s lots forward)',
-			  :finished_lot, (SELECT count(*) FROM lottrace.trace_backward(:finished_lot)),
-			  :raw_lot, (SELECT count(*) FROM lottrace.trace_forward(:raw_lot)),
-			  :hot_lot, (SELECT count(*) FROM lottrace.trace_forward(:hot_lot))) AS roots,
-	   format('trace: recall of %s raw lots (1%%) reaches %s lots; all %s raw lots reach %s',
-			  cardinality(:'recall_roots'::bigint[]),
-			  (SELECT count(*) FROM lottrace.trace_forward(:'recall_roots'::bigint[])),
-			  cardinality(:'all_raw'::bigint[]),
-			  (SELECT count(*) FROM lottrace.trace_forward(:'all_raw'::bigint[]))) AS recalls \gset
-\echo :roots
-\echo :recalls
-
--- The SQL a user would write: a recursive CTE with UNION over links.
-SELECT bench.compare('trace: backward, typical finished lot',
-	format($$SELECT lot_id FROM lottrace.trace_backward(%s)$$, :finished_lot),
-	format($$WITH RECURSIVE r(id) AS (SELECT %s::bigint UNION
-			  SELECT l.parent_id FROM r JOIN lottrace.links l ON l.child_id = r.id)
-			 SELECT id FROM r$$, :finished_lot),
-	runs => 21);
-
-SELECT bench.compare('trace: forward, typical raw lot',
-	format($$SELECT lot_id FROM lottrace.trace_forward(%s)$$, :raw_lot),
-	format($$WITH RECURSIVE r(id) AS (SELECT %s::bigint UNION
-			  SELECT l.child_id FROM r JOIN lottrace.links l ON l.parent_id = r.id)
-			 SELECT id FROM r$$, :raw_lot),
-	runs => 21);
-
-SELECT bench.compare('trace: forward, hottest raw lot',
-	format($$SELECT lot_id FROM lottrace.trace_forward(%s)$$, :hot_lot),
-	format($$WITH RECURSIVE r(id) AS (SELECT %s::bigint UNION
-			  SELECT l.child_id FROM r JOIN lottrace.links l ON l.parent_id = r.id)
-			 SELECT id FROM r$$, :hot_lot),
-	runs => 11);
+\set shape ''
+\ir ../trace_shape.sql
 
 -- With depths, a recursive CTE must carry them, so it revisits a lot once
 -- per path length up to the bound.
@@ -188,20 +157,6 @@ SELECT bench.compare('trace: backward links with quantities, typical finished lo
 			  SELECT l.parent_id FROM r JOIN lottrace.links l ON l.child_id = r.id)
 			 SELECT l.id, l.quantity FROM r JOIN lottrace.links l ON l.child_id = r.id$$, :finished_lot),
 	runs => 21);
-
-SELECT bench.compare('trace: recall of 1% of raw lots',
-	format($$SELECT lot_id FROM lottrace.trace_forward(%L::bigint[])$$, :'recall_roots'),
-	format($$WITH RECURSIVE r(id) AS (SELECT unnest(%L::bigint[]) UNION
-			  SELECT l.child_id FROM r JOIN lottrace.links l ON l.parent_id = r.id)
-			 SELECT id FROM r$$, :'recall_roots'),
-	runs => 5);
-
-SELECT bench.compare('trace: recall of every raw lot (whole graph)',
-	format($$SELECT lot_id FROM lottrace.trace_forward(%L::bigint[])$$, :'all_raw'),
-	format($$WITH RECURSIVE r(id) AS (SELECT unnest(%L::bigint[]) UNION
-			  SELECT l.child_id FROM r JOIN lottrace.links l ON l.parent_id = r.id)
-			 SELECT id FROM r$$, :'all_raw'),
-	runs => 3);
 
 -- is_descendant: half the pairs related (a raw lot of the finished lot's
 -- recipe), half not; the plain side walks up from the lot, the smaller way.
@@ -243,40 +198,3 @@ SELECT bench.compare_statements('trace: bulk load, COPY of 10% of the links',
 	runs => 3);
 \! rm -f "$PWD/trace_bulk_links.tsv"
 DROP TABLE bench.links_genealogy, bench.links_plain;
-
--- The floor: the same traces by breadth-first search over an adjacency
--- array in memory (trace_floor.c), against lottrace's times above.  The
--- "plain SQL" column of these rows is the floor; speedup < 1 says how far
--- lottrace is from it.
-\echo trace: measuring the in-memory floor
-\set edges_file :workdir '/trace_floor_edges.tsv'
-\set queries_file :workdir '/trace_floor_queries.tsv'
-\set floor_file :workdir '/trace_floor_results.tsv'
-COPY (SELECT parent_id, child_id FROM lottrace.links) TO :'edges_file';
-COPY (VALUES ('trace: backward, typical finished lot', 'backward', :'finished_lot'),
-			 ('trace: forward, typical raw lot', 'forward', :'raw_lot'),
-			 ('trace: forward, hottest raw lot', 'forward', :'hot_lot'),
-			 ('trace: recall of 1% of raw lots', 'forward',
-			  array_to_string(:'recall_roots'::bigint[], ',')),
-			 ('trace: recall of every raw lot (whole graph)', 'forward',
-			  array_to_string(:'all_raw'::bigint[], ',')))
-	TO :'queries_file';
-\! cc -O2 -o "$PWD/trace_floor" "$PWD/trace_floor.c" && "$PWD/trace_floor" "$PWD/trace_floor_edges.tsv" "$PWD/trace_floor_queries.tsv" > "$PWD/trace_floor_results.tsv"
-CREATE TABLE bench.trace_floor (workload text, lots bigint, ms float8);
-COPY bench.trace_floor FROM :'floor_file';
-\! rm -f "$PWD/trace_floor_edges.tsv" "$PWD/trace_floor_queries.tsv" "$PWD/trace_floor_results.tsv" "$PWD/trace_floor"
-INSERT INTO bench.results (workload, lottrace_ms, plain_ms, same_answer, note)
-SELECT 'floor: ' || substr(f.workload, 8), r.lottrace_ms, f.ms,
-	   f.lots = CASE f.workload
-					WHEN 'trace: backward, typical finished lot'
-						THEN (SELECT count(*) FROM lottrace.trace_backward(:finished_lot))
-					WHEN 'trace: forward, typical raw lot'
-						THEN (SELECT count(*) FROM lottrace.trace_forward(:raw_lot))
-					WHEN 'trace: forward, hottest raw lot'
-						THEN (SELECT count(*) FROM lottrace.trace_forward(:hot_lot))
-					WHEN 'trace: recall of 1% of raw lots'
-						THEN (SELECT count(*) FROM lottrace.trace_forward(:'recall_roots'::bigint[]))
-					ELSE (SELECT count(*) FROM lottrace.trace_forward(:'all_raw'::bigint[])) END,
-	   'plain SQL column: in-memory C BFS (trace_floor.c); speedup < 1 = how far lottrace is from it'
-  FROM bench.trace_floor f JOIN bench.results r ON r.workload = f.workload
- ORDER BY r.seq;
