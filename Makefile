@@ -40,6 +40,10 @@ OBJS = \
 	src/trace_dot.o \
 	src/genealogy_info.o \
 	src/drop_guard.o \
+	src/fefo_allocate.o \
+	src/fefo_shape.o \
+	src/fefo_sql.o \
+	src/fefo_walk.o \
 	src/lottrace.o
 
 # The SQL source, one file per feature; the install script of the current

@@ -7,3 +7,87 @@
 -- One block per topic, each under a header naming it.
 
 \echo Use "ALTER EXTENSION lottrace UPDATE TO '0.3.0'" to load this file. \quit
+
+--------------------------------------------------------------------------
+-- FEFO allocation in C, over copies of the lots' sort keys in stock
+-- (issue 16)
+--------------------------------------------------------------------------
+
+ALTER TABLE lottrace.stock
+	ADD COLUMN lot_item text,
+	ADD COLUMN lot_expires_at date,
+	ADD COLUMN lot_produced_at timestamptz,
+	ADD COLUMN lot_status lottrace.lot_status;
+UPDATE lottrace.stock s
+   SET lot_item = l.item, lot_expires_at = l.expires_at, lot_produced_at = l.produced_at,
+	   lot_status = l.status
+  FROM lottrace.lots l
+ WHERE l.id = s.lot_id;
+
+CREATE INDEX stock_fefo_idx ON lottrace.stock (lot_item, lot_expires_at, lot_produced_at, lot_id, location)
+	WHERE lot_status = 'released' AND on_hand > reserved;
+CREATE INDEX stock_fifo_idx ON lottrace.stock (lot_item, lot_produced_at, lot_id, location)
+	WHERE lot_status = 'released' AND on_hand > reserved;
+COMMENT ON INDEX lottrace.stock_fefo_idx IS 'allocation walk, fefo: stock that can be allocated, by expiry';
+COMMENT ON INDEX lottrace.stock_fifo_idx IS 'allocation walk, fifo and lifo: stock that can be allocated, by production';
+COMMENT ON COLUMN lottrace.stock.lot_item IS 'copy of the lot''s item, kept by triggers, for the allocation indexes';
+COMMENT ON COLUMN lottrace.stock.lot_expires_at IS 'copy of the lot''s expires_at, kept by triggers, for the allocation indexes';
+COMMENT ON COLUMN lottrace.stock.lot_produced_at IS 'copy of the lot''s produced_at, kept by triggers, for the allocation indexes';
+COMMENT ON COLUMN lottrace.stock.lot_status IS 'copy of the lot''s status, kept by triggers, for the allocation indexes';
+
+-- SECURITY DEFINER: see sql/60_fefo.sql
+CREATE FUNCTION lottrace.stock_copy_lot() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	-- a lot that does not exist leaves NULLs, and the foreign key reports it
+	SELECT l.item, l.expires_at, l.produced_at, l.status
+	  INTO NEW.lot_item, NEW.lot_expires_at, NEW.lot_produced_at, NEW.lot_status
+	  FROM lottrace.lots l
+	 WHERE l.id = NEW.lot_id
+	   FOR SHARE;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION lottrace.stock_copy_lot() IS
+	'trigger: copies the item, dates and status of a stock row''s lot into the row';
+REVOKE EXECUTE ON FUNCTION lottrace.stock_copy_lot() FROM PUBLIC;
+
+CREATE TRIGGER stock_copy_lot
+	BEFORE INSERT OR UPDATE OF lot_id, lot_item, lot_expires_at, lot_produced_at, lot_status
+	ON lottrace.stock
+	FOR EACH ROW EXECUTE FUNCTION lottrace.stock_copy_lot();
+
+-- SECURITY DEFINER: see sql/60_fefo.sql
+CREATE FUNCTION lottrace.lots_copy_to_stock() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	UPDATE lottrace.stock s
+	   SET lot_item = NEW.item, lot_expires_at = NEW.expires_at,
+		   lot_produced_at = NEW.produced_at, lot_status = NEW.status
+	 WHERE s.lot_id = NEW.id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION lottrace.lots_copy_to_stock() IS
+	'trigger: copies a lot''s new item, dates or status into its stock rows';
+REVOKE EXECUTE ON FUNCTION lottrace.lots_copy_to_stock() FROM PUBLIC;
+
+CREATE TRIGGER lots_copy_to_stock
+	AFTER UPDATE OF item, expires_at, produced_at, status ON lottrace.lots
+	FOR EACH ROW
+	WHEN (OLD.item IS DISTINCT FROM NEW.item OR OLD.expires_at IS DISTINCT FROM NEW.expires_at
+		  OR OLD.produced_at IS DISTINCT FROM NEW.produced_at OR OLD.status IS DISTINCT FROM NEW.status)
+	EXECUTE FUNCTION lottrace.lots_copy_to_stock();
+
+-- Same signature, now in C: CREATE OR REPLACE keeps the grants and the
+-- comment; the SET search_path of the PL/pgSQL version goes (ALTER ... RESET).
+CREATE OR REPLACE FUNCTION lottrace.allocate(item text, quantity numeric, location text DEFAULT NULL,
+		policy text DEFAULT 'fefo', as_of date DEFAULT current_date,
+		min_shelf_life interval DEFAULT '0 days', allow_partial boolean DEFAULT false)
+	RETURNS SETOF lottrace.pick
+	AS 'MODULE_PATHNAME', 'lottrace_allocate'
+	LANGUAGE C STABLE;
