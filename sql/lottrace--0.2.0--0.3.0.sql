@@ -84,7 +84,7 @@ CREATE TRIGGER lots_copy_to_stock
 	EXECUTE FUNCTION lottrace.lots_copy_to_stock();
 
 -- Same signature, now in C: CREATE OR REPLACE keeps the grants and the
--- comment; the SET search_path of the PL/pgSQL version goes (ALTER ... RESET).
+-- comment, and drops the SET search_path of the PL/pgSQL version.
 CREATE OR REPLACE FUNCTION lottrace.allocate(item text, quantity numeric, location text DEFAULT NULL,
 		policy text DEFAULT 'fefo', as_of date DEFAULT current_date,
 		min_shelf_life interval DEFAULT '0 days', allow_partial boolean DEFAULT false)
