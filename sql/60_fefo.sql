@@ -420,6 +420,17 @@ BEGIN
 									   WHERE l.id = ANY (set_status.lot_ids)));
 	PERFORM FROM lottrace.lots l WHERE l.id = ANY (set_status.lot_ids) ORDER BY l.id FOR NO KEY UPDATE;
 
+	-- Only released lots are allocated and shipped: whatever else a lot
+	-- becomes, its reservations would block stock for nothing.  Released
+	-- before the status changes: release_reservations locks reservations,
+	-- then stock rows, as release does, and the status change then locks
+	-- the lots' stock rows (lots_copy_to_stock); the other way round, a
+	-- concurrent release would deadlock with this call.
+	IF set_status.status <> 'released' THEN
+		RETURN QUERY SELECT * FROM lottrace.release_reservations(
+			ARRAY(SELECT r.id FROM lottrace.reservations r WHERE r.lot_id = ANY (set_status.lot_ids)));
+	END IF;
+
 	IF set_status.reason IS NOT NULL THEN
 		caller_reason := pg_catalog.current_setting('lottrace.status_reason', true);
 		PERFORM pg_catalog.set_config('lottrace.status_reason', set_status.reason, true);
@@ -428,13 +439,6 @@ BEGIN
 	 WHERE l.id = ANY (set_status.lot_ids) AND l.status <> set_status.status;
 	IF set_status.reason IS NOT NULL THEN
 		PERFORM pg_catalog.set_config('lottrace.status_reason', coalesce(caller_reason, ''), true);
-	END IF;
-
-	-- Only released lots are allocated and shipped: whatever else a lot
-	-- becomes, its reservations would block stock for nothing.
-	IF set_status.status <> 'released' THEN
-		RETURN QUERY SELECT * FROM lottrace.release_reservations(
-			ARRAY(SELECT r.id FROM lottrace.reservations r WHERE r.lot_id = ANY (set_status.lot_ids)));
 	END IF;
 END
 $$;

@@ -91,3 +91,58 @@ CREATE OR REPLACE FUNCTION lottrace.allocate(item text, quantity numeric, locati
 	RETURNS SETOF lottrace.pick
 	AS 'MODULE_PATHNAME', 'lottrace_allocate'
 	LANGUAGE C STABLE;
+
+-- set_status releases the reservations before it changes the status: the
+-- change now locks the lots' stock rows (lots_copy_to_stock), which must
+-- come after the reservations, as in release
+CREATE OR REPLACE FUNCTION lottrace.set_status(lot_ids bigint[], status lottrace.lot_status, reason text)
+	RETURNS SETOF lottrace.reservations
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	unknown bigint;
+	caller_reason text;
+BEGIN
+	IF set_status.lot_ids IS NULL OR pg_catalog.array_position(set_status.lot_ids, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'lot_ids must not be null or contain null' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF set_status.status IS NULL THEN
+		RAISE EXCEPTION 'status must not be null' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT u.id INTO unknown
+	  FROM pg_catalog.unnest(set_status.lot_ids) AS u(id)
+	 WHERE NOT EXISTS (SELECT FROM lottrace.lots l WHERE l.id = u.id)
+	 ORDER BY u.id LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'lot % does not exist', unknown USING ERRCODE = 'no_data_found';
+	END IF;
+
+	-- Wait for the reservers of these items, so that none of them still
+	-- reserves a lot this call holds; then lock the lots by id.
+	PERFORM lottrace.lock_items(ARRAY(SELECT DISTINCT l.item FROM lottrace.lots l
+									   WHERE l.id = ANY (set_status.lot_ids)));
+	PERFORM FROM lottrace.lots l WHERE l.id = ANY (set_status.lot_ids) ORDER BY l.id FOR NO KEY UPDATE;
+
+	-- Only released lots are allocated and shipped: whatever else a lot
+	-- becomes, its reservations would block stock for nothing.  Released
+	-- before the status changes: release_reservations locks reservations,
+	-- then stock rows, as release does, and the status change then locks
+	-- the lots' stock rows (lots_copy_to_stock); the other way round, a
+	-- concurrent release would deadlock with this call.
+	IF set_status.status <> 'released' THEN
+		RETURN QUERY SELECT * FROM lottrace.release_reservations(
+			ARRAY(SELECT r.id FROM lottrace.reservations r WHERE r.lot_id = ANY (set_status.lot_ids)));
+	END IF;
+
+	IF set_status.reason IS NOT NULL THEN
+		caller_reason := pg_catalog.current_setting('lottrace.status_reason', true);
+		PERFORM pg_catalog.set_config('lottrace.status_reason', set_status.reason, true);
+	END IF;
+	UPDATE lottrace.lots l SET status = set_status.status
+	 WHERE l.id = ANY (set_status.lot_ids) AND l.status <> set_status.status;
+	IF set_status.reason IS NOT NULL THEN
+		PERFORM pg_catalog.set_config('lottrace.status_reason', coalesce(caller_reason, ''), true);
+	END IF;
+END
+$$;
