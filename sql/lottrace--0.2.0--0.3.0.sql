@@ -146,3 +146,55 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- reserve takes its item's lock directly rather than through lock_items
+CREATE OR REPLACE FUNCTION lottrace.reserve(item text, quantity numeric, reference text,
+		location text DEFAULT NULL, policy text DEFAULT 'fefo', as_of date DEFAULT current_date,
+		min_shelf_life interval DEFAULT '0 days', allow_partial boolean DEFAULT false)
+	RETURNS SETOF lottrace.reserved_pick
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	picks lottrace.pick[];
+	p lottrace.pick;
+	line lottrace.reserved_pick;
+BEGIN
+	PERFORM lottrace.check_allocation_arguments(reserve.item, reserve.quantity, reserve.policy,
+		reserve.as_of, reserve.min_shelf_life, reserve.allow_partial);
+	-- lock_items(ARRAY[item]), without the cost of a call and an array
+	PERFORM pg_catalog.pg_advisory_xact_lock(1819243636, pg_catalog.hashtext(reserve.item) & 1023);
+
+	-- A new statement, so in READ COMMITTED a new snapshot: it sees what the
+	-- reservers this call waited for have committed.
+	picks := ARRAY(SELECT a FROM lottrace.allocate(reserve.item, reserve.quantity, reserve.location,
+						   reserve.policy, reserve.as_of, reserve.min_shelf_life,
+						   reserve.allow_partial) a);
+
+	-- Stock rows are locked by key, as release_reservations locks them.
+	FOR p IN SELECT * FROM pg_catalog.unnest(picks) u ORDER BY u.lot_id, u.location LOOP
+		UPDATE lottrace.stock s SET reserved = s.reserved + p.quantity
+		 WHERE s.lot_id = p.lot_id AND s.location = p.location
+		   AND s.on_hand - s.reserved >= p.quantity;
+		IF NOT FOUND THEN
+			-- only a writer that bypasses lottrace's functions gets here
+			RAISE EXCEPTION 'stock of lot % at location "%" changed while it was being reserved',
+				p.lot_id, p.location
+				USING ERRCODE = 'serialization_failure',
+					  HINT = 'Retry the transaction.';
+		END IF;
+	END LOOP;
+
+	FOREACH p IN ARRAY picks LOOP
+		INSERT INTO lottrace.reservations (lot_id, location, quantity, reference)
+		VALUES (p.lot_id, p.location, p.quantity, reserve.reference)
+		RETURNING id INTO line.reservation_id;
+		line.lot_id := p.lot_id;
+		line.code := p.code;
+		line.location := p.location;
+		line.expires_at := p.expires_at;
+		line.quantity := p.quantity;
+		RETURN NEXT line;
+	END LOOP;
+END
+$$;
