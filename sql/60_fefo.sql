@@ -263,8 +263,7 @@ DECLARE
 BEGIN
 	PERFORM lottrace.check_allocation_arguments(reserve.item, reserve.quantity, reserve.policy,
 		reserve.as_of, reserve.min_shelf_life, reserve.allow_partial);
-	-- lock_items(ARRAY[item]), without the cost of a call and an array
-	PERFORM pg_catalog.pg_advisory_xact_lock(1819243636, pg_catalog.hashtext(reserve.item) & 1023);
+	PERFORM lottrace.lock_items(ARRAY[reserve.item]);
 
 	-- A new statement, so in READ COMMITTED a new snapshot: it sees what the
 	-- reservers this call waited for have committed.
