@@ -1,6 +1,7 @@
 -- FEFO allocation against the hand-written window-function query (a
 -- running sum over all of the item's eligible stock rows, then a filter)
--- and against the PL/pgSQL allocate of 0.2.0.
+-- and against the PL/pgSQL allocate of 0.2.0 (baselines/allocate_plpgsql.sql,
+-- which bench.sh loads with the harness).
 -- One item has 200k lots among 2M (SCALE=1): four years of production, one
 -- lot every ten minutes, 60 to 120 days of shelf life, 2% that never
 -- expire, 2% on hold or in quarantine, 1 to 3 locations per lot, and one
@@ -27,7 +28,6 @@ SELECT l.id, 'WH' || k, q, CASE WHEN abs(hashint8(l.id * 7 + k)) % 10 = 0 THEN q
 	   LATERAL (SELECT 10 + abs(hashint8(l.id + k)) % 90 AS q) AS quantity
  WHERE l.item LIKE 'fefo-%';
 VACUUM ANALYZE lottrace.lots, lottrace.stock;
-\ir ../baselines/allocate_plpgsql.sql
 
 -- The query a user writes without lottrace: every eligible stock row of the
 -- item, a running sum in policy order, and the rows the quantity reaches.
