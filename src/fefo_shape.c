@@ -9,7 +9,8 @@
  * (drop a column's copy, rebuild an index DESC, with another predicate or
  * other columns), and a walk over such a definition would miss rows or
  * return them in the wrong order.  So every assumption is checked on each
- * call (from the relation cache, which DDL invalidates); any problem sends
+ * call (from the relation, type and system caches, which DDL invalidates,
+ * so that the checks cost no catalog scan); any problem sends
  * the call to SQL, which stays right whatever the indexes are.
  */
 #include "postgres.h"
@@ -25,6 +26,7 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/typcache.h"
 
 #include "fefo.h"
 
@@ -145,7 +147,7 @@ lottrace_fefo_index_problem(Relation stock, Relation index, bool fefo)
 		 * The policy order is the column's default btree order (the ORDER BY
 		 * of SQL), ascending with NULLs last, in the column's collation.
 		 */
-		if (index->rd_opfamily[i] != get_opclass_family(GetDefaultOpClass(att->atttypid, BTREE_AM_OID)) ||
+		if (index->rd_opfamily[i] != lookup_type_cache(att->atttypid, TYPECACHE_BTREE_OPFAMILY)->btree_opf ||
 			index->rd_opcintype[i] != att->atttypid)
 			return psprintf("Its key column %s does not use the default operator class of its type.",
 							keys[i]);
