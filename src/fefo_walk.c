@@ -32,7 +32,6 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -42,41 +41,6 @@
 #include "compat.h"
 #include "fefo.h"
 #include "genealogy.h"
-
-/*
- * What the checks of fefo_shape.c found for one allocation index, kept per
- * backend: the checks look up some fifty catalog entries, a fixed cost
- * that every call paid before the walk began.  The verdict holds for the
- * relations named here as long as none of them changes: any relcache
- * invalidation of one of them (DDL on the table, its columns, the index,
- * its flags as CREATE INDEX CONCURRENTLY sets them) forgets it, and the
- * next call checks again.  The walk takes its locks before it consults
- * the cache, and taking a lock processes pending invalidations.
- * Privileges and row-level security are not kept: they depend on the
- * user and are checked on every call.
- */
-typedef struct FefoShape
-{
-	bool		valid;
-	Oid			stock;
-	Oid			lots;
-	Oid			index;
-	Oid			lots_pkey;
-	AttrNumber	s_lot_id,
-				s_location,
-				s_on_hand,
-				s_reserved,
-				s_item,
-				s_expires_at,
-				s_produced_at,
-				s_status;
-	AttrNumber	l_code,
-				l_item,
-				l_expires_at,
-				l_produced_at,
-				l_status;
-	Oid			released;
-} FefoShape;
 
 typedef struct FefoWalk
 {
@@ -89,25 +53,24 @@ typedef struct FefoWalk
 	TupleTableSlot *lots_slot;
 	IndexScanDesc pkey_scan;
 	Snapshot	snapshot;
-	const FefoShape *shape;	/* attribute numbers, the enum value 'released' */
+	Oid			released;		/* the enum value lot_status 'released' */
+	/* stock */
+	AttrNumber	s_lot_id,
+				s_location,
+				s_on_hand,
+				s_reserved,
+				s_item,
+				s_expires_at,
+				s_produced_at,
+				s_status;
+	/* lots */
+	AttrNumber	l_code,
+				l_item,
+				l_expires_at,
+				l_produced_at,
+				l_status;
 	bool		disagrees;		/* a copy in stock differs from its lot */
 } FefoWalk;
-
-static FefoShape shapes[2];		/* stock_fefo_idx, stock_fifo_idx */
-static bool shape_callback_registered = false;
-
-static void
-forget_shapes(Datum arg pg_attribute_unused(), Oid relid)
-{
-	for (int i = 0; i < (int) lengthof(shapes); i++)
-	{
-		FefoShape  *shape = &shapes[i];
-
-		if (!OidIsValid(relid) || relid == shape->stock || relid == shape->lots ||
-			relid == shape->index || relid == shape->lots_pkey)
-			shape->valid = false;
-	}
-}
 
 /*
  * SELECT on the table, or else on each of the columns allocate reads, as
@@ -166,8 +129,8 @@ fetch_lot(FefoWalk *walk, int64 lot_id)
 #define SAME(sa, la) datums_equal(s->tts_values[(sa) - 1], s->tts_isnull[(sa) - 1], \
 								  l->tts_values[(la) - 1], l->tts_isnull[(la) - 1], \
 								  TupleDescAttr(desc, (la) - 1))
-	if (!SAME(walk->shape->s_item, walk->shape->l_item) || !SAME(walk->shape->s_expires_at, walk->shape->l_expires_at) ||
-		!SAME(walk->shape->s_produced_at, walk->shape->l_produced_at) || !SAME(walk->shape->s_status, walk->shape->l_status))
+	if (!SAME(walk->s_item, walk->l_item) || !SAME(walk->s_expires_at, walk->l_expires_at) ||
+		!SAME(walk->s_produced_at, walk->l_produced_at) || !SAME(walk->s_status, walk->l_status))
 	{
 		walk->disagrees = true;
 		return false;
@@ -224,26 +187,26 @@ walk_scan(FefoWalk *walk, FefoPick *pick, bool never_expiring)
 		CHECK_FOR_INTERRUPTS();
 
 		/* the row as the snapshot sees it must still be eligible */
-		item = slot_getattr(s, walk->shape->s_item, &isnull);
+		item = slot_getattr(s, walk->s_item, &isnull);
 
 		if (isnull || !DatumGetBool(DirectFunctionCall2Coll(texteq, item_collation, item,
 															 PointerGetDatum(request->item))))
 			continue;
-		if (DatumGetObjectId(slot_getattr(s, walk->shape->s_status, &isnull)) != walk->shape->released || isnull)
+		if (DatumGetObjectId(slot_getattr(s, walk->s_status, &isnull)) != walk->released || isnull)
 			continue;
-		on_hand = slot_getattr(s, walk->shape->s_on_hand, &isnull);
-		reserved = slot_getattr(s, walk->shape->s_reserved, &isnull);
+		on_hand = slot_getattr(s, walk->s_on_hand, &isnull);
+		reserved = slot_getattr(s, walk->s_reserved, &isnull);
 		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, on_hand, reserved)) <= 0)
 			continue;
-		expires_at = slot_getattr(s, walk->shape->s_expires_at, &expires_null);
+		expires_at = slot_getattr(s, walk->s_expires_at, &expires_null);
 		if (!expires_null && DatumGetDateADT(expires_at) < request->bound)
 			continue;
-		location = slot_getattr(s, walk->shape->s_location, &isnull);
+		location = slot_getattr(s, walk->s_location, &isnull);
 		if (request->location &&
 			!DatumGetBool(DirectFunctionCall2Coll(texteq, location_collation, location,
 												  PointerGetDatum(request->location))))
 			continue;
-		lot_id = DatumGetInt64(slot_getattr(s, walk->shape->s_lot_id, &isnull));
+		lot_id = DatumGetInt64(slot_getattr(s, walk->s_lot_id, &isnull));
 
 		if (!fetch_lot(walk, lot_id))
 		{
@@ -252,7 +215,7 @@ walk_scan(FefoWalk *walk, FefoPick *pick, bool never_expiring)
 			continue;
 		}
 		available = DatumGetNumeric(DirectFunctionCall2(numeric_sub, on_hand, reserved));
-		met = lottrace_fefo_take(pick, lot_id, slot_getattr(walk->lots_slot, walk->shape->l_code, &isnull),
+		met = lottrace_fefo_take(pick, lot_id, slot_getattr(walk->lots_slot, walk->l_code, &isnull),
 								 location, expires_null, DatumGetDateADT(expires_at), available);
 	}
 	index_endscan(scan);
@@ -295,68 +258,45 @@ lottrace_fefo_walk_index(const FefoRequest *request, FefoPick *pick, const char 
 	else if (check_enable_rls(lots_oid, InvalidOid, false) == RLS_ENABLED)
 		problem = "row-level security on lots";
 	else
-		problem = NULL;
+		problem = lottrace_fefo_columns_problem(walk.stock, walk.lots);
 	if (problem == NULL)
 	{
-		FefoShape  *shape = &shapes[request->policy == FEFO_POLICY_FEFO ? 0 : 1];
-
 		index_oid = get_relname_relid(index_name, RelationGetNamespace(walk.stock));
-		if (OidIsValid(index_oid))
+		if (!OidIsValid(index_oid))
+			problem = psprintf("index lottrace.%s does not exist", index_name);
+		else
+		{
 			walk.index = index_open(index_oid, AccessShareLock);
+			problem = lottrace_fefo_index_problem(walk.stock, walk.index,
+												  request->policy == FEFO_POLICY_FEFO);
+			if (problem == NULL && (problem = lottrace_genealogy_index_unready(walk.index)) != NULL)
+				problem = psprintf("index lottrace.%s %s", index_name, problem);
+		}
+	}
+	if (problem == NULL)
+	{
 		RelationGetIndexList(walk.lots);
 		if (OidIsValid(walk.lots->rd_pkindex))
 			walk.lots_pkey = index_open(walk.lots->rd_pkindex, AccessShareLock);
-
-		if (!shape->valid || shape->stock != stock_oid || shape->lots != lots_oid ||
-			shape->index != index_oid || walk.lots_pkey == NULL ||
-			shape->lots_pkey != RelationGetRelid(walk.lots_pkey))
-		{
-			shape->valid = false;
-			problem = lottrace_fefo_columns_problem(walk.stock, walk.lots);
-			if (problem == NULL && walk.index == NULL)
-				problem = psprintf("index lottrace.%s does not exist", index_name);
-			if (problem == NULL)
-				problem = lottrace_fefo_index_problem(walk.stock, walk.index,
-													  request->policy == FEFO_POLICY_FEFO);
-			if (problem == NULL && (problem = lottrace_genealogy_index_unready(walk.index)) != NULL)
-				problem = psprintf("index lottrace.%s %s", index_name, problem);
-			if (problem == NULL)
-				problem = lottrace_genealogy_lots_pkey_problem(walk.lots, walk.lots_pkey);
-			if (problem == NULL)
-			{
-				shape->stock = stock_oid;
-				shape->lots = lots_oid;
-				shape->index = index_oid;
-				shape->lots_pkey = RelationGetRelid(walk.lots_pkey);
-				shape->s_lot_id = get_attnum(stock_oid, "lot_id");
-				shape->s_location = get_attnum(stock_oid, "location");
-				shape->s_on_hand = get_attnum(stock_oid, "on_hand");
-				shape->s_reserved = get_attnum(stock_oid, "reserved");
-				shape->s_item = get_attnum(stock_oid, "lot_item");
-				shape->s_expires_at = get_attnum(stock_oid, "lot_expires_at");
-				shape->s_produced_at = get_attnum(stock_oid, "lot_produced_at");
-				shape->s_status = get_attnum(stock_oid, "lot_status");
-				shape->l_code = get_attnum(lots_oid, "code");
-				shape->l_item = get_attnum(lots_oid, "item");
-				shape->l_expires_at = get_attnum(lots_oid, "expires_at");
-				shape->l_produced_at = get_attnum(lots_oid, "produced_at");
-				shape->l_status = get_attnum(lots_oid, "status");
-				shape->released = released_value(walk.lots, shape->l_status);
-				if (!shape_callback_registered)
-				{
-					CacheRegisterRelcacheCallback(forget_shapes, (Datum) 0);
-					shape_callback_registered = true;
-				}
-				shape->valid = true;
-			}
-		}
-		else if ((problem = lottrace_genealogy_index_unready(walk.index)) != NULL)
-			problem = psprintf("index lottrace.%s %s", index_name, problem);
+		problem = lottrace_genealogy_lots_pkey_problem(walk.lots, walk.lots_pkey);
 	}
 
 	if (problem == NULL)
 	{
-		walk.shape = &shapes[request->policy == FEFO_POLICY_FEFO ? 0 : 1];
+		walk.s_lot_id = get_attnum(stock_oid, "lot_id");
+		walk.s_location = get_attnum(stock_oid, "location");
+		walk.s_on_hand = get_attnum(stock_oid, "on_hand");
+		walk.s_reserved = get_attnum(stock_oid, "reserved");
+		walk.s_item = get_attnum(stock_oid, "lot_item");
+		walk.s_expires_at = get_attnum(stock_oid, "lot_expires_at");
+		walk.s_produced_at = get_attnum(stock_oid, "lot_produced_at");
+		walk.s_status = get_attnum(stock_oid, "lot_status");
+		walk.l_code = get_attnum(lots_oid, "code");
+		walk.l_item = get_attnum(lots_oid, "item");
+		walk.l_expires_at = get_attnum(lots_oid, "expires_at");
+		walk.l_produced_at = get_attnum(lots_oid, "produced_at");
+		walk.l_status = get_attnum(lots_oid, "status");
+		walk.released = released_value(walk.lots, walk.l_status);
 		walk.snapshot = RegisterSnapshot(GetActiveSnapshot());
 		walk.stock_slot = table_slot_create(walk.stock, NULL);
 		walk.lots_slot = table_slot_create(walk.lots, NULL);
