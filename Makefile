@@ -48,6 +48,10 @@ OBJS = \
 	src/genealogy_info.o \
 	src/drop_guard.o \
 	src/citus.o \
+	src/fefo_allocate.o \
+	src/fefo_shape.o \
+	src/fefo_sql.o \
+	src/fefo_walk.o \
 	src/lottrace.o
 
 # The SQL source, one file per feature; the install script of the current

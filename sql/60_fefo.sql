@@ -10,6 +10,10 @@ CREATE TABLE lottrace.stock (
 	location text NOT NULL,
 	on_hand numeric NOT NULL,
 	reserved numeric NOT NULL DEFAULT 0,
+	lot_item text,
+	lot_expires_at date,
+	lot_produced_at timestamptz,
+	lot_status lottrace.lot_status,
 	PRIMARY KEY (lot_id, location),
 	CONSTRAINT stock_reserved_within_on_hand CHECK (0 <= reserved AND reserved <= on_hand),
 	-- scale() is NULL for NaN and infinity, which no count of goods can be
@@ -19,6 +23,80 @@ CREATE TABLE lottrace.stock (
 COMMENT ON TABLE lottrace.stock IS 'quantity on hand and reserved, per lot and location';
 COMMENT ON COLUMN lottrace.stock.reserved IS 'sum of the open reservations of this lot at this location';
 SELECT pg_catalog.pg_extension_config_dump('lottrace.stock', '');
+
+-- Allocation reads stock in policy order through the two indexes below,
+-- whose keys are the lot's sort keys copied into each stock row (lot_item,
+-- lot_expires_at, lot_produced_at, lot_status) and whose predicate leaves
+-- out every row that cannot be allocated: lots not released and rows with
+-- nothing free.  Used-up stock is not in them at all, so it costs an
+-- allocation nothing however much of it there is.  The copies are kept
+-- right by the two triggers below; see doc/fefo.md.
+CREATE INDEX stock_fefo_idx ON lottrace.stock (lot_item, lot_expires_at, lot_produced_at, lot_id, location)
+	WHERE lot_status = 'released' AND on_hand > reserved;
+CREATE INDEX stock_fifo_idx ON lottrace.stock (lot_item, lot_produced_at, lot_id, location)
+	WHERE lot_status = 'released' AND on_hand > reserved;
+COMMENT ON INDEX lottrace.stock_fefo_idx IS 'allocation walk, fefo: stock that can be allocated, by expiry';
+COMMENT ON INDEX lottrace.stock_fifo_idx IS 'allocation walk, fifo and lifo: stock that can be allocated, by production';
+COMMENT ON COLUMN lottrace.stock.lot_item IS 'copy of the lot''s item, kept by triggers, for the allocation indexes';
+COMMENT ON COLUMN lottrace.stock.lot_expires_at IS 'copy of the lot''s expires_at, kept by triggers, for the allocation indexes';
+COMMENT ON COLUMN lottrace.stock.lot_produced_at IS 'copy of the lot''s produced_at, kept by triggers, for the allocation indexes';
+COMMENT ON COLUMN lottrace.stock.lot_status IS 'copy of the lot''s status, kept by triggers, for the allocation indexes';
+
+-- A stock row takes its copies from its lot whenever it is inserted, moved
+-- to another lot or has a copy written.  The lot is share-locked: a
+-- concurrent change of the lot's keys or status waits for this transaction
+-- (and then updates this row too, see lots_copy_to_stock), or this waits
+-- for it and reads the lot as it committed.  SECURITY DEFINER: the copies
+-- are kept, as a foreign key's checks are, whatever the writer may do with
+-- lots (share-locking a row needs UPDATE on its table).
+CREATE FUNCTION lottrace.stock_copy_lot() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	-- a lot that does not exist leaves NULLs, and the foreign key reports it
+	SELECT l.item, l.expires_at, l.produced_at, l.status
+	  INTO NEW.lot_item, NEW.lot_expires_at, NEW.lot_produced_at, NEW.lot_status
+	  FROM lottrace.lots l
+	 WHERE l.id = NEW.lot_id
+	   FOR SHARE;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION lottrace.stock_copy_lot() IS
+	'trigger: copies the item, dates and status of a stock row''s lot into the row';
+REVOKE EXECUTE ON FUNCTION lottrace.stock_copy_lot() FROM PUBLIC;
+
+CREATE TRIGGER stock_copy_lot
+	BEFORE INSERT OR UPDATE OF lot_id, lot_item, lot_expires_at, lot_produced_at, lot_status
+	ON lottrace.stock
+	FOR EACH ROW EXECUTE FUNCTION lottrace.stock_copy_lot();
+
+-- A lot whose item, dates or status change updates the copies in its stock
+-- rows.  SECURITY DEFINER: set_status's callers may change a lot's status
+-- without any right on these columns of stock.
+CREATE FUNCTION lottrace.lots_copy_to_stock() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	UPDATE lottrace.stock s
+	   SET lot_item = NEW.item, lot_expires_at = NEW.expires_at,
+		   lot_produced_at = NEW.produced_at, lot_status = NEW.status
+	 WHERE s.lot_id = NEW.id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION lottrace.lots_copy_to_stock() IS
+	'trigger: copies a lot''s new item, dates or status into its stock rows';
+REVOKE EXECUTE ON FUNCTION lottrace.lots_copy_to_stock() FROM PUBLIC;
+
+CREATE TRIGGER lots_copy_to_stock
+	AFTER UPDATE OF item, expires_at, produced_at, status ON lottrace.lots
+	FOR EACH ROW
+	WHEN (OLD.item IS DISTINCT FROM NEW.item OR OLD.expires_at IS DISTINCT FROM NEW.expires_at
+		  OR OLD.produced_at IS DISTINCT FROM NEW.produced_at OR OLD.status IS DISTINCT FROM NEW.status)
+	EXECUTE FUNCTION lottrace.lots_copy_to_stock();
 
 -- An open reservation; releasing or shipping it deletes the row.
 CREATE TABLE lottrace.reservations (
@@ -126,97 +204,16 @@ COMMENT ON FUNCTION lottrace.lock_items(text[]) IS
 	'waits for and takes, until the end of the transaction, the lock reserve and set_status take on these items';
 REVOKE EXECUTE ON FUNCTION lottrace.lock_items(text[]) FROM PUBLIC;
 
+-- A C function (src/fefo_allocate.c): it walks stock_fefo_idx or
+-- stock_fifo_idx with the caller's snapshot and stops as soon as the
+-- quantity is met; under row-level security on stock or lots it runs the
+-- same walk as SQL.
 CREATE FUNCTION lottrace.allocate(item text, quantity numeric, location text DEFAULT NULL,
 		policy text DEFAULT 'fefo', as_of date DEFAULT current_date,
 		min_shelf_life interval DEFAULT '0 days', allow_partial boolean DEFAULT false)
 	RETURNS SETOF lottrace.pick
-	LANGUAGE plpgsql STABLE
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-DECLARE
-	-- the earliest eligible expiry: a lot is usable through its expiry day,
-	-- and must still be usable on as_of + min_shelf_life
-	bound date;
-	remaining numeric := allocate.quantity;
-	walk int;
-	candidates refcursor;
-	line lottrace.pick;
-BEGIN
-	PERFORM lottrace.check_allocation_arguments(allocate.item, allocate.quantity, allocate.policy,
-		allocate.as_of, allocate.min_shelf_life, allocate.allow_partial);
-	bound := (allocate.as_of + allocate.min_shelf_life)::date;
-
-	-- Each walk follows an index in policy order, fetching one candidate at a
-	-- time, and stops as soon as the quantity is met.  fefo walks the lots
-	-- that expire first, then those that never do (NULL sorts last).
-	FOR walk IN 1 .. 2 LOOP
-		IF allocate.policy = 'fefo' AND walk = 1 THEN
-			OPEN candidates FOR
-				SELECT l.id, l.code, s.location, l.expires_at, s.on_hand - s.reserved
-				  FROM lottrace.lots l
-				  JOIN lottrace.stock s ON s.lot_id = l.id
-				 WHERE l.item = allocate.item AND l.status = 'released'
-				   AND l.expires_at >= bound
-				   AND s.on_hand > s.reserved
-				   AND (allocate.location IS NULL OR s.location = allocate.location)
-				 ORDER BY l.expires_at, l.produced_at, l.id, s.location;
-		ELSIF allocate.policy = 'fefo' AND walk = 2 THEN
-			OPEN candidates FOR
-				SELECT l.id, l.code, s.location, l.expires_at, s.on_hand - s.reserved
-				  FROM lottrace.lots l
-				  JOIN lottrace.stock s ON s.lot_id = l.id
-				 WHERE l.item = allocate.item AND l.status = 'released'
-				   AND l.expires_at IS NULL
-				   AND s.on_hand > s.reserved
-				   AND (allocate.location IS NULL OR s.location = allocate.location)
-				 ORDER BY l.expires_at, l.produced_at, l.id, s.location;
-		ELSIF allocate.policy = 'fifo' AND walk = 1 THEN
-			OPEN candidates FOR
-				SELECT l.id, l.code, s.location, l.expires_at, s.on_hand - s.reserved
-				  FROM lottrace.lots l
-				  JOIN lottrace.stock s ON s.lot_id = l.id
-				 WHERE l.item = allocate.item AND l.status = 'released'
-				   AND (l.expires_at >= bound OR l.expires_at IS NULL)
-				   AND s.on_hand > s.reserved
-				   AND (allocate.location IS NULL OR s.location = allocate.location)
-				 ORDER BY l.produced_at, l.id, s.location;
-		ELSIF allocate.policy = 'lifo' AND walk = 1 THEN
-			OPEN candidates FOR
-				SELECT l.id, l.code, s.location, l.expires_at, s.on_hand - s.reserved
-				  FROM lottrace.lots l
-				  JOIN lottrace.stock s ON s.lot_id = l.id
-				 WHERE l.item = allocate.item AND l.status = 'released'
-				   AND (l.expires_at >= bound OR l.expires_at IS NULL)
-				   AND s.on_hand > s.reserved
-				   AND (allocate.location IS NULL OR s.location = allocate.location)
-				 ORDER BY l.produced_at DESC, l.id DESC, s.location DESC;
-		ELSE
-			EXIT;
-		END IF;
-		LOOP
-			FETCH candidates INTO line;
-			EXIT WHEN NOT FOUND;
-			line.quantity := least(line.quantity, remaining);
-			remaining := remaining - line.quantity;
-			RETURN NEXT line;
-			EXIT WHEN remaining = 0;
-		END LOOP;
-		CLOSE candidates;
-		EXIT WHEN remaining = 0;
-	END LOOP;
-
-	IF remaining > 0 AND NOT allocate.allow_partial THEN
-		RAISE EXCEPTION 'not enough stock of item "%"%', allocate.item,
-			CASE WHEN allocate.location IS NOT NULL THEN format(' at location "%s"', allocate.location) ELSE '' END
-			USING ERRCODE = 'LT001',
-				  DETAIL = format('Requested %s but only %s %s available; the shortfall is %s.',
-								  allocate.quantity, allocate.quantity - remaining,
-								  CASE WHEN allocate.quantity - remaining = 1 THEN 'is' ELSE 'are' END,
-								  remaining),
-				  HINT = 'Pass allow_partial => true to take what there is.';
-	END IF;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'lottrace_allocate'
+	LANGUAGE C STABLE;
 COMMENT ON FUNCTION lottrace.allocate(text, numeric, text, text, date, interval, boolean) IS
 	'proposes a pick list for a quantity of an item (fefo, fifo or lifo), changing nothing';
 
@@ -423,6 +420,17 @@ BEGIN
 									   WHERE l.id = ANY (set_status.lot_ids)));
 	PERFORM FROM lottrace.lots l WHERE l.id = ANY (set_status.lot_ids) ORDER BY l.id FOR NO KEY UPDATE;
 
+	-- Only released lots are allocated and shipped: whatever else a lot
+	-- becomes, its reservations would block stock for nothing.  Released
+	-- before the status changes: release_reservations locks reservations,
+	-- then stock rows, as release does, and the status change then locks
+	-- the lots' stock rows (lots_copy_to_stock); the other way round, a
+	-- concurrent release would deadlock with this call.
+	IF set_status.status <> 'released' THEN
+		RETURN QUERY SELECT * FROM lottrace.release_reservations(
+			ARRAY(SELECT r.id FROM lottrace.reservations r WHERE r.lot_id = ANY (set_status.lot_ids)));
+	END IF;
+
 	IF set_status.reason IS NOT NULL THEN
 		caller_reason := pg_catalog.current_setting('lottrace.status_reason', true);
 		PERFORM pg_catalog.set_config('lottrace.status_reason', set_status.reason, true);
@@ -431,13 +439,6 @@ BEGIN
 	 WHERE l.id = ANY (set_status.lot_ids) AND l.status <> set_status.status;
 	IF set_status.reason IS NOT NULL THEN
 		PERFORM pg_catalog.set_config('lottrace.status_reason', coalesce(caller_reason, ''), true);
-	END IF;
-
-	-- Only released lots are allocated and shipped: whatever else a lot
-	-- becomes, its reservations would block stock for nothing.
-	IF set_status.status <> 'released' THEN
-		RETURN QUERY SELECT * FROM lottrace.release_reservations(
-			ARRAY(SELECT r.id FROM lottrace.reservations r WHERE r.lot_id = ANY (set_status.lot_ids)));
 	END IF;
 END
 $$;

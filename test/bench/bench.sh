@@ -14,6 +14,10 @@ run_psql() {
 }
 
 run_psql -f harness.sql
+# what lottrace replaced, kept to compare against (bench.allocate_plpgsql)
+for baseline in baselines/*.sql; do
+	run_psql -f "$baseline"
+done
 # SQL workloads run in psql; shell workloads (pgbench) run as they are
 for workload in workloads/*; do
 	# BENCH_ONLY is an extended regular expression, e.g. 'trace|recall'

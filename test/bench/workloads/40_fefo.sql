@@ -1,5 +1,7 @@
--- FEFO allocation against the hand-written window-function query: a
--- running sum over all of the item's eligible stock rows, then a filter.
+-- FEFO allocation against the hand-written window-function query (a
+-- running sum over all of the item's eligible stock rows, then a filter)
+-- and against the PL/pgSQL allocate of 0.2.0 (baselines/allocate_plpgsql.sql,
+-- which bench.sh loads with the harness).
 -- One item has 200k lots among 2M (SCALE=1): four years of production, one
 -- lot every ten minutes, 60 to 120 days of shelf life, 2% that never
 -- expire, 2% on hold or in quarantine, 1 to 3 locations per lot, and one
@@ -56,24 +58,33 @@ BEGIN
 		 + (plan -> 0 -> 'Plan' ->> 'Shared Read Blocks')::bigint;
 END $$;
 
-CREATE FUNCTION bench.compare_allocate(workload text, quantity numeric, location text, policy text)
+-- allocate against the window-function query, or (plpgsql) against the
+-- PL/pgSQL allocate of 0.2.0 (baselines/allocate_plpgsql.sql)
+CREATE FUNCTION bench.compare_allocate(workload text, quantity numeric, location text, policy text,
+									   as_of date DEFAULT '2023-06-01', plpgsql boolean DEFAULT false)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-	allocate_query text := format(
-		'SELECT * FROM lottrace.allocate(%L, %s, %L, %L, as_of => %L)',
-		'fefo-big', quantity, location, policy, '2023-06-01');
-	window_query text := bench.fefo_window_query('fefo-big', quantity, location,
-		CASE policy
-			WHEN 'fefo' THEN 'l.expires_at, l.produced_at, l.id, s.location'
-			WHEN 'fifo' THEN 'l.produced_at, l.id, s.location'
-			ELSE 'l.produced_at DESC, l.id DESC, s.location DESC'
-		END, '2023-06-01');
+	arguments text := format('%L, %s, %L, %L, as_of => %L', 'fefo-big', quantity, location, policy, as_of);
+	allocate_query text := format('SELECT * FROM lottrace.allocate(%s)', arguments);
+	plain_query text;
 	picked bigint;
 BEGIN
+	IF plpgsql THEN
+		plain_query := format('SELECT * FROM bench.allocate_plpgsql(%s)', arguments);
+	ELSE
+		plain_query := bench.fefo_window_query('fefo-big', quantity, location,
+			CASE policy
+				WHEN 'fefo' THEN 'l.expires_at, l.produced_at, l.id, s.location'
+				WHEN 'fifo' THEN 'l.produced_at, l.id, s.location'
+				ELSE 'l.produced_at DESC, l.id DESC, s.location DESC'
+			END, as_of);
+	END IF;
 	EXECUTE format('SELECT count(*) FROM (%s) a', allocate_query) INTO picked;
-	PERFORM bench.compare(workload, allocate_query, window_query, ordered => true, runs => 7,
-		note => format('%s rows picked; buffers touched: allocate %s, window query %s',
-					   picked, bench.buffers_touched(allocate_query), bench.buffers_touched(window_query)));
+	PERFORM bench.compare(workload, allocate_query, plain_query, ordered => true, runs => 7,
+		note => format('%s rows picked; buffers touched: allocate %s, %s %s',
+					   picked, bench.buffers_touched(allocate_query),
+					   CASE WHEN plpgsql THEN 'PL/pgSQL' ELSE 'window query' END,
+					   bench.buffers_touched(plain_query)));
 END $$;
 
 SELECT bench.compare_allocate('fefo: allocate 500 of an item with 200k lots (vs window query)', 500, NULL, 'fefo');
@@ -82,13 +93,33 @@ SELECT bench.compare_allocate('fefo: allocate 500 at one location (vs window que
 SELECT bench.compare_allocate('fifo: allocate 500 (vs window query)', 500, NULL, 'fifo');
 SELECT bench.compare_allocate('lifo: allocate 500 (vs window query)', 500, NULL, 'lifo');
 
--- Lots that are used up stay released with nothing on hand; the walk steps
--- over them one index entry at a time.  Here the first 20k lots in fefo
--- order have shipped.
+SELECT bench.compare_allocate('fefo: allocate 500, a 10-line pick (vs PL/pgSQL allocate)', 500, NULL, 'fefo',
+							  plpgsql => true);
+SELECT bench.compare_allocate('lifo: allocate 500 (vs PL/pgSQL allocate)', 500, NULL, 'lifo', plpgsql => true);
+
+-- Lots that are used up stay released with nothing on hand.  As of
+-- 2020-01-01 nothing has expired yet, so every used-up lot is in the way of
+-- a walk in fefo order: the time of a 10-line pick now, before any is used
+-- up, is the reference for the same pick once the first 150,000 of the
+-- item's 200,000 lots in fefo order are used up.
+CREATE TEMP TABLE before_used_up AS
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY bench.run_ms(
+		   $q$SELECT count(a) FROM lottrace.allocate('fefo-big', 500, as_of => '2020-01-01') a$q$)) AS ms
+  FROM generate_series(1, 7);
 UPDATE lottrace.stock s SET on_hand = 0, reserved = 0
   FROM (SELECT l.id FROM lottrace.lots l
-		 WHERE l.item = 'fefo-big' AND l.status = 'released' AND l.expires_at >= '2023-06-01'
-		 ORDER BY l.expires_at, l.produced_at, l.id LIMIT 20000) AS used_up
+		 WHERE l.item = 'fefo-big'
+		 ORDER BY l.expires_at, l.produced_at, l.id LIMIT 150000) AS used_up
  WHERE s.lot_id = used_up.id;
 VACUUM ANALYZE lottrace.stock;
-SELECT bench.compare_allocate('fefo: allocate 500 past 20k used-up lots (vs window query)', 500, NULL, 'fefo');
+INSERT INTO bench.results (workload, lottrace_ms, plain_ms, same_answer, note)
+SELECT 'fefo: allocate 500 past 150k used-up lots (vs the same pick before they were used up)',
+	   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY bench.run_ms(
+			$q$SELECT count(a) FROM lottrace.allocate('fefo-big', 500, as_of => '2020-01-01') a$q$))
+		  FROM generate_series(1, 7)),
+	   ms, NULL, 'speedup near 1: used-up lots cost nothing (the picks differ: other lots)'
+  FROM before_used_up;
+SELECT bench.compare_allocate('fefo: allocate 500 past 150k used-up lots (vs window query)', 500, NULL, 'fefo',
+							  as_of => '2020-01-01');
+SELECT bench.compare_allocate('fefo: allocate 500 past 150k used-up lots (vs PL/pgSQL allocate)', 500, NULL, 'fefo',
+							  as_of => '2020-01-01', plpgsql => true);
