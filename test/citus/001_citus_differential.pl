@@ -267,6 +267,12 @@ is( $coordinator->safe_psql('postgres',
 	"SELECT * FROM lottrace.trace_common_sources(ARRAY[$ids[0], $ids[1]]::bigint[])");
 like($err, qr/trace_common_sources is not supported on a distributed lottrace.links/,
 	'trace_common_sources refuses on Citus');
+($ret, $out, $err) = $coordinator->psql('postgres',
+	"SELECT lottrace.mock_recall('drill', ARRAY[$roots[0]]::bigint[])");
+like($err, qr/mock_recall is not supported on a distributed lottrace.links/,
+	'mock_recall refuses on Citus');
+is($coordinator->safe_psql('postgres', 'SELECT count(*) FROM lottrace.mock_recalls'), '0',
+	'mock_recall on Citus writes nothing');
 is($coordinator->safe_psql('postgres', "SELECT lottrace.uom_convert(2, 'kg', 'g')"),
 	'2000', 'uom_convert works on the coordinator');
 
