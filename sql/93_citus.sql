@@ -77,10 +77,15 @@ BEGIN
 		 WHERE c.contype = 'f' AND c.connamespace = 'lottrace'::regnamespace LOOP
 		EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', reference_table, foreign_key);
 	END LOOP;
-	FOREACH reference_table IN ARRAY ARRAY['lots', 'events', 'event_lots', 'lot_status_log',
-			'lot_sequences', 'stock', 'reservations', 'recalls', 'recall_roots',
-			'recall_lots', 'epcis_imported'] LOOP
-		PERFORM create_reference_table(pg_catalog.format('lottrace.%I', reference_table)::regclass);
+	-- every table of the extension but links, those of features added
+	-- later too (mock recalls, unit conversions, EPCIS import log, ...)
+	FOR reference_table IN
+		SELECT c.oid::regclass::text
+		  FROM pg_catalog.pg_class c
+		 WHERE c.relnamespace = 'lottrace'::regnamespace AND c.relkind IN ('r', 'p')
+		   AND c.relname <> 'links'
+		 ORDER BY c.relname LOOP
+		PERFORM create_reference_table(reference_table::regclass);
 	END LOOP;
 	ALTER TABLE lottrace.links DROP CONSTRAINT links_pkey;
 	ALTER TABLE lottrace.links ADD CONSTRAINT links_pkey PRIMARY KEY (id, parent_id);

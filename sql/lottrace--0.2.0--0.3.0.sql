@@ -419,6 +419,19 @@ BEGIN
 	IF mock_recall.respect_time IS NULL THEN
 		RAISE EXCEPTION 'respect_time must not be null' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	-- The figures need lot_balances, whose per-lot aggregate over links
+	-- Citus cannot plan, and trace_quantities, which computes no quantities
+	-- there: refused plainly (doc/citus.md).  pg_dist_partition exists only
+	-- with Citus; the inner statement is planned only when it does.
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+					WHERE logicalrelid = 'lottrace.links'::regclass) THEN
+			RAISE EXCEPTION 'mock_recall is not supported on a distributed lottrace.links'
+				USING ERRCODE = 'feature_not_supported',
+					  DETAIL = 'lottrace.links is a Citus distributed table; the mass balance of a mock recall is not computed there.',
+					  HINT = 'Run mock recalls on a single node; open_recall and the trace functions work with Citus.';
+		END IF;
+	END IF;
 	-- Like open_recall: an exercise under row-level security would cover
 	-- only the rows the caller may see, and report them as the whole.
 	SELECT string_agg(t::text, ', ' ORDER BY t::text) INTO hidden
@@ -2245,10 +2258,15 @@ BEGIN
 		 WHERE c.contype = 'f' AND c.connamespace = 'lottrace'::regnamespace LOOP
 		EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', reference_table, foreign_key);
 	END LOOP;
-	FOREACH reference_table IN ARRAY ARRAY['lots', 'events', 'event_lots', 'lot_status_log',
-			'lot_sequences', 'stock', 'reservations', 'recalls', 'recall_roots',
-			'recall_lots', 'epcis_imported'] LOOP
-		PERFORM create_reference_table(pg_catalog.format('lottrace.%I', reference_table)::regclass);
+	-- every table of the extension but links, those of features added
+	-- later too (mock recalls, unit conversions, EPCIS import log, ...)
+	FOR reference_table IN
+		SELECT c.oid::regclass::text
+		  FROM pg_catalog.pg_class c
+		 WHERE c.relnamespace = 'lottrace'::regnamespace AND c.relkind IN ('r', 'p')
+		   AND c.relname <> 'links'
+		 ORDER BY c.relname LOOP
+		PERFORM create_reference_table(reference_table::regclass);
 	END LOOP;
 	ALTER TABLE lottrace.links DROP CONSTRAINT links_pkey;
 	ALTER TABLE lottrace.links ADD CONSTRAINT links_pkey PRIMARY KEY (id, parent_id);

@@ -514,3 +514,37 @@ lottrace_citus_trace_edges(ReturnSetInfo *rsinfo, TraceWay way, LotSet *roots, i
 	}
 	SPI_finish();
 }
+
+/* ---- trace_quantities ---- */
+
+/* the note of every row: why its quantity columns are NULL */
+#define QUANTITIES_NOTE "quantities are not computed on a distributed lottrace.links (Citus)"
+
+static void
+put_quantities_row(void *arg, int64 lot, int32 depth, int64 via pg_attribute_unused())
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[6] = {Int64GetDatum(lot), Int32GetDatum(depth), 0, 0, 0,
+	CStringGetTextDatum(QUANTITIES_NOTE)};
+	bool		nulls[6] = {false, false, true, true, true, false};
+
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * trace_quantities over the shards: the lots of the trace, by depth and
+ * then id as on one node, with share, quantity and unit NULL and a note
+ * saying why.  The propagation reads every input link of every lot reached
+ * with its quantity and unit through the genealogy indexes of one node;
+ * there is no distributed path for it yet, and an unknown is what it
+ * answers for what it does not know.
+ */
+void
+lottrace_citus_trace_quantities(ReturnSetInfo *rsinfo, TraceDirection direction,
+								LotSet *roots, int64 nroots, int32 max_depth)
+{
+	int32		levels;
+
+	lottrace_citus_trace(direction, roots, nroots, max_depth, NULL, NULL,
+						 put_quantities_row, NULL, rsinfo, &levels);
+}

@@ -44,4 +44,11 @@ extern int64 lottrace_citus_trace(TraceDirection direction, LotSet *roots, int64
 extern void lottrace_citus_trace_edges(ReturnSetInfo *rsinfo, TraceWay way, LotSet *roots,
 									   int64 nroots, int32 max_depth);
 
+/*
+ * trace_quantities over the shards: the lots of the trace with their
+ * quantity columns NULL and a note (no distributed propagation yet).
+ */
+extern void lottrace_citus_trace_quantities(ReturnSetInfo *rsinfo, TraceDirection direction,
+											LotSet *roots, int64 nroots, int32 max_depth);
+
 #endif							/* LOTTRACE_CITUS_H */

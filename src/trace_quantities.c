@@ -54,6 +54,7 @@
 #include "utils/numeric.h"
 #include "utils/tuplestore.h"
 
+#include "citus.h"
 #include "compat.h"
 #include "genealogy.h"
 #include "lotset.h"
@@ -1508,6 +1509,12 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	if (lottrace_citus_links_distributed())
+	{
+		lottrace_citus_trace_quantities(rsinfo, way == TRACE_WAY_FORWARD ? TRACE_FORWARD : TRACE_BACKWARD,
+										roots, nroots, max_depth);
+		return (Datum) 0;
+	}
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace quantities", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 
