@@ -24,6 +24,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 old_pg_config=${LOTTRACE_OLD_PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+# third-party test material (the EPCIS JSON Schema), found from the
+# checkout, not from the copy of the tree the suites run in
+vendor=${LOTTRACE_VENDOR:-$(cd "$top/.." && pwd)/shared/vendor}
 
 cached_pg_config=$(./test/build-pg.sh)
 cached_prefix=$("$cached_pg_config" --bindir)
@@ -58,6 +61,7 @@ fi
 status=0
 "${run_as[@]}" PG_CONFIG="$pg_config" LOTTRACE_WORKDIR="$workdir" \
 	LOTTRACE_UPGRADE_FROM="$old_install" \
+	LOTTRACE_VENDOR="$vendor" \
 	bash -c '
 	set -euo pipefail
 	cd "$LOTTRACE_WORKDIR/tree"
