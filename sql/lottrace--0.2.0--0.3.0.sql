@@ -2231,6 +2231,14 @@ BEGIN
 	-- reference table on a worker could not write another reference table:
 	-- status changes are not logged in lot_status_log on Citus.
 	DROP TRIGGER lots_status_log ON lottrace.lots;
+	-- So do FEFO's copies of the lots' fields in stock (the triggers
+	-- lots_copy_to_stock and stock_copy_lot), and the indexes that read
+	-- those copies: without them allocate reads lots and stock themselves
+	-- (its SQL walk, src/fefo_sql.c), never copies left stale.
+	DROP TRIGGER lots_copy_to_stock ON lottrace.lots;
+	DROP TRIGGER stock_copy_lot ON lottrace.stock;
+	DROP INDEX lottrace.stock_fefo_idx;
+	DROP INDEX lottrace.stock_fifo_idx;
 	-- one connection per node: foreign keys to reference tables need it
 	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
 	-- The foreign keys between the tables go while they are distributed
