@@ -72,28 +72,6 @@ typedef struct FefoWalk
 	bool		disagrees;		/* a copy in stock differs from its lot */
 } FefoWalk;
 
-/*
- * SELECT on the table, or else on each of the columns allocate reads, as
- * the query it replaces needed.
- */
-static void
-check_select(Relation rel, const char *const *columns, int ncolumns)
-{
-	Oid			relid = RelationGetRelid(rel);
-	Oid			user = GetUserId();
-
-	if (pg_class_aclcheck(relid, user, ACL_SELECT) == ACLCHECK_OK)
-		return;
-	for (int i = 0; i < ncolumns; i++)
-	{
-		AttrNumber	attnum = get_attnum(relid, columns[i]);
-
-		if (attnum == InvalidAttrNumber ||
-			pg_attribute_aclcheck(relid, attnum, user, ACL_SELECT) != ACLCHECK_OK)
-			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(rel));
-	}
-}
-
 static bool
 datums_equal(Datum a, bool a_null, Datum b, bool b_null, Form_pg_attribute att)
 {
@@ -250,8 +228,8 @@ lottrace_fefo_walk_index(const FefoRequest *request, FefoPick *pick, const char 
 	lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1), AccessShareLock, false);
 	walk.stock = table_open(stock_oid, NoLock);
 	walk.lots = table_open(lots_oid, NoLock);
-	check_select(walk.stock, stock_columns, lengthof(stock_columns));
-	check_select(walk.lots, lots_columns, lengthof(lots_columns));
+	lottrace_check_select(walk.stock, stock_columns, lengthof(stock_columns));
+	lottrace_check_select(walk.lots, lots_columns, lengthof(lots_columns));
 
 	if (check_enable_rls(stock_oid, InvalidOid, false) == RLS_ENABLED)
 		problem = "row-level security on stock";

@@ -199,11 +199,12 @@ lottrace_genealogy_init(void)
 }
 
 /*
- * SELECT on the table, or else on each of the columns we read, as a query
- * naming those columns would need.
+ * SELECT on the table, or else on each of the columns read, as a query
+ * naming those columns would need (42501 otherwise).  Also for allocate's
+ * direct reads (fefo_walk.c).
  */
-static void
-check_select(Relation rel, const char *const *columns, int ncolumns)
+void
+lottrace_check_select(Relation rel, const char *const *columns, int ncolumns)
 {
 	Oid			relid = RelationGetRelid(rel);
 	Oid			user = GetUserId();
@@ -349,8 +350,8 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 	store->links = table_open(links_oid, NoLock);
 	store->lots = table_open(lots_oid, NoLock);
 
-	check_select(store->links, links_columns, details ? 5 : 3);
-	check_select(store->lots, lots_columns, 1);
+	lottrace_check_select(store->links, links_columns, details ? 5 : 3);
+	lottrace_check_select(store->lots, lots_columns, 1);
 
 	store->col_id = links_column(store, "id");
 	store->col_near[TRACE_FORWARD] = links_column(store, "parent_id");
@@ -438,8 +439,8 @@ lottrace_genealogy_read_units(GenealogyStore *store)
 	static const char *const uom_column[] = {"uom"};
 	static const char *const lots_columns[] = {"id", "item", "quantity", "uom"};
 
-	check_select(store->links, uom_column, 1);
-	check_select(store->lots, lots_columns, 4);
+	lottrace_check_select(store->links, uom_column, 1);
+	lottrace_check_select(store->lots, lots_columns, 4);
 	store->col_uom = links_column(store, "uom");
 	store->units = true;
 	store->lots_item = lots_column(store, "item", TEXTOID);
@@ -1262,8 +1263,8 @@ lottrace_genealogy_read_times(GenealogyStore *store)
 	Relation	event_lots = table_open(event_lots_oid, NoLock);
 
 	/* the queries below would raise as well, but only once they run */
-	check_select(store->links, links_columns, 1);
-	check_select(store->lots, lots_columns, 2);
+	lottrace_check_select(store->links, links_columns, 1);
+	lottrace_check_select(store->lots, lots_columns, 2);
 	if (pg_class_aclcheck(events_oid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(events));
 	if (pg_class_aclcheck(event_lots_oid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)

@@ -126,6 +126,9 @@ extern GenealogyStore *lottrace_genealogy_open(const char *function, bool detail
 extern GenealogyStore *lottrace_genealogy_open_shard(const char *function, Oid shard, TraceWay way);
 extern void lottrace_genealogy_close(GenealogyStore *store);
 
+/* SELECT on the table or on each of the columns, else 42501 */
+extern void lottrace_check_select(Relation rel, const char *const *columns, int ncolumns);
+
 /*
  * Read links.uom with the details too, and allow lottrace_genealogy_read_lots
  * (trace_quantities); checks SELECT on links.uom and on lots (id, item,
