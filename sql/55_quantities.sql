@@ -18,6 +18,13 @@ COMMENT ON TABLE lottrace.uom_conversions IS
 	'unit conversions: one from_uom is factor to_uom, for the item (NULL: every item), both ways';
 SELECT pg_catalog.pg_extension_config_dump('lottrace.uom_conversions', '');
 
+-- The rows of lots that trace_quantities reads (item, quantity, uom), from
+-- the index alone: a heap fetch per lot was a fifth of its time.  Dropping
+-- it only makes trace_quantities read the heap (same answers).
+CREATE INDEX lots_quantities_idx ON lottrace.lots (id) INCLUDE (item, quantity, uom);
+COMMENT ON INDEX lottrace.lots_quantities_idx IS
+	'the rows of lots that trace_quantities reads, without the heap';
+
 CREATE FUNCTION lottrace.uom_convert(quantity numeric, from_uom text, to_uom text,
 									 item text DEFAULT NULL)
 	RETURNS numeric

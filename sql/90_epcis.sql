@@ -66,6 +66,17 @@ CREATE INDEX events_transformation_idx ON lottrace.events ((attributes ->> 'tran
 COMMENT ON INDEX lottrace.events_transformation_idx IS
 	'the events of an EPCIS transformationID';
 
+-- One row per transformationID an import or a retraction has touched: where
+-- concurrent transactions that change one transformation meet (see
+-- epcis_lock_transformation).  Its ids come from the documents, and like
+-- every table of the extension it is dumped.
+CREATE TABLE lottrace.epcis_transformations (
+	transformation_id text PRIMARY KEY
+);
+COMMENT ON TABLE lottrace.epcis_transformations IS
+	'the EPCIS transformationIDs imported: each row is the lock that orders the imports and retractions of its parts';
+SELECT pg_catalog.pg_extension_config_dump('lottrace.epcis_transformations', '');
+
 -- A value inside an EPC URN, with the escapes the URN syntax needs undone.
 CREATE FUNCTION lottrace.epcis_urn_value(value text) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -255,10 +266,35 @@ COMMENT ON FUNCTION lottrace.epcis_list_lots(jsonb, jsonb, text, lottrace.lot) I
 	'internal to epcis_import: what the entries of a quantity list and an EPC list name';
 REVOKE EXECUTE ON FUNCTION lottrace.epcis_list_lots(jsonb, jsonb, text, lottrace.lot) FROM PUBLIC;
 
+-- Taken by every import and retraction of a part of a transformation before
+-- it reads or changes the other parts: two transactions importing the two
+-- halves of one transformation at once would each miss the other's
+-- uncommitted events, and no link would be made.  Writing the
+-- transformation's row makes the second writer wait until the first ends.
+-- Then, under READ COMMITTED, the caller's next statement takes a new
+-- snapshot and sees the first one's events.  Under REPEATABLE READ and
+-- SERIALIZABLE the snapshot is the transaction's and cannot see them: there
+-- the write fails with a serialization failure (40001) whenever a
+-- transaction that wrote the row committed after the snapshot was taken
+-- (before this write, or while it waited), and the caller retries the
+-- transaction.  DO UPDATE, not DO NOTHING:
+-- an existing row must be written too, to meet a writer that came before.
+CREATE FUNCTION lottrace.epcis_lock_transformation(transformation_id text) RETURNS void
+	LANGUAGE sql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	INSERT INTO lottrace.epcis_transformations (transformation_id) VALUES ($1)
+	ON CONFLICT (transformation_id) DO UPDATE SET transformation_id = excluded.transformation_id
+$$;
+COMMENT ON FUNCTION lottrace.epcis_lock_transformation(text) IS
+	'internal to epcis_import: orders concurrent imports and retractions of the parts of one transformationID';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_lock_transformation(text) FROM PUBLIC;
+
 -- The links of a transformation split over several TransformationEvents
 -- sharing a transformationID: every input of one of them into every output
 -- of another, where no event of the transformation links the pair yet.
--- Each link belongs to the event of its output, at that event's time.
+-- Each link belongs to the event of its output, at that event's time.  The
+-- caller has taken epcis_lock_transformation in an earlier statement.
 CREATE FUNCTION lottrace.epcis_link_transformation(transformation_id text) RETURNS void
 	LANGUAGE sql VOLATILE
 	SET search_path = pg_catalog, pg_temp
@@ -315,8 +351,8 @@ CREATE FUNCTION lottrace.epcis_import_report(document jsonb) RETURNS SETOF lottr
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	events jsonb := document #> '{epcisBody,eventList}';
-	master jsonb := document #> '{epcisHeader,epcisMasterData,vocabularyList}';
+	events jsonb;
+	master jsonb;
 	log_ids bigint[] := '{}';
 	descriptions jsonb := '{}';
 	ev jsonb;
@@ -361,19 +397,58 @@ BEGIN
 	IF document IS NULL OR jsonb_typeof(document) <> 'object' THEN
 		RAISE EXCEPTION 'an EPCIS document is a JSON object' USING ERRCODE = 'invalid_text_representation';
 	END IF;
-	IF document ->> 'type' IS DISTINCT FROM 'EPCISDocument' THEN
+	IF document ->> 'type' = 'EPCISDocument' THEN
+		events := document #> '{epcisBody,eventList}';
+		master := document #> '{epcisHeader,epcisMasterData,vocabularyList}';
+		IF jsonb_typeof(events) IS DISTINCT FROM 'array' THEN
+			RAISE EXCEPTION 'the EPCIS document has no epcisBody.eventList array'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+	ELSIF document ->> 'type' = 'EPCISQueryDocument' THEN
+		-- The answer to a query (what the /events resource of EPCIS's REST
+		-- interface returns): the same events, and master data beside them
+		-- instead of in a header, which the schema does not let it have.
+		-- What the schema requires of the query results is checked here,
+		-- lest the answer to something else pass for one.
+		IF jsonb_typeof(document #> '{epcisBody,queryResults}') IS DISTINCT FROM 'object' THEN
+			RAISE EXCEPTION 'the EPCIS query document has no epcisBody.queryResults object'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		IF jsonb_typeof(document #> '{epcisBody,queryResults,queryName}') IS DISTINCT FROM 'string' THEN
+			RAISE EXCEPTION 'the EPCIS query document has no epcisBody.queryResults.queryName string'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		IF jsonb_typeof(document #> '{epcisBody,queryResults,subscriptionID}') <> 'string' THEN
+			RAISE EXCEPTION 'the EPCIS query document''s epcisBody.queryResults.subscriptionID is not a string'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		IF document ? 'epcisHeader' THEN
+			RAISE EXCEPTION 'an EPCIS query document has no epcisHeader'
+				USING ERRCODE = 'invalid_text_representation',
+					  HINT = 'Its master data goes in epcisBody.queryResults.resultsBody.vocabularyList.';
+		END IF;
+		events := document #> '{epcisBody,queryResults,resultsBody,eventList}';
+		master := document #> '{epcisBody,queryResults,resultsBody,vocabularyList}';
+		IF jsonb_typeof(events) IS DISTINCT FROM 'array' THEN
+			RAISE EXCEPTION 'the EPCIS query document has no epcisBody.queryResults.resultsBody.eventList array'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+	ELSE
 		RAISE EXCEPTION 'not an EPCIS document: "type" is %', coalesce('"' || (document ->> 'type') || '"', 'missing')
-			USING ERRCODE = 'invalid_text_representation';
-	END IF;
-	IF events IS NULL OR jsonb_typeof(events) <> 'array' THEN
-		RAISE EXCEPTION 'the EPCIS document has no epcisBody.eventList array'
-			USING ERRCODE = 'invalid_text_representation';
+			USING ERRCODE = 'invalid_text_representation',
+				  HINT = 'An EPCIS 2.0 document is an EPCISDocument or an EPCISQueryDocument.';
 	END IF;
 
 	-- Master data (EPCClass and EPCInstance vocabularies): lots and their
-	-- attributes, the lots of serialized items, product descriptions.
+	-- attributes, the lots of serialized items, product descriptions.  A
+	-- vocabularyList that is not a list is refused, not passed over: the
+	-- schema refuses it, and skipping it would drop master data unsaid.
+	IF master IS NOT NULL AND jsonb_typeof(master) <> 'array' THEN
+		RAISE EXCEPTION 'the EPCIS document''s vocabularyList is not an array'
+			USING ERRCODE = 'invalid_text_representation';
+	END IF;
 	IF master IS NOT NULL THEN
-		FOR vocabulary IN SELECT value FROM jsonb_array_elements(CASE jsonb_typeof(master) WHEN 'array' THEN master ELSE '[]' END) LOOP
+		FOR vocabulary IN SELECT value FROM jsonb_array_elements(master) LOOP
 			CONTINUE WHEN lottrace.epcis_term(vocabulary ->> 'type') NOT IN
 				('urn:epcglobal:epcis:vtype:EPCClass', 'EPCClass', 'urn:epcglobal:epcis:vtype:EPCInstance', 'EPCInstance');
 			FOR element IN SELECT value FROM jsonb_array_elements(coalesce(vocabulary -> 'vocabularyElementList', '[]')) LOOP
@@ -509,6 +584,11 @@ BEGIN
 			END IF;
 			IF claim.lottrace_event_id IS NOT NULL THEN
 				transformation_id := (SELECT e.attributes ->> 'transformationID' FROM lottrace.events e WHERE e.id = claim.lottrace_event_id);
+				IF transformation_id IS NOT NULL THEN
+					-- before the links of the transformation are read: a
+					-- concurrent import of another part may be making some
+					PERFORM lottrace.epcis_lock_transformation(transformation_id);
+				END IF;
 				DELETE FROM lottrace.links k WHERE k.event_id = claim.lottrace_event_id;
 				DELETE FROM lottrace.epcis_serials s WHERE s.event_id = epcis_id;
 				DELETE FROM lottrace.events e WHERE e.id = claim.lottrace_event_id;
@@ -546,6 +626,12 @@ BEGIN
 		biz_step := lottrace.epcis_term(ev ->> 'bizStep');
 		links_only := coalesce((ev ->> 'lottrace:linksOnly')::boolean, false);
 		transformation_id := CASE WHEN event_type = 'TransformationEvent' THEN ev ->> 'transformationID' END;
+		-- indexed too (events_transformation_idx, epcis_transformations), so
+		-- bounded as the eventID is
+		IF octet_length(transformation_id) > 1000 THEN
+			RAISE EXCEPTION '%: transformationID is longer than 1000 bytes', context
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
 		IF ev ? 'lottrace:eventKind' THEN
 			BEGIN
 				kind := (ev ->> 'lottrace:eventKind')::lottrace.event_kind;
@@ -768,6 +854,9 @@ BEGIN
 			 CROSS JOIN (SELECT DISTINCT u.lot_id FROM unnest(output_ids) AS u(lot_id)) o
 			 WHERE i.lot_id <> o.lot_id;
 			IF transformation_id IS NOT NULL AND new_event IS NOT NULL THEN
+				-- a statement of its own: the links are looked for in a
+				-- snapshot taken after any wait for another part's import
+				PERFORM lottrace.epcis_lock_transformation(transformation_id);
 				PERFORM lottrace.epcis_link_transformation(transformation_id);
 			END IF;
 		END IF;

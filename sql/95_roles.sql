@@ -45,7 +45,7 @@ GRANT USAGE ON SCHEMA lottrace TO lottrace_reader, lottrace_operator, lottrace_a
 GRANT SELECT ON lottrace.lots, lottrace.links, lottrace.events, lottrace.event_lots,
 		lottrace.lot_status_log, lottrace.lot_sequences, lottrace.stock, lottrace.reservations,
 		lottrace.recalls, lottrace.recall_roots, lottrace.recall_lots, lottrace.epcis_imported,
-		lottrace.epcis_import_log, lottrace.epcis_serials,
+		lottrace.epcis_import_log, lottrace.epcis_serials, lottrace.epcis_transformations,
 		lottrace.recall_scope, lottrace.recall_scope_changes, lottrace.recall_shipments,
 		lottrace.recall_summary, lottrace.uom_conversions
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
@@ -66,7 +66,7 @@ GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric)
 -- UPDATE (reference) of reservations is for (release_reservations).
 GRANT INSERT ON lottrace.lots, lottrace.links, lottrace.events, lottrace.event_lots,
 		lottrace.stock, lottrace.reservations, lottrace.lot_sequences, lottrace.epcis_imported,
-		lottrace.epcis_import_log, lottrace.epcis_serials
+		lottrace.epcis_import_log, lottrace.epcis_serials, lottrace.epcis_transformations
 	TO lottrace_operator;
 GRANT UPDATE (quantity, uom, produced_at, expires_at, tlc_source, supplier, attributes)
 	ON lottrace.lots TO lottrace_operator;
@@ -74,10 +74,12 @@ GRANT UPDATE (on_hand, reserved) ON lottrace.stock TO lottrace_operator;
 GRANT UPDATE (reference), DELETE ON lottrace.reservations TO lottrace_operator;
 GRANT UPDATE (last_value) ON lottrace.lot_sequences TO lottrace_operator;
 GRANT UPDATE (lottrace_event_id, retracted_at) ON lottrace.epcis_imported TO lottrace_operator;
+GRANT UPDATE (transformation_id) ON lottrace.epcis_transformations TO lottrace_operator;
 GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservations(bigint[]),
 		lottrace.epcis_lot(text, text), lottrace.epcis_term(text),
 		lottrace.epcis_list_lots(jsonb, jsonb, text, lottrace.lot), lottrace.epcis_epc_lot(text, text),
-		lottrace.epcis_urn_value(text), lottrace.epcis_link_transformation(text),
+		lottrace.epcis_urn_value(text), lottrace.epcis_lock_transformation(text),
+		lottrace.epcis_link_transformation(text),
 		lottrace.epcis_log(integer, text, text, text, text, bigint), lottrace.epcis_text(jsonb),
 		lottrace.epcis_uri_text(text, text, text)
 	TO lottrace_operator;
@@ -103,6 +105,8 @@ GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservat
 	TO lottrace_admin;
 
 -- Tracing on Citus: the trace functions run citus_expand_shard on every
--- shard of links as the calling user.
-GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[])
+-- shard of links as the calling user; lot_balances reads the links out of
+-- each lot through citus_parent_links there.
+GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]),
+		lottrace.citus_parent_links(bigint)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;

@@ -29,6 +29,13 @@ COMMENT ON TABLE lottrace.uom_conversions IS
 	'unit conversions: one from_uom is factor to_uom, for the item (NULL: every item), both ways';
 SELECT pg_catalog.pg_extension_config_dump('lottrace.uom_conversions', '');
 
+-- The rows of lots that trace_quantities reads (item, quantity, uom), from
+-- the index alone: a heap fetch per lot was a fifth of its time.  Dropping
+-- it only makes trace_quantities read the heap (same answers).
+CREATE INDEX lots_quantities_idx ON lottrace.lots (id) INCLUDE (item, quantity, uom);
+COMMENT ON INDEX lottrace.lots_quantities_idx IS
+	'the rows of lots that trace_quantities reads, without the heap';
+
 CREATE FUNCTION lottrace.uom_convert(quantity numeric, from_uom text, to_uom text,
 									 item text DEFAULT NULL)
 	RETURNS numeric
@@ -928,6 +935,17 @@ CREATE INDEX events_transformation_idx ON lottrace.events ((attributes ->> 'tran
 COMMENT ON INDEX lottrace.events_transformation_idx IS
 	'the events of an EPCIS transformationID';
 
+-- One row per transformationID an import or a retraction has touched: where
+-- concurrent transactions that change one transformation meet (see
+-- epcis_lock_transformation).  Its ids come from the documents, and like
+-- every table of the extension it is dumped.
+CREATE TABLE lottrace.epcis_transformations (
+	transformation_id text PRIMARY KEY
+);
+COMMENT ON TABLE lottrace.epcis_transformations IS
+	'the EPCIS transformationIDs imported: each row is the lock that orders the imports and retractions of its parts';
+SELECT pg_catalog.pg_extension_config_dump('lottrace.epcis_transformations', '');
+
 -- A value inside an EPC URN, with the escapes the URN syntax needs undone.
 CREATE FUNCTION lottrace.epcis_urn_value(value text) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -1108,10 +1126,35 @@ COMMENT ON FUNCTION lottrace.epcis_list_lots(jsonb, jsonb, text, lottrace.lot) I
 	'internal to epcis_import: what the entries of a quantity list and an EPC list name';
 REVOKE EXECUTE ON FUNCTION lottrace.epcis_list_lots(jsonb, jsonb, text, lottrace.lot) FROM PUBLIC;
 
+-- Taken by every import and retraction of a part of a transformation before
+-- it reads or changes the other parts: two transactions importing the two
+-- halves of one transformation at once would each miss the other's
+-- uncommitted events, and no link would be made.  Writing the
+-- transformation's row makes the second writer wait until the first ends.
+-- Then, under READ COMMITTED, the caller's next statement takes a new
+-- snapshot and sees the first one's events.  Under REPEATABLE READ and
+-- SERIALIZABLE the snapshot is the transaction's and cannot see them: there
+-- the write fails with a serialization failure (40001) whenever a
+-- transaction that wrote the row committed after the snapshot was taken
+-- (before this write, or while it waited), and the caller retries the
+-- transaction.  DO UPDATE, not DO NOTHING:
+-- an existing row must be written too, to meet a writer that came before.
+CREATE FUNCTION lottrace.epcis_lock_transformation(transformation_id text) RETURNS void
+	LANGUAGE sql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	INSERT INTO lottrace.epcis_transformations (transformation_id) VALUES ($1)
+	ON CONFLICT (transformation_id) DO UPDATE SET transformation_id = excluded.transformation_id
+$$;
+COMMENT ON FUNCTION lottrace.epcis_lock_transformation(text) IS
+	'internal to epcis_import: orders concurrent imports and retractions of the parts of one transformationID';
+REVOKE EXECUTE ON FUNCTION lottrace.epcis_lock_transformation(text) FROM PUBLIC;
+
 -- The links of a transformation split over several TransformationEvents
 -- sharing a transformationID: every input of one of them into every output
 -- of another, where no event of the transformation links the pair yet.
--- Each link belongs to the event of its output, at that event's time.
+-- Each link belongs to the event of its output, at that event's time.  The
+-- caller has taken epcis_lock_transformation in an earlier statement.
 CREATE FUNCTION lottrace.epcis_link_transformation(transformation_id text) RETURNS void
 	LANGUAGE sql VOLATILE
 	SET search_path = pg_catalog, pg_temp
@@ -1168,8 +1211,8 @@ CREATE FUNCTION lottrace.epcis_import_report(document jsonb) RETURNS SETOF lottr
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
-	events jsonb := document #> '{epcisBody,eventList}';
-	master jsonb := document #> '{epcisHeader,epcisMasterData,vocabularyList}';
+	events jsonb;
+	master jsonb;
 	log_ids bigint[] := '{}';
 	descriptions jsonb := '{}';
 	ev jsonb;
@@ -1214,19 +1257,58 @@ BEGIN
 	IF document IS NULL OR jsonb_typeof(document) <> 'object' THEN
 		RAISE EXCEPTION 'an EPCIS document is a JSON object' USING ERRCODE = 'invalid_text_representation';
 	END IF;
-	IF document ->> 'type' IS DISTINCT FROM 'EPCISDocument' THEN
+	IF document ->> 'type' = 'EPCISDocument' THEN
+		events := document #> '{epcisBody,eventList}';
+		master := document #> '{epcisHeader,epcisMasterData,vocabularyList}';
+		IF jsonb_typeof(events) IS DISTINCT FROM 'array' THEN
+			RAISE EXCEPTION 'the EPCIS document has no epcisBody.eventList array'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+	ELSIF document ->> 'type' = 'EPCISQueryDocument' THEN
+		-- The answer to a query (what the /events resource of EPCIS's REST
+		-- interface returns): the same events, and master data beside them
+		-- instead of in a header, which the schema does not let it have.
+		-- What the schema requires of the query results is checked here,
+		-- lest the answer to something else pass for one.
+		IF jsonb_typeof(document #> '{epcisBody,queryResults}') IS DISTINCT FROM 'object' THEN
+			RAISE EXCEPTION 'the EPCIS query document has no epcisBody.queryResults object'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		IF jsonb_typeof(document #> '{epcisBody,queryResults,queryName}') IS DISTINCT FROM 'string' THEN
+			RAISE EXCEPTION 'the EPCIS query document has no epcisBody.queryResults.queryName string'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		IF jsonb_typeof(document #> '{epcisBody,queryResults,subscriptionID}') <> 'string' THEN
+			RAISE EXCEPTION 'the EPCIS query document''s epcisBody.queryResults.subscriptionID is not a string'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+		IF document ? 'epcisHeader' THEN
+			RAISE EXCEPTION 'an EPCIS query document has no epcisHeader'
+				USING ERRCODE = 'invalid_text_representation',
+					  HINT = 'Its master data goes in epcisBody.queryResults.resultsBody.vocabularyList.';
+		END IF;
+		events := document #> '{epcisBody,queryResults,resultsBody,eventList}';
+		master := document #> '{epcisBody,queryResults,resultsBody,vocabularyList}';
+		IF jsonb_typeof(events) IS DISTINCT FROM 'array' THEN
+			RAISE EXCEPTION 'the EPCIS query document has no epcisBody.queryResults.resultsBody.eventList array'
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
+	ELSE
 		RAISE EXCEPTION 'not an EPCIS document: "type" is %', coalesce('"' || (document ->> 'type') || '"', 'missing')
-			USING ERRCODE = 'invalid_text_representation';
-	END IF;
-	IF events IS NULL OR jsonb_typeof(events) <> 'array' THEN
-		RAISE EXCEPTION 'the EPCIS document has no epcisBody.eventList array'
-			USING ERRCODE = 'invalid_text_representation';
+			USING ERRCODE = 'invalid_text_representation',
+				  HINT = 'An EPCIS 2.0 document is an EPCISDocument or an EPCISQueryDocument.';
 	END IF;
 
 	-- Master data (EPCClass and EPCInstance vocabularies): lots and their
-	-- attributes, the lots of serialized items, product descriptions.
+	-- attributes, the lots of serialized items, product descriptions.  A
+	-- vocabularyList that is not a list is refused, not passed over: the
+	-- schema refuses it, and skipping it would drop master data unsaid.
+	IF master IS NOT NULL AND jsonb_typeof(master) <> 'array' THEN
+		RAISE EXCEPTION 'the EPCIS document''s vocabularyList is not an array'
+			USING ERRCODE = 'invalid_text_representation';
+	END IF;
 	IF master IS NOT NULL THEN
-		FOR vocabulary IN SELECT value FROM jsonb_array_elements(CASE jsonb_typeof(master) WHEN 'array' THEN master ELSE '[]' END) LOOP
+		FOR vocabulary IN SELECT value FROM jsonb_array_elements(master) LOOP
 			CONTINUE WHEN lottrace.epcis_term(vocabulary ->> 'type') NOT IN
 				('urn:epcglobal:epcis:vtype:EPCClass', 'EPCClass', 'urn:epcglobal:epcis:vtype:EPCInstance', 'EPCInstance');
 			FOR element IN SELECT value FROM jsonb_array_elements(coalesce(vocabulary -> 'vocabularyElementList', '[]')) LOOP
@@ -1362,6 +1444,11 @@ BEGIN
 			END IF;
 			IF claim.lottrace_event_id IS NOT NULL THEN
 				transformation_id := (SELECT e.attributes ->> 'transformationID' FROM lottrace.events e WHERE e.id = claim.lottrace_event_id);
+				IF transformation_id IS NOT NULL THEN
+					-- before the links of the transformation are read: a
+					-- concurrent import of another part may be making some
+					PERFORM lottrace.epcis_lock_transformation(transformation_id);
+				END IF;
 				DELETE FROM lottrace.links k WHERE k.event_id = claim.lottrace_event_id;
 				DELETE FROM lottrace.epcis_serials s WHERE s.event_id = epcis_id;
 				DELETE FROM lottrace.events e WHERE e.id = claim.lottrace_event_id;
@@ -1399,6 +1486,12 @@ BEGIN
 		biz_step := lottrace.epcis_term(ev ->> 'bizStep');
 		links_only := coalesce((ev ->> 'lottrace:linksOnly')::boolean, false);
 		transformation_id := CASE WHEN event_type = 'TransformationEvent' THEN ev ->> 'transformationID' END;
+		-- indexed too (events_transformation_idx, epcis_transformations), so
+		-- bounded as the eventID is
+		IF octet_length(transformation_id) > 1000 THEN
+			RAISE EXCEPTION '%: transformationID is longer than 1000 bytes', context
+				USING ERRCODE = 'invalid_text_representation';
+		END IF;
 		IF ev ? 'lottrace:eventKind' THEN
 			BEGIN
 				kind := (ev ->> 'lottrace:eventKind')::lottrace.event_kind;
@@ -1621,6 +1714,9 @@ BEGIN
 			 CROSS JOIN (SELECT DISTINCT u.lot_id FROM unnest(output_ids) AS u(lot_id)) o
 			 WHERE i.lot_id <> o.lot_id;
 			IF transformation_id IS NOT NULL AND new_event IS NOT NULL THEN
+				-- a statement of its own: the links are looked for in a
+				-- snapshot taken after any wait for another part's import
+				PERFORM lottrace.epcis_lock_transformation(transformation_id);
 				PERFORM lottrace.epcis_link_transformation(transformation_id);
 			END IF;
 		END IF;
@@ -1654,12 +1750,13 @@ $$;
 COMMENT ON FUNCTION lottrace.epcis_import(jsonb) IS
 	'imports a GS1 EPCIS 2.0 JSON document: lots, events and links; idempotent on eventID; returns the number of events imported (the report is in epcis_import_log)';
 
-GRANT SELECT ON lottrace.epcis_import_log, lottrace.epcis_serials
+GRANT SELECT ON lottrace.epcis_import_log, lottrace.epcis_serials, lottrace.epcis_transformations
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
-GRANT INSERT ON lottrace.epcis_import_log, lottrace.epcis_serials TO lottrace_operator;
+GRANT INSERT ON lottrace.epcis_import_log, lottrace.epcis_serials, lottrace.epcis_transformations TO lottrace_operator;
 GRANT UPDATE (retracted_at) ON lottrace.epcis_imported TO lottrace_operator;
+GRANT UPDATE (transformation_id) ON lottrace.epcis_transformations TO lottrace_operator;
 GRANT EXECUTE ON FUNCTION lottrace.epcis_list_lots(jsonb, jsonb, text, lottrace.lot), lottrace.epcis_epc_lot(text, text),
-		lottrace.epcis_urn_value(text), lottrace.epcis_link_transformation(text),
+		lottrace.epcis_urn_value(text), lottrace.epcis_lock_transformation(text), lottrace.epcis_link_transformation(text),
 		lottrace.epcis_log(integer, text, text, text, text, bigint), lottrace.epcis_text(jsonb)
 	TO lottrace_operator;
 
@@ -2195,6 +2292,28 @@ COMMENT ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]) IS
 	'internal: the links of one Citus shard of links whose near end is in the frontier, as (near, far, link id) triples';
 REVOKE EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]) FROM PUBLIC;
 
+-- The links out of one lot, for lot_balances on Citus (distribute_genealogy
+-- puts it there).  A function of its own, not a join or subquery on links
+-- in the view: Citus cannot plan a per-lot aggregate over a distributed
+-- table correlated with a reference table, nor run uom_convert (which reads
+-- uom_conversions) on the shards.  Called per lot, it is a query of its
+-- own that Citus routes to the lot's one shard, while the view around it
+-- reads only reference tables and runs on the coordinator.  SET
+-- search_path also keeps it from being inlined into that view, where it
+-- would read the coordinator's empty lottrace.links.  A string body, not
+-- BEGIN ATOMIC: that would make links' columns depend on it, and the DBA
+-- could no longer alter them (genealogy_info reports what traces need).
+CREATE FUNCTION lottrace.citus_parent_links(lot_id bigint)
+	RETURNS TABLE (id bigint, quantity numeric, uom text)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+		SELECT k.id, k.quantity, k.uom FROM lottrace.links k WHERE k.parent_id = citus_parent_links.lot_id
+	$$;
+COMMENT ON FUNCTION lottrace.citus_parent_links(bigint) IS
+	'internal to lot_balances on Citus: the id, quantity and unit of the links out of a lot';
+REVOKE EXECUTE ON FUNCTION lottrace.citus_parent_links(bigint) FROM PUBLIC;
+
 -- The DBA's one step after CREATE EXTENSION citus and lottrace on every
 -- node and citus_add_node for the workers, while the tables are small or
 -- empty (Citus copies what they hold).  links is distributed by parent_id;
@@ -2283,13 +2402,67 @@ BEGIN
 	FOREACH foreign_key IN ARRAY coalesce(foreign_keys, '{}') LOOP
 		EXECUTE foreign_key;
 	END LOOP;
+	-- lot_balances (under the recall views and mass_balance) as Citus can
+	-- plan it: the same rows, with the links out of each lot read through
+	-- citus_parent_links and converted on the coordinator, link by link as
+	-- on one node (summing per unit first would round otherwise); the
+	-- first link without a number found in the same pass.  Everything else
+	-- is as in 65_mass_balance.sql.  On one node the view keeps its plain
+	-- join, which the planner turns into an index scan per lot.
+	CREATE OR REPLACE VIEW lottrace.lot_balances WITH (security_invoker = true) AS
+	SELECT l.id AS lot_id, l.item, l.code, l.uom,
+		   l.quantity AS produced, c.consumed, e.shipped, s.on_hand, e.disposed,
+		   l.quantity - c.consumed - e.shipped - s.on_hand - e.disposed AS unaccounted,
+		   round(100 * (c.consumed + e.shipped + s.on_hand + e.disposed) / nullif(l.quantity, 0), 2) AS recovery,
+		   nullif(concat_ws('; ',
+							CASE WHEN l.quantity IS NULL THEN format('lot %s has no quantity', l.id)
+								 WHEN l.quantity = 0 THEN format('lot %s has quantity 0', l.id) END,
+							c.note, en.note), '') AS note
+	  FROM lottrace.lots l
+	 CROSS JOIN LATERAL (
+			SELECT CASE WHEN count(k.id) = count(k.converted) THEN coalesce(sum(k.converted), 0) END AS consumed,
+				   (array_agg(CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
+								   ELSE format('no conversion from %s to %s for item "%s" (link %s)',
+											   k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END
+							  ORDER BY k.id) FILTER (WHERE k.converted IS NULL))[1] AS note
+			  FROM (SELECT k.id, k.quantity, k.uom,
+						   CASE WHEN k.uom IS NULL THEN k.quantity
+								ELSE lottrace.uom_convert(k.quantity, k.uom, l.uom, l.item) END AS converted
+					  FROM lottrace.citus_parent_links(l.id) k) k) c
+	 CROSS JOIN LATERAL (
+			SELECT CASE WHEN count(x.event_id) FILTER (WHERE x.kind = 'ship')
+							 = count(x.converted) FILTER (WHERE x.kind = 'ship')
+						THEN coalesce(sum(x.converted) FILTER (WHERE x.kind = 'ship'), 0) END AS shipped,
+				   CASE WHEN count(x.event_id) FILTER (WHERE x.kind <> 'ship')
+							 = count(x.converted) FILTER (WHERE x.kind <> 'ship')
+						THEN coalesce(sum(CASE x.kind WHEN 'adjust' THEN -x.converted ELSE x.converted END)
+										  FILTER (WHERE x.kind <> 'ship'), 0) END AS disposed,
+				   min(x.event_id) FILTER (WHERE x.converted IS NULL) AS problem
+			  FROM (SELECT el.event_id, e.kind,
+						   CASE WHEN el.uom IS NULL THEN el.quantity
+								ELSE lottrace.uom_convert(el.quantity, el.uom, l.uom, l.item) END AS converted
+					  FROM lottrace.event_lots el
+					  JOIN lottrace.events e ON e.id = el.event_id
+					 WHERE el.lot_id = l.id AND el.role = 'subject'
+					   AND e.kind IN ('ship', 'dispose', 'adjust')) x) e
+	  LEFT JOIN LATERAL (
+			SELECT CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
+						ELSE format('no conversion from %s to %s for item "%s" (event %s)',
+									el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END AS note
+			  FROM lottrace.event_lots el
+			 WHERE el.event_id = e.problem AND el.lot_id = l.id AND el.role = 'subject') en ON true
+	 CROSS JOIN LATERAL (
+			SELECT coalesce(sum(st.on_hand), 0) AS on_hand
+			  FROM lottrace.stock st
+			 WHERE st.lot_id = l.id) s;
 END
 $$;
 COMMENT ON FUNCTION lottrace.distribute_genealogy(integer) IS
-	'Citus: distributes links by parent_id over shard_count shards and makes the other tables reference tables';
+	'Citus: distributes links by parent_id over shard_count shards, makes the other tables reference tables and lot_balances plannable there';
 REVOKE EXECUTE ON FUNCTION lottrace.distribute_genealogy(integer) FROM PUBLIC;
 
-GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[])
+GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]),
+		lottrace.citus_parent_links(bigint)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 
 --------------------------------------------------------------------------

@@ -47,18 +47,24 @@
 PG_FUNCTION_INFO_V1(citus_expand_shard);
 
 /*
- * Is lottrace.links a Citus distributed table here?  Costs one lookup of a
- * setting where Citus is not loaded, so a single node pays nothing.
+ * Is lottrace.links a Citus distributed table here?  Where Citus is not
+ * loaded, a single node, this costs one test of a flag: Citus can only be
+ * loaded through shared_preload_libraries (it refuses to load otherwise), so
+ * a backend that started without its setting citus.version never has it,
+ * and looking the setting up once per backend is enough.
  */
 bool
 lottrace_citus_links_distributed(void)
 {
+	static int	citus_loaded = -1;	/* not known yet */
 	Oid			links;
 	bool		result;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1];
 
-	if (GetConfigOption("citus.version", true, false) == NULL)
+	if (citus_loaded < 0)
+		citus_loaded = GetConfigOption("citus.version", true, false) != NULL;
+	if (!citus_loaded)
 		return false;
 	if (!OidIsValid(get_extension_oid("citus", true)))
 		return false;

@@ -113,4 +113,14 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
+/*
+ * Where a relation's storage is, as ReadRecentBuffer takes it: a
+ * RelFileLocator from 16, a RelFileNode before.
+ */
+#if PG_VERSION_NUM >= 160000
+#define LOTTRACE_REL_LOCATOR(rel) ((rel)->rd_locator)
+#else
+#define LOTTRACE_REL_LOCATOR(rel) ((rel)->rd_node)
+#endif
+
 #endif							/* LOTTRACE_COMPAT_H */

@@ -8,10 +8,11 @@
  * for the policy order; users may redefine what the extension created
  * (drop a column's copy, rebuild an index DESC, with another predicate or
  * other columns), and a walk over such a definition would miss rows or
- * return them in the wrong order.  So every assumption is checked on each
- * call (from the relation, type and system caches, which DDL invalidates,
- * so that the checks cost no catalog scan); any problem sends
- * the call to SQL, which stays right whatever the indexes are.
+ * return them in the wrong order.  So every assumption is checked (from the
+ * relation, type and system caches, so that the checks cost no catalog
+ * scan) by the first call of a backend, and again after anything that
+ * could change the verdict (fefo_walk.c keeps it); any problem sends the
+ * call to SQL, which stays right whatever the indexes are.
  */
 #include "postgres.h"
 

@@ -28,10 +28,12 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "rewrite/rowsecurity.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -42,18 +44,17 @@
 #include "fefo.h"
 #include "genealogy.h"
 
-typedef struct FefoWalk
+/*
+ * Where the walk reads: the relations, the attribute numbers of the columns
+ * it reads, and the enum value lot_status 'released'.
+ */
+typedef struct FefoStore
 {
-	const FefoRequest *request;
-	Relation	stock;
-	Relation	lots;
-	Relation	index;
-	Relation	lots_pkey;
-	TupleTableSlot *stock_slot;
-	TupleTableSlot *lots_slot;
-	IndexScanDesc pkey_scan;
-	Snapshot	snapshot;
-	Oid			released;		/* the enum value lot_status 'released' */
+	Oid			stock;
+	Oid			lots;
+	Oid			index;
+	Oid			lots_pkey;
+	Oid			released;
 	/* stock */
 	AttrNumber	s_lot_id,
 				s_location,
@@ -68,9 +69,72 @@ typedef struct FefoWalk
 				l_item,
 				l_expires_at,
 				l_produced_at,
-				l_status;
+				l_status,
+				l_last;			/* the highest of the five */
+} FefoStore;
+
+/*
+ * The store as the first call of a backend found it (by name) and checked
+ * it (fefo_shape.c), kept per allocation index: finding and checking it
+ * costs some sixty catalog-cache probes and a copy of the index predicate,
+ * which every call paid before its walk began.  Only a store that passed
+ * the checks is kept.  Whatever could change the verdict forgets it: a
+ * relcache invalidation of stock, lots, the index or lots' primary key
+ * (DDL on them or their columns, CREATE INDEX CONCURRENTLY's flags, a
+ * drop, a rename), a change in pg_namespace (lottrace renamed), pg_enum
+ * ('released' renamed) or pg_opclass (another default operator class),
+ * and the reset of every cache.  A call locks the kept relations before it
+ * trusts them: taking a lock the transaction does not hold yet processes
+ * the pending invalidations, so a kept store has seen every change
+ * committed before the lock, and a lock already held keeps out the DDL
+ * that would change the relations.
+ * Privileges, row-level security and whether the indexes may be used with
+ * this transaction's snapshot depend on the caller: checked on every call.
+ */
+typedef struct KeptStore
+{
+	bool		valid;
+	FefoStore	store;
+} KeptStore;
+
+static KeptStore kept_stores[2];	/* stock_fefo_idx, stock_fifo_idx */
+static bool kept_callbacks = false;
+
+typedef struct FefoWalk
+{
+	const FefoRequest *request;
+	FefoStore	store;
+	Relation	stock;
+	Relation	lots;
+	Relation	index;
+	Relation	lots_pkey;
+	TupleTableSlot *stock_slot;
+	TupleTableSlot *lots_slot;
+	IndexScanDesc pkey_scan;
+	Snapshot	snapshot;
 	bool		disagrees;		/* a copy in stock differs from its lot */
 } FefoWalk;
+
+static void
+forget_relation(Datum arg pg_attribute_unused(), Oid relid)
+{
+	for (int i = 0; i < (int) lengthof(kept_stores); i++)
+	{
+		FefoStore  *store = &kept_stores[i].store;
+
+		if (!OidIsValid(relid) || relid == store->stock || relid == store->lots ||
+			relid == store->index || relid == store->lots_pkey)
+			kept_stores[i].valid = false;
+	}
+}
+
+static void
+forget_all(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
+		   uint32 hashvalue pg_attribute_unused())
+{
+	for (int i = 0; i < (int) lengthof(kept_stores); i++)
+		kept_stores[i].valid = false;
+}
 
 static bool
 datums_equal(Datum a, bool a_null, Datum b, bool b_null, Form_pg_attribute att)
@@ -102,13 +166,16 @@ fetch_lot(FefoWalk *walk, int64 lot_id)
 	found = index_getnext_slot(walk->pkey_scan, ForwardScanDirection, l);
 	if (!found)
 		return false;
-	slot_getallattrs(l);
+	/* not the columns after those read: a user's additions to lots */
+	slot_getsomeattrs(l, walk->store.l_last);
 	slot_getallattrs(s);
 #define SAME(sa, la) datums_equal(s->tts_values[(sa) - 1], s->tts_isnull[(sa) - 1], \
 								  l->tts_values[(la) - 1], l->tts_isnull[(la) - 1], \
 								  TupleDescAttr(desc, (la) - 1))
-	if (!SAME(walk->s_item, walk->l_item) || !SAME(walk->s_expires_at, walk->l_expires_at) ||
-		!SAME(walk->s_produced_at, walk->l_produced_at) || !SAME(walk->s_status, walk->l_status))
+	if (!SAME(walk->store.s_item, walk->store.l_item) ||
+		!SAME(walk->store.s_expires_at, walk->store.l_expires_at) ||
+		!SAME(walk->store.s_produced_at, walk->store.l_produced_at) ||
+		!SAME(walk->store.s_status, walk->store.l_status))
 	{
 		walk->disagrees = true;
 		return false;
@@ -165,26 +232,26 @@ walk_scan(FefoWalk *walk, FefoPick *pick, bool never_expiring)
 		CHECK_FOR_INTERRUPTS();
 
 		/* the row as the snapshot sees it must still be eligible */
-		item = slot_getattr(s, walk->s_item, &isnull);
+		item = slot_getattr(s, walk->store.s_item, &isnull);
 
 		if (isnull || !DatumGetBool(DirectFunctionCall2Coll(texteq, item_collation, item,
 															 PointerGetDatum(request->item))))
 			continue;
-		if (DatumGetObjectId(slot_getattr(s, walk->s_status, &isnull)) != walk->released || isnull)
+		if (DatumGetObjectId(slot_getattr(s, walk->store.s_status, &isnull)) != walk->store.released || isnull)
 			continue;
-		on_hand = slot_getattr(s, walk->s_on_hand, &isnull);
-		reserved = slot_getattr(s, walk->s_reserved, &isnull);
+		on_hand = slot_getattr(s, walk->store.s_on_hand, &isnull);
+		reserved = slot_getattr(s, walk->store.s_reserved, &isnull);
 		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, on_hand, reserved)) <= 0)
 			continue;
-		expires_at = slot_getattr(s, walk->s_expires_at, &expires_null);
+		expires_at = slot_getattr(s, walk->store.s_expires_at, &expires_null);
 		if (!expires_null && DatumGetDateADT(expires_at) < request->bound)
 			continue;
-		location = slot_getattr(s, walk->s_location, &isnull);
+		location = slot_getattr(s, walk->store.s_location, &isnull);
 		if (request->location &&
 			!DatumGetBool(DirectFunctionCall2Coll(texteq, location_collation, location,
 												  PointerGetDatum(request->location))))
 			continue;
-		lot_id = DatumGetInt64(slot_getattr(s, walk->s_lot_id, &isnull));
+		lot_id = DatumGetInt64(slot_getattr(s, walk->store.s_lot_id, &isnull));
 
 		if (!fetch_lot(walk, lot_id))
 		{
@@ -193,7 +260,7 @@ walk_scan(FefoWalk *walk, FefoPick *pick, bool never_expiring)
 			continue;
 		}
 		available = DatumGetNumeric(DirectFunctionCall2(numeric_sub, on_hand, reserved));
-		met = lottrace_fefo_take(pick, lot_id, slot_getattr(walk->lots_slot, walk->l_code, &isnull),
+		met = lottrace_fefo_take(pick, lot_id, slot_getattr(walk->lots_slot, walk->store.l_code, &isnull),
 								 location, expires_null, DatumGetDateADT(expires_at), available);
 	}
 	index_endscan(scan);
@@ -210,77 +277,132 @@ released_value(Relation lots, AttrNumber status)
 						   CStringGetDatum("released"));
 }
 
+/*
+ * Finds the store by name and checks it, with walk->stock and walk->lots
+ * open; opens walk->index and walk->lots_pkey, as far as they exist.  What
+ * keeps the walk from reading it (a sentence), or NULL, with walk->store
+ * filled and kept.
+ */
+static const char *
+find_store(FefoWalk *walk, bool fefo)
+{
+	const char *index_name = fefo ? "stock_fefo_idx" : "stock_fifo_idx";
+	FefoStore  *store = &walk->store;
+	Oid			index_oid;
+	const char *problem;
+
+	if ((problem = lottrace_fefo_columns_problem(walk->stock, walk->lots)) != NULL)
+		return problem;
+	index_oid = get_relname_relid(index_name, RelationGetNamespace(walk->stock));
+	if (!OidIsValid(index_oid))
+		return psprintf("index lottrace.%s does not exist", index_name);
+	walk->index = index_open(index_oid, AccessShareLock);
+	if ((problem = lottrace_fefo_index_problem(walk->stock, walk->index, fefo)) != NULL)
+		return problem;
+	RelationGetIndexList(walk->lots);
+	if (OidIsValid(walk->lots->rd_pkindex))
+		walk->lots_pkey = index_open(walk->lots->rd_pkindex, AccessShareLock);
+	if ((problem = lottrace_genealogy_lots_pkey_problem(walk->lots, walk->lots_pkey)) != NULL)
+		return problem;
+
+	store->stock = RelationGetRelid(walk->stock);
+	store->lots = RelationGetRelid(walk->lots);
+	store->index = index_oid;
+	store->lots_pkey = RelationGetRelid(walk->lots_pkey);
+	store->s_lot_id = get_attnum(store->stock, "lot_id");
+	store->s_location = get_attnum(store->stock, "location");
+	store->s_on_hand = get_attnum(store->stock, "on_hand");
+	store->s_reserved = get_attnum(store->stock, "reserved");
+	store->s_item = get_attnum(store->stock, "lot_item");
+	store->s_expires_at = get_attnum(store->stock, "lot_expires_at");
+	store->s_produced_at = get_attnum(store->stock, "lot_produced_at");
+	store->s_status = get_attnum(store->stock, "lot_status");
+	store->l_code = get_attnum(store->lots, "code");
+	store->l_item = get_attnum(store->lots, "item");
+	store->l_expires_at = get_attnum(store->lots, "expires_at");
+	store->l_produced_at = get_attnum(store->lots, "produced_at");
+	store->l_status = get_attnum(store->lots, "status");
+	store->l_last = Max(Max(Max(store->l_code, store->l_item), Max(store->l_expires_at, store->l_produced_at)),
+						store->l_status);
+	store->released = released_value(walk->lots, store->l_status);
+
+	if (!kept_callbacks)
+	{
+		CacheRegisterRelcacheCallback(forget_relation, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, forget_all, (Datum) 0);
+		CacheRegisterSyscacheCallback(ENUMOID, forget_all, (Datum) 0);
+		CacheRegisterSyscacheCallback(CLAOID, forget_all, (Datum) 0);
+		kept_callbacks = true;
+	}
+	kept_stores[fefo ? 0 : 1].store = *store;
+	kept_stores[fefo ? 0 : 1].valid = true;
+	return NULL;
+}
+
 bool
 lottrace_fefo_walk_index(const FefoRequest *request, FefoPick *pick, const char **why_not)
 {
 	static const char *const stock_columns[] = {"lot_id", "location", "on_hand", "reserved"};
 	static const char *const lots_columns[] = {"id", "item", "code", "produced_at", "expires_at", "status"};
-	const char *index_name = request->policy == FEFO_POLICY_FEFO ? "stock_fefo_idx" : "stock_fifo_idx";
+	bool		fefo = request->policy == FEFO_POLICY_FEFO;
+	KeptStore  *kept = &kept_stores[fefo ? 0 : 1];
+	bool		known = false;
 	FefoWalk	walk = {0};
-	Oid			stock_oid;
-	Oid			lots_oid;
-	Oid			index_oid;
 	const char *problem;
 	bool		done = false;
 
 	walk.request = request;
-	stock_oid = RangeVarGetRelid(makeRangeVar("lottrace", "stock", -1), AccessShareLock, false);
-	lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1), AccessShareLock, false);
-	walk.stock = table_open(stock_oid, NoLock);
-	walk.lots = table_open(lots_oid, NoLock);
+	if (kept->valid)
+	{
+		/* in the order a call without a kept store locks them */
+		LockRelationOid(kept->store.stock, AccessShareLock);
+		LockRelationOid(kept->store.lots, AccessShareLock);
+		LockRelationOid(kept->store.index, AccessShareLock);
+		LockRelationOid(kept->store.lots_pkey, AccessShareLock);
+		known = kept->valid;
+	}
+	if (known)
+	{
+		walk.store = kept->store;
+		walk.stock = table_open(walk.store.stock, NoLock);
+		walk.lots = table_open(walk.store.lots, NoLock);
+	}
+	else
+	{
+		walk.stock = table_open(RangeVarGetRelid(makeRangeVar("lottrace", "stock", -1),
+												 AccessShareLock, false), NoLock);
+		walk.lots = table_open(RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1),
+												AccessShareLock, false), NoLock);
+	}
 	lottrace_check_select(walk.stock, stock_columns, lengthof(stock_columns));
 	lottrace_check_select(walk.lots, lots_columns, lengthof(lots_columns));
 
-	if (check_enable_rls(stock_oid, InvalidOid, false) == RLS_ENABLED)
+	if (check_enable_rls(RelationGetRelid(walk.stock), InvalidOid, false) == RLS_ENABLED)
 		problem = "row-level security on stock";
-	else if (check_enable_rls(lots_oid, InvalidOid, false) == RLS_ENABLED)
+	else if (check_enable_rls(RelationGetRelid(walk.lots), InvalidOid, false) == RLS_ENABLED)
 		problem = "row-level security on lots";
+	else if (known)
+	{
+		walk.index = index_open(walk.store.index, NoLock);
+		walk.lots_pkey = index_open(walk.store.lots_pkey, NoLock);
+		problem = NULL;
+	}
 	else
-		problem = lottrace_fefo_columns_problem(walk.stock, walk.lots);
-	if (problem == NULL)
-	{
-		index_oid = get_relname_relid(index_name, RelationGetNamespace(walk.stock));
-		if (!OidIsValid(index_oid))
-			problem = psprintf("index lottrace.%s does not exist", index_name);
-		else
-		{
-			walk.index = index_open(index_oid, AccessShareLock);
-			problem = lottrace_fefo_index_problem(walk.stock, walk.index,
-												  request->policy == FEFO_POLICY_FEFO);
-			if (problem == NULL && (problem = lottrace_genealogy_index_unready(walk.index)) != NULL)
-				problem = psprintf("index lottrace.%s %s", index_name, problem);
-		}
-	}
-	if (problem == NULL)
-	{
-		RelationGetIndexList(walk.lots);
-		if (OidIsValid(walk.lots->rd_pkindex))
-			walk.lots_pkey = index_open(walk.lots->rd_pkindex, AccessShareLock);
-		problem = lottrace_genealogy_lots_pkey_problem(walk.lots, walk.lots_pkey);
-	}
+		problem = find_store(&walk, fefo);
+	/* the kept checks do not cover these: they depend on the snapshot */
+	if (problem == NULL && (problem = lottrace_genealogy_index_unready(walk.index)) != NULL)
+		problem = psprintf("index lottrace.%s %s", RelationGetRelationName(walk.index), problem);
+	if (problem == NULL && (problem = lottrace_genealogy_index_unready(walk.lots_pkey)) != NULL)
+		problem = psprintf("the primary key of lottrace.lots %s", problem);
 
 	if (problem == NULL)
 	{
-		walk.s_lot_id = get_attnum(stock_oid, "lot_id");
-		walk.s_location = get_attnum(stock_oid, "location");
-		walk.s_on_hand = get_attnum(stock_oid, "on_hand");
-		walk.s_reserved = get_attnum(stock_oid, "reserved");
-		walk.s_item = get_attnum(stock_oid, "lot_item");
-		walk.s_expires_at = get_attnum(stock_oid, "lot_expires_at");
-		walk.s_produced_at = get_attnum(stock_oid, "lot_produced_at");
-		walk.s_status = get_attnum(stock_oid, "lot_status");
-		walk.l_code = get_attnum(lots_oid, "code");
-		walk.l_item = get_attnum(lots_oid, "item");
-		walk.l_expires_at = get_attnum(lots_oid, "expires_at");
-		walk.l_produced_at = get_attnum(lots_oid, "produced_at");
-		walk.l_status = get_attnum(lots_oid, "status");
-		walk.released = released_value(walk.lots, walk.l_status);
 		walk.snapshot = RegisterSnapshot(GetActiveSnapshot());
 		walk.stock_slot = table_slot_create(walk.stock, NULL);
 		walk.lots_slot = table_slot_create(walk.lots, NULL);
 
 		done = walk_scan(&walk, pick, false);
-		if (!done && request->policy == FEFO_POLICY_FEFO)
+		if (!done && fefo)
 			walk_scan(&walk, pick, true);
 		if (walk.disagrees)
 		{

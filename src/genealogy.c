@@ -145,6 +145,12 @@ struct GenealogyStore
 	bool		btree_tried[2];
 	BtreeLinkReader *lots_btree;	/* the same for lots' primary key */
 	bool		lots_btree_tried;
+	Relation	lots_cover;		/* lots_quantities_idx, when usable */
+	AttrNumber	cover_item;		/* its columns of lots' item, quantity, uom */
+	AttrNumber	cover_quantity;
+	AttrNumber	cover_uom;
+	BtreeLinkReader *cover_btree;
+	bool		cover_btree_tried;
 	IndexScanDesc scan[2];		/* the index AM otherwise */
 	IndexScanDesc pkey_scan;
 	TupleTableSlot *links_slot;
@@ -433,6 +439,32 @@ lots_column(GenealogyStore *store, const char *name, Oid type)
 	return attnum;
 }
 
+/*
+ * lots_quantities_idx, the covering index that serves the rows of lots
+ * without a heap fetch each, when it is there, has the definition the
+ * reader assumes and may be used by this snapshot.  It is only quicker:
+ * without it the rows come from the primary key and the heap, with the
+ * same answer, so it may be dropped (and then is not an error).
+ */
+static void
+open_lots_cover(GenealogyStore *store)
+{
+	Oid			indexoid = get_relname_relid("lots_quantities_idx", RelationGetNamespace(store->lots));
+	Relation	index;
+
+	if (!OidIsValid(indexoid))
+		return;
+	index = index_open(indexoid, AccessShareLock);
+	if (lottrace_genealogy_lots_cover_problem(store->lots, index, &store->cover_item,
+											  &store->cover_quantity, &store->cover_uom) != NULL ||
+		lottrace_genealogy_index_unready(index) != NULL)
+	{
+		index_close(index, AccessShareLock);
+		return;
+	}
+	store->lots_cover = index;
+}
+
 void
 lottrace_genealogy_read_units(GenealogyStore *store)
 {
@@ -466,6 +498,8 @@ lottrace_genealogy_read_units(GenealogyStore *store)
 			store->index_uom[d] = uom;
 		}
 	}
+	if (!store->use_sql && !store->lots_sql)
+		open_lots_cover(store);
 }
 
 GenealogyStore *
@@ -535,6 +569,10 @@ lottrace_genealogy_close(GenealogyStore *store)
 	}
 	if (store->lots_btree)
 		lottrace_btree_reader_free(store->lots_btree);
+	if (store->cover_btree)
+		lottrace_btree_reader_free(store->cover_btree);
+	if (store->lots_cover)
+		index_close(store->lots_cover, NoLock);
 	if (store->pkey_scan)
 		index_endscan(store->pkey_scan);
 	if (store->lots_pkey)
@@ -696,7 +734,7 @@ first_missing_lot_direct(GenealogyStore *store, const int64 *ids, int64 nids, in
 		MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
 		store->lots_btree_tried = true;
-		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0, 0, 0,
+		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0, 0, 0, 0,
 														 store->snapshot, store->lots_slot);
 		MemoryContextSwitchTo(old);
 	}
@@ -797,6 +835,22 @@ visit_lot_row(void *arg, const GenealogyLink *entry pg_attribute_unused())
 	return r->visit(r->arg, &r->lot);
 }
 
+/* the row of a lot as lots_quantities_idx holds it */
+static bool
+visit_lot_cover(void *arg, const GenealogyLink *entry)
+{
+	LotRowsRead *r = (LotRowsRead *) arg;
+
+	r->lot.id = entry->near;
+	r->lot.item = entry->item;
+	r->lot.item_isnull = entry->item_isnull;
+	r->lot.quantity = entry->quantity;
+	r->lot.quantity_isnull = entry->quantity_isnull;
+	r->lot.uom = entry->uom;
+	r->lot.uom_isnull = entry->uom_isnull;
+	return r->visit(r->arg, &r->lot);
+}
+
 static void
 read_lots_sql(GenealogyStore *store, const int64 *ids, int64 nids,
 			  GenealogyLotVisitor visit, void *arg)
@@ -837,9 +891,10 @@ read_lots_sql(GenealogyStore *store, const int64 *ids, int64 nids,
 }
 
 /*
- * The primary key of lots page by page, as the check that roots exist
+ * The covering index of lots page by page (no heap access for an
+ * all-visible page), else the primary key as the check that roots exist
  * reads it, fetching each row; through SQL under row-level security or
- * where that reader cannot be used.
+ * where neither reader can be used.
  */
 void
 lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
@@ -856,15 +911,39 @@ lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
 		MemoryContext old = MemoryContextSwitchTo(store->cxt);
 
 		store->lots_btree_tried = true;
-		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0, 0, 0,
+		store->lots_btree = lottrace_btree_reader_create(store->lots, store->lots_pkey, 0, 0, 0, 0, 0, 0,
 														 store->snapshot, store->lots_slot);
+		MemoryContextSwitchTo(old);
+	}
+	if (store->lots_cover && !store->cover_btree_tried)
+	{
+		MemoryContext old = MemoryContextSwitchTo(store->cxt);
+
+		store->cover_btree_tried = true;
+		store->cover_btree = lottrace_btree_reader_create(store->lots, store->lots_cover, 0, 0, 0,
+														  store->cover_quantity, store->cover_uom,
+														  store->cover_item,
+														  store->snapshot, store->lots_slot);
 		MemoryContextSwitchTo(old);
 	}
 	lottrace_lotset_walk_begin(ids, &walk, PG_INT64_MIN);
 	while ((n = lottrace_lotset_walk_ids(&walk, chunk, KEY_CHUNK)) > 0)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (store->lots_btree && !store->use_sql && !store->lots_sql)
+		if (store->cover_btree && !store->use_sql && !store->lots_sql)
+		{
+			LotRowsRead r;
+			TraceLevelStats stats;
+
+			memset(&r, 0, sizeof(r));
+			r.visit = visit;
+			r.arg = arg;
+			memset(&stats, 0, sizeof(stats));
+			if (lottrace_btree_reader_read(store->cover_btree, chunk, n, true, NULL, visit_lot_cover, &r,
+										   NULL, NULL, &stats))
+				break;
+		}
+		else if (store->lots_btree && !store->use_sql && !store->lots_sql)
 		{
 			LotRowsRead r;
 			TraceLevelStats stats;
@@ -884,6 +963,12 @@ lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
 	}
 	lottrace_lotset_walk_end(&walk);
 	pfree(chunk);
+}
+
+double
+lottrace_genealogy_links_per_lot(GenealogyStore *store)
+{
+	return store->tuples_per_key;
 }
 
 LinkReadMethod
@@ -963,7 +1048,7 @@ links_btree_reader(GenealogyStore *store, TraceDirection direction)
 															   store->index_id[direction],
 															   store->times ? store->index_time[direction] : 0,
 															   store->index_quantity[direction],
-															   store->index_uom[direction],
+															   store->index_uom[direction], 0,
 															   store->snapshot, store->links_slot);
 		MemoryContextSwitchTo(old);
 	}

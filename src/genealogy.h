@@ -77,6 +77,8 @@ typedef struct GenealogyLink
 	Datum		uom;			/* text, with lottrace_genealogy_read_units; valid
 								 * until the next link */
 	bool		uom_isnull;
+	Datum		item;			/* only lots read from their covering index */
+	bool		item_isnull;
 	/* only when the store reads times (lottrace_genealogy_read_times) */
 	TimestampTz linked_at;
 } GenealogyLink;
@@ -157,7 +159,8 @@ typedef bool (*GenealogyLotVisitor) (void *arg, const GenealogyLot *lot);
 
 /*
  * Read the rows of the lots of the set that the caller sees, in order of
- * id when read directly (the primary key page by page), in no particular
+ * id when read directly (lots_quantities_idx, else the primary key and the
+ * heap, page by page), in no particular
  * order through SQL (row-level security).  After
  * lottrace_genealogy_read_units.
  */
@@ -212,6 +215,9 @@ extern void lottrace_genealogy_check_lots_exist(GenealogyStore *store, LotSet *i
  * the near ends (parents going forward, children going backward).
  * "details" means quantity and kind will be wanted.
  */
+/* the links a lot has in one direction, on average (the cost model's estimate) */
+extern double lottrace_genealogy_links_per_lot(GenealogyStore *store);
+
 extern LinkReadMethod lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction,
 													   int64 nkeys, bool details);
 
@@ -278,7 +284,7 @@ extern const char *lottrace_genealogy_index_problem(Relation links, Relation ind
 
 /*
  * A column of links' position among the INCLUDE columns of a genealogy
- * index (linked_at, quantity, uom), or 0
+ * index (linked_at, quantity, uom), or 0; the same for lots and its index
  */
 extern AttrNumber lottrace_genealogy_index_include_col(Relation links, Relation index,
 													   const char *column);
@@ -296,5 +302,14 @@ extern const char *lottrace_genealogy_index_unready(Relation index);
  * keys (a phrase), or NULL; the check that roots exist then uses SQL.
  */
 extern const char *lottrace_genealogy_lots_pkey_problem(Relation lots, Relation pkey);
+
+/*
+ * What keeps lots_quantities_idx from serving the rows of lots (a phrase),
+ * or NULL and the positions of item, quantity and uom in its tuples.
+ */
+extern const char *lottrace_genealogy_lots_cover_problem(Relation lots, Relation index,
+														 AttrNumber *item_col,
+														 AttrNumber *quantity_col,
+														 AttrNumber *uom_col);
 
 #endif							/* LOTTRACE_GENEALOGY_H */

@@ -41,8 +41,10 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "storage/bufmgr.h"
 #include "storage/predicate.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "compat.h"
@@ -96,6 +98,7 @@ typedef struct LeafEntry
 	ItemPointerData tid;
 	int32		quantity;		/* offsets into the reader's "values", -1 null */
 	int32		uom;
+	int32		item;
 } LeafEntry;
 
 struct BtreeLinkReader
@@ -109,6 +112,9 @@ struct BtreeLinkReader
 	AttrNumber	time_col;		/* 0 when times are not read */
 	AttrNumber	quantity_col;	/* 0 when the details come from the heap */
 	AttrNumber	uom_col;
+	AttrNumber	item_col;		/* 0 but for lots' covering index */
+	Datum	   *columns;		/* a tuple's, with quantity_col */
+	bool	   *columns_null;
 	bool		fixed_offsets;	/* every column read a fixed-width one */
 	uint8		fixed_mask;		/* null bits of the columns up to those */
 	int			far_offset;		/* from the start of a tuple's data */
@@ -124,6 +130,8 @@ struct BtreeLinkReader
 	BlockNumber vm_page_reciprocal_limit;	/* blocks it is exact for */
 	bool		serializable;
 
+	Buffer	   *hints;			/* where its pages were last found (read_page) */
+
 	int			top;			/* highest level remembered, -1: none */
 	LevelPage	level[MAX_BTREE_LEVELS];
 	Buffer		ahead_buf;		/* the next leaf, pinned ahead (pin_ahead) */
@@ -135,6 +143,82 @@ struct BtreeLinkReader
 	int32		nvalues;
 	int32		maxvalues;
 };
+
+/*
+ * Where the pages of an index were last found in shared buffers, kept by
+ * each backend from one call to the next: a buffer found through a hint is
+ * pinned with ReadRecentBuffer, which checks that the buffer still holds
+ * that very page, without the lookup in the shared buffer mapping table
+ * that ReadBuffer does (a cache miss and a partition lock per page, most
+ * of what reading a page cost when a level's lots are scattered over the
+ * leaves).  A hint is only a guess, so a stale one (the page evicted, the
+ * index rebuilt under a new relfilenode) costs a ReadBuffer, never a wrong
+ * page, and nothing needs invalidating.  Hints are by block number modulo
+ * BUFFER_HINTS, for the last few indexes read (ReadRecentBuffer came in
+ * 14: before, every page is read with ReadBuffer).
+ */
+#define BUFFER_HINTS 32768
+#define HINTED_INDEXES 4
+
+typedef struct IndexBufferHints
+{
+	Oid			relid;
+	Buffer	   *hints;
+} IndexBufferHints;
+
+static IndexBufferHints hinted_indexes[HINTED_INDEXES];
+static int	hinted_next;
+
+static Buffer *
+index_buffer_hints(Relation index)
+{
+	Oid			relid = RelationGetRelid(index);
+	IndexBufferHints *h;
+
+	for (int i = 0; i < HINTED_INDEXES; i++)
+		if (hinted_indexes[i].hints && hinted_indexes[i].relid == relid)
+			return hinted_indexes[i].hints;
+	/*
+	 * A slot taken over from another index keeps that index's hints: they
+	 * fail ReadRecentBuffer's check like any stale hint, and clearing them
+	 * would cost more than the misses (a Citus worker may read a shard
+	 * index per call).  InvalidBuffer is 0.
+	 */
+	h = &hinted_indexes[hinted_next];
+	hinted_next = (hinted_next + 1) % HINTED_INDEXES;
+	if (h->hints == NULL)
+		h->hints = MemoryContextAllocZero(TopMemoryContext, BUFFER_HINTS * sizeof(Buffer));
+	h->relid = relid;
+	return h->hints;
+}
+
+/* ReadBuffer of a page of the index, through its hint when that holds */
+static Buffer
+read_hinted_page(Relation index, Buffer *hints, BlockNumber blkno)
+{
+	Buffer	   *hint = &hints[blkno % BUFFER_HINTS];
+	Buffer		buf;
+
+#if PG_VERSION_NUM >= 140000
+	if (BufferIsValid(*hint) &&
+		ReadRecentBuffer(LOTTRACE_REL_LOCATOR(index), MAIN_FORKNUM, blkno, *hint))
+	{
+		/* counted as ReadBuffer counts a hit, for pg_statio_*_indexes */
+		pgstat_count_buffer_read(index);
+		pgstat_count_buffer_hit(index);
+		return *hint;
+	}
+#endif
+	buf = ReadBuffer(index, blkno);
+	*hint = buf;
+	return buf;
+}
+
+static inline Buffer
+read_page(BtreeLinkReader *r, BlockNumber blkno)
+{
+	return read_hinted_page(r->index, r->hints, blkno);
+}
 
 /*
  * The null bits of a tuple with nulls: a set bit is a column that is not
@@ -279,7 +363,7 @@ lock_page(BtreeLinkReader *r, int lvl, BlockNumber blkno, const KeyBound *low,
 				r->ahead_buf = InvalidBuffer;
 			}
 			else
-				lp->buf = ReadBuffer(r->index, blkno);
+				lp->buf = read_page(r, blkno);
 			lp->blkno = blkno;
 			lp->low = *low;
 			LockBuffer(lp->buf, BUFFER_LOCK_SHARE);
@@ -339,7 +423,7 @@ static const KeyBound no_bound = {true, 0, false};
 static bool
 find_root(BtreeLinkReader *r, BlockNumber *root)
 {
-	Buffer		buf = ReadBuffer(r->index, BTREE_METAPAGE);
+	Buffer		buf = read_page(r, BTREE_METAPAGE);
 	BTMetaPageData *meta;
 	uint32		level;
 
@@ -402,7 +486,7 @@ pin_ahead(BtreeLinkReader *r, BlockNumber blkno)
 			return;
 		ReleaseBuffer(r->ahead_buf);
 	}
-	r->ahead_buf = ReadBuffer(r->index, blkno);
+	r->ahead_buf = read_page(r, blkno);
 	r->ahead_blkno = blkno;
 	page = (char *) BufferGetPage(r->ahead_buf);
 	for (int i = 0; i < 256; i += 64)
@@ -498,19 +582,19 @@ lock_leaf(BtreeLinkReader *r, int64 key, TraceLevelStats *stats)
 }
 
 /*
- * Copy a varlena column of the leaf tuple (a link's quantity or uom) to the
- * reader's values: its offset there, -1 when null.  Index tuples hold no
+ * Copy a varlena column of the leaf tuple (a link's quantity or uom), as
+ * index_deform_tuple left it in the reader's columns, to the reader's
+ * values: its offset there, -1 when null.  Index tuples hold no
  * out-of-line values, so the bytes are the whole value.
  */
 static int32
-copy_value(BtreeLinkReader *r, IndexTuple itup, AttrNumber col)
+copy_value(BtreeLinkReader *r, AttrNumber col)
 {
-	bool		isnull;
-	Datum		value = index_getattr(itup, col, r->itupdesc, &isnull);
+	Datum		value = r->columns[col - 1];
 	Size		size;
 	int32		offset;
 
-	if (isnull)
+	if (r->columns_null[col - 1])
 		return -1;
 	size = VARSIZE_ANY(DatumGetPointer(value));
 	offset = MAXALIGN(r->nvalues);
@@ -527,7 +611,7 @@ copy_value(BtreeLinkReader *r, IndexTuple itup, AttrNumber col)
 
 static void
 add_entry(BtreeLinkReader *r, int *n, int64 near, ItemPointer tid, int64 far, int64 link_id,
-		  TimestampTz linked_at, int32 quantity, int32 uom)
+		  TimestampTz linked_at, int32 quantity, int32 uom, int32 item)
 {
 	LeafEntry  *entry;
 
@@ -544,6 +628,7 @@ add_entry(BtreeLinkReader *r, int *n, int64 near, ItemPointer tid, int64 far, in
 	entry->linked_at = linked_at;
 	entry->quantity = quantity;
 	entry->uom = uom;
+	entry->item = item;
 }
 
 /*
@@ -617,6 +702,7 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 			TimestampTz linked_at = 0;
 			int32		quantity = -1;
 			int32		uom = -1;
+			int32		item = -1;
 
 			/*
 			 * Tuples are read one by one, each read waiting for the last:
@@ -632,17 +718,24 @@ copy_entries(BtreeLinkReader *r, Page page, const int64 *keys, int64 nkeys, int6
 				continue;
 			if (r->quantity_col != InvalidAttrNumber)
 			{
-				quantity = copy_value(r, itup, r->quantity_col);
-				uom = copy_value(r, itup, r->uom_col);
+				/*
+				 * One pass over the tuple: each index_getattr of a column
+				 * after a varlena one would walk it from the start.
+				 */
+				index_deform_tuple(itup, r->itupdesc, r->columns, r->columns_null);
+				quantity = copy_value(r, r->quantity_col);
+				uom = copy_value(r, r->uom_col);
+				if (r->item_col != InvalidAttrNumber)
+					item = copy_value(r, r->item_col);
 			}
 			if (BTreeTupleIsPosting(itup))
 			{
 				for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
 					add_entry(r, nentries, key, BTreeTupleGetPostingN(itup, i), far, link_id,
-							  linked_at, quantity, uom);
+							  linked_at, quantity, uom, item);
 			}
 			else
-				add_entry(r, nentries, key, &itup->t_tid, far, link_id, linked_at, quantity, uom);
+				add_entry(r, nentries, key, &itup->t_tid, far, link_id, linked_at, quantity, uom, item);
 		}
 		/* entries of the key may go on to the right sibling */
 		if (off > maxoff && !P_RIGHTMOST(opaque) && r->level[0].high.key == key)
@@ -694,9 +787,11 @@ find_fixed_offsets(BtreeLinkReader *r)
 BtreeLinkReader *
 lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, AttrNumber id_col,
 							 AttrNumber time_col, AttrNumber quantity_col, AttrNumber uom_col,
+							 AttrNumber item_col,
 							 Snapshot snapshot, TupleTableSlot *slot)
 {
 	BtreeLinkReader *r;
+	Buffer	   *hints;
 	Buffer		buf;
 	uint32		version;
 
@@ -704,7 +799,8 @@ lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, 
 		IndexRelationGetNumberOfKeyAttributes(index) != 1 ||
 		TupleDescAttr(RelationGetDescr(index), 0)->atttypid != INT8OID)
 		return NULL;
-	buf = ReadBuffer(index, BTREE_METAPAGE);
+	hints = index_buffer_hints(index);
+	buf = read_hinted_page(index, hints, BTREE_METAPAGE);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	version = BTPageGetMeta(BufferGetPage(buf))->btm_version;
 	UnlockReleaseBuffer(buf);
@@ -721,6 +817,9 @@ lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, 
 	r->time_col = time_col;
 	r->quantity_col = quantity_col;
 	r->uom_col = uom_col;
+	r->item_col = item_col;
+	r->columns = palloc(r->itupdesc->natts * sizeof(Datum));
+	r->columns_null = palloc(r->itupdesc->natts * sizeof(bool));
 	find_fixed_offsets(r);
 	r->slot = slot;
 	r->fetch = table_index_fetch_begin(heap);
@@ -734,6 +833,7 @@ lottrace_btree_reader_create(Relation heap, Relation index, AttrNumber far_col, 
 	r->vm_page_reciprocal_limit = (BlockNumber) Min((UINT64CONST(1) << 40) / r->heap_pages_per_vm_page,
 													MaxBlockNumber);
 	r->serializable = IsolationIsSerializable();
+	r->hints = hints;
 	r->top = -1;
 	for (int i = 0; i < MAX_BTREE_LEVELS; i++)
 		r->level[i].buf = InvalidBuffer;
@@ -757,6 +857,8 @@ lottrace_btree_reader_free(BtreeLinkReader *r)
 			ReleaseBuffer(r->vmbuffers[i]);
 	pfree(r->entries);
 	pfree(r->values);
+	pfree(r->columns);
+	pfree(r->columns_null);
 	pfree(r);
 }
 
@@ -883,6 +985,8 @@ lottrace_btree_reader_read(BtreeLinkReader *r, const int64 *keys, int64 nkeys, b
 					PointerGetDatum(r->values + entry->quantity);
 				link.uom_isnull = entry->uom < 0;
 				link.uom = link.uom_isnull ? (Datum) 0 : PointerGetDatum(r->values + entry->uom);
+				link.item_isnull = entry->item < 0;
+				link.item = link.item_isnull ? (Datum) 0 : PointerGetDatum(r->values + entry->item);
 				link.kind = InvalidOid;
 			}
 			stats->links++;

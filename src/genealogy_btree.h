@@ -25,12 +25,14 @@ typedef void (*BtreeDetailsReader) (void *arg, GenealogyLink *link);
  * quantity_col and uom_col (the link's quantity and uom among the INCLUDE
  * columns, after the fixed-width ones), details are read from the index,
  * with no heap access for an all-visible page, and without the link's kind
- * (InvalidOid); without them, from the heap tuple (read_details).
+ * (InvalidOid); without them, from the heap tuple (read_details).  With
+ * item_col too (lots_quantities_idx, a covering index of lots), an entry
+ * is a lot's row: its quantity, uom and item.
  */
 extern BtreeLinkReader *lottrace_btree_reader_create(Relation heap, Relation index,
 													 AttrNumber far_col, AttrNumber id_col,
 													 AttrNumber time_col, AttrNumber quantity_col,
-													 AttrNumber uom_col,
+													 AttrNumber uom_col, AttrNumber item_col,
 													 Snapshot snapshot, TupleTableSlot *slot);
 extern void lottrace_btree_reader_free(BtreeLinkReader *reader);
 

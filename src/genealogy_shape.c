@@ -181,26 +181,57 @@ lottrace_genealogy_index_unready(Relation index)
 	return NULL;
 }
 
+/* what keeps an index of lots from being probed with int8 keys of id, or NULL */
+static const char *
+lots_id_key_problem(Relation lots, Relation index, const char *what)
+{
+	Form_pg_index form = index->rd_index;
+
+	if (index->rd_rel->relam != BTREE_AM_OID)
+		return psprintf("%s is not a btree", what);
+	if (form->indnkeyatts != 1 ||
+		form->indkey.values[0] != get_attnum(RelationGetRelid(lots), "id"))
+		return psprintf("%s is not (id)", what);
+	if (TupleDescAttr(RelationGetDescr(index), 0)->atttypid != INT8OID ||
+		index->rd_opfamily[0] != INTEGER_BTREE_FAM_OID || index->rd_opcintype[0] != INT8OID ||
+		index->rd_indoption[0] != 0)
+		return psprintf("lottrace.lots.id is %s, not bigint",
+						format_type_be(TupleDescAttr(RelationGetDescr(index), 0)->atttypid));
+	return NULL;
+}
+
 const char *
 lottrace_genealogy_lots_pkey_problem(Relation lots, Relation pkey)
 {
-	Form_pg_index form;
-	const char *unready;
+	const char *problem;
 
 	if (pkey == NULL)
 		return "lottrace.lots has no primary key";
-	form = pkey->rd_index;
-	if (pkey->rd_rel->relam != BTREE_AM_OID)
-		return "the primary key of lottrace.lots is not a btree";
-	if (form->indnkeyatts != 1 ||
-		form->indkey.values[0] != get_attnum(RelationGetRelid(lots), "id"))
-		return "the primary key of lottrace.lots is not (id)";
-	if (TupleDescAttr(RelationGetDescr(pkey), 0)->atttypid != INT8OID ||
-		pkey->rd_opfamily[0] != INTEGER_BTREE_FAM_OID || pkey->rd_opcintype[0] != INT8OID ||
-		pkey->rd_indoption[0] != 0)
-		return psprintf("lottrace.lots.id is %s, not bigint",
-						format_type_be(TupleDescAttr(RelationGetDescr(pkey), 0)->atttypid));
-	if ((unready = lottrace_genealogy_index_unready(pkey)) != NULL)
-		return psprintf("the primary key of lottrace.lots %s", unready);
+	if ((problem = lots_id_key_problem(lots, pkey, "the primary key of lottrace.lots")) != NULL)
+		return problem;
+	if ((problem = lottrace_genealogy_index_unready(pkey)) != NULL)
+		return psprintf("the primary key of lottrace.lots %s", problem);
+	return NULL;
+}
+
+const char *
+lottrace_genealogy_lots_cover_problem(Relation lots, Relation index, AttrNumber *item_col,
+									  AttrNumber *quantity_col, AttrNumber *uom_col)
+{
+	const char *problem;
+
+	if (index->rd_index->indrelid != RelationGetRelid(lots))
+		return "it is not an index of lottrace.lots";
+	if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
+		!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
+		return "it has expressions or a WHERE clause";
+	if ((problem = lots_id_key_problem(lots, index, "lots_quantities_idx")) != NULL)
+		return problem;
+	*item_col = lottrace_genealogy_index_include_col(lots, index, "item");
+	*quantity_col = lottrace_genealogy_index_include_col(lots, index, "quantity");
+	*uom_col = lottrace_genealogy_index_include_col(lots, index, "uom");
+	if (*item_col == InvalidAttrNumber || *quantity_col == InvalidAttrNumber ||
+		*uom_col == InvalidAttrNumber)
+		return "it does not include item, quantity and uom";
 	return NULL;
 }

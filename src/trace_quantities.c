@@ -139,6 +139,9 @@ typedef struct QTrace
 	QLink	   *links;
 	int64		nlinks;
 	int64		maxlinks;
+	bool		links_indexed;	/* their ends are indices into lots already */
+	int64		last_child;		/* the last link's child, by id and index */
+	int64		last_child_index;
 
 	/* respect_time */
 	bool		respect_time;
@@ -206,6 +209,17 @@ q_grow(void *array, int64 *max, Size size)
 {
 	*max += *max / 2;
 	return repalloc_huge(array, (Size) *max * size);
+}
+
+/* room for at least n links */
+static void
+reserve_links(QTrace *q, int64 n)
+{
+	if (n > q->maxlinks)
+	{
+		q->maxlinks = n;
+		q->links = repalloc_huge(q->links, (Size) n * sizeof(QLink));
+	}
 }
 
 /* ---- numbers ---- */
@@ -301,44 +315,50 @@ slow:
 /*
  * A double as numeric, as float8_numeric makes it (15 significant digits,
  * no trailing zeros), without its text round trip where that is safe: v
- * scaled to 15 digits before the point, when it is not too near half an
- * integer for the product's rounding to matter (the product is within
- * 1/16 of exact below 2^50), rounds to the digits %.15g would print.
+ * scaled to 15 digits before the point rounds to the digits %.15g would
+ * print.  It is rounded from the exact product, the computed one plus its
+ * error (fma), so that a product near half an integer rounds as the exact
+ * value does; only an exact half (a tie, which printf breaks to even) goes
+ * through the text.  The scale comes from exact powers of ten, not log10
+ * and pow, which cost more than the rest of the conversion.
  */
 static Datum
 float8_to_numeric(double v)
 {
+	/* exact powers of ten (up to 1e22 they are doubles) */
+	static const double powers[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 	double		a = fabs(v);
 
 	if (v == 0)
 		return NumericGetDatum(int64_to_numeric(0));
 	if (isfinite(v) && a >= 1e-7 && a < 1e15)
 	{
-		int			e = (int) floor(log10(a));
-		int			scale = 14 - e;
+		int			scale = 0;
 		double		x;
 		double		frac;
+		double		error;
 
-		if (scale >= 0 && scale <= 22)
+		/* the smallest scale that puts 15 digits before the point */
+		while (scale < (int) lengthof(powers) - 1 && a * powers[scale] < 1e14)
+			scale++;
+		x = a * powers[scale];
+		frac = x - floor(x);
+		/* the product's rounding error, exactly (the error of a product is a double) */
+		error = fma(a, powers[scale], -x);
+		if (x >= 1e14 && x < 1e15 && (frac - 0.5) + error != 0)
 		{
-			x = a * pow(10, scale);	/* exact power of ten up to 1e22 */
-			if (x >= 1e14 && x < 1e15)
-			{
-				frac = x - floor(x);
-				if (fabs(frac - 0.5) > 0.0625)
-				{
-					int64		digits = (int64) llround(x);
+			/* the sign of that sum is exact: which way the exact product rounds */
+			int64		digits = (int64) floor(x) + ((frac - 0.5) + error > 0 ? 1 : 0);
 
-					while (scale > 0 && digits % 10 == 0)
-					{
-						digits /= 10;
-						scale--;
-					}
-					if (v < 0)
-						digits = -digits;
-					return NumericGetDatum(int64_div_fast_to_numeric(digits, scale));
-				}
+			while (scale > 0 && digits % 10 == 0)
+			{
+				digits /= 10;
+				scale--;
 			}
+			if (v < 0)
+				digits = -digits;
+			return NumericGetDatum(int64_div_fast_to_numeric(digits, scale));
 		}
 	}
 	return DirectFunctionCall1(float8_numeric, Float8GetDatum(v));
@@ -425,9 +445,12 @@ text_number(QTrace *q, Datum value)
 	return number;
 }
 
-/* keep a link (near: the child, far: the parent) with its details */
+/*
+ * keep a link (near: the child, far: the parent) with its details; its
+ * ends by lot id, or by index into lots where links_indexed
+ */
 static void
-keep_link(QTrace *q, const GenealogyLink *link)
+keep_link(QTrace *q, const GenealogyLink *link, int64 parent, int64 child)
 {
 	QLink	   *l;
 
@@ -435,8 +458,8 @@ keep_link(QTrace *q, const GenealogyLink *link)
 		q->links = q_grow(q->links, &q->maxlinks, sizeof(QLink));
 	l = &q->links[q->nlinks++];
 	l->link_id = link->link_id;
-	l->parent = link->far;
-	l->child = link->near;
+	l->parent = parent;
+	l->child = child;
 	l->qstate = read_quantity(link->quantity, link->quantity_isnull, &l->quantity);
 	l->unit = link->uom_isnull ? -1 : lottrace_uom_text_unit(q->cat, text_number(q, link->uom));
 	l->admitted = !q->admitted || lotset_contains(q->admitted, link->link_id);
@@ -446,17 +469,32 @@ keep_link(QTrace *q, const GenealogyLink *link)
 /*
  * Forward: an input of a lot reached.  Roots need none; a parent not
  * reached is read too (its unit and item convert the link's quantity).
+ * Every lot of the link is known by now, so it is kept by index: one
+ * lookup for the parent, none for the child, whose inputs come together.
  */
 static bool
 collect_input(void *arg, const GenealogyLink *link)
 {
 	QTrace	   *q = (QTrace *) arg;
+	QLotEntry  *entry;
+	int64		parent;
 
 	if (lotset_contains(q->roots, link->near))
 		return false;
-	if (!lotset_contains(q->reached, link->far) && lotset_add(q->others, link->far))
-		lot_add(q, link->far, -1);
-	keep_link(q, link);
+	if (link->near != q->last_child || q->last_child_index < 0)
+	{
+		q->last_child = link->near;
+		q->last_child_index = lot_index(q, link->near);
+	}
+	entry = qlotmap_lookup(q->map, link->far);
+	if (entry)
+		parent = entry->index;
+	else
+	{
+		lotset_add(q->others, link->far);
+		parent = lot_add(q, link->far, -1);
+	}
+	keep_link(q, link, parent, q->last_child_index);
 	return false;
 }
 
@@ -465,7 +503,7 @@ static void
 collect_walk_link(void *arg, const GenealogyLink *link,
 				  TraceDirection direction pg_attribute_unused(), int32 depth pg_attribute_unused())
 {
-	keep_link((QTrace *) arg, link);
+	keep_link((QTrace *) arg, link, link->far, link->near);
 }
 
 /*
@@ -497,7 +535,7 @@ collect_time_link(void *arg, const GenealogyLink *link,
 	if (direction == TRACE_FORWARD)
 		lotset_add(q->admitted, link->link_id);
 	else
-		keep_link(q, link);
+		keep_link(q, link, link->far, link->near);
 }
 
 static void
@@ -528,7 +566,7 @@ collect_last_input(void *arg, const GenealogyLink *link)
 	QTrace	   *q = (QTrace *) arg;
 
 	if (lotset_contains(q->reached, link->far))
-		keep_link(q, link);
+		keep_link(q, link, link->far, link->near);
 	return false;
 }
 
@@ -563,8 +601,11 @@ resolve_links(QTrace *q)
 
 		if ((i & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
-		l->parent = lot_index(q, l->parent);
-		l->child = lot_index(q, l->child);
+		if (!q->links_indexed)
+		{
+			l->parent = lot_index(q, l->parent);
+			l->child = lot_index(q, l->child);
+		}
 		if (l->unit < 0)
 			l->unit = q->lots[l->parent].unit;
 	}
@@ -703,10 +744,16 @@ system_spread_unknowns(QSystem *sys)
 	int64		head = 0;
 	int64		tail = 0;
 
-	csr_build(sys->q, sys->n, sys->nterms, sys->term_j, sys->term_i, NULL, &rstart, &rdep, NULL);
 	for (int64 i = 0; i < sys->n; i++)
 		if (sys->origin[i] >= 0)
 			queue[tail++] = i;
+	/* the usual case: nothing to spread, and no reverse terms to build */
+	if (tail == 0)
+	{
+		pfree(queue);
+		return;
+	}
+	csr_build(sys->q, sys->n, sys->nterms, sys->term_j, sys->term_i, NULL, &rstart, &rdep, NULL);
 	while (head < tail)
 	{
 		int64		j = queue[head++];
@@ -1500,6 +1547,7 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	char	  **root_note = NULL;
 	UomUnit		root_unit = UOM_NONE;
 	const char *root_uom = NULL;
+	Datum		root_uom_text = (Datum) 0;	/* every forward row's uom */
 	int64		first_root = -1;
 
 	if (way == TRACE_WAY_BOTH)
@@ -1595,6 +1643,14 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(cxt);
 		stats = lottrace_genealogy_stats_level(store, TRACE_BACKWARD, -1);
 		stats->frontier = q.nreached;
+		q.links_indexed = true;
+		q.last_child_index = -1;
+		/*
+		 * Room for the inputs expected (up to a million), not grown and
+		 * copied step by step: the pages not written are never touched.
+		 */
+		reserve_links(&q, (int64) Min(q.nreached * lottrace_genealogy_links_per_lot(store) * 1.25,
+									  1024.0 * 1024.0));
 		lottrace_genealogy_read_links(store,
 									  lottrace_genealogy_choose_method(store, TRACE_BACKWARD, q.nreached, true),
 									  TRACE_BACKWARD, q.reached, q.nreached, PG_INT64_MIN, true, NULL,
@@ -1654,7 +1710,10 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		{
 			root_unit = q.lots[first_root].unit;
 			if (q.lots[first_root].uom_text >= 0)
+			{
 				root_uom = lottrace_uom_text_string(q.cat, q.lots[first_root].uom_text);
+				root_uom_text = CStringGetTextDatum(root_uom);
+			}
 		}
 		amounts = forward_amounts(&q, grouped, group_start, root_unit, root_factor, root_note);
 	}
@@ -1708,9 +1767,13 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		if (have_amount)
 			values[3] = float8_to_numeric(amount);
 		nulls[3] = !have_amount;
-		if (q.direction == TRACE_FORWARD ? root_uom != NULL : lot->uom_text >= 0)
-			values[4] = CStringGetTextDatum(q.direction == TRACE_FORWARD ? root_uom :
-											lottrace_uom_text_string(q.cat, lot->uom_text));
+		if (q.direction == TRACE_FORWARD)
+		{
+			values[4] = root_uom_text;
+			nulls[4] = (root_uom == NULL);
+		}
+		else if (lot->uom_text >= 0)
+			values[4] = CStringGetTextDatum(lottrace_uom_text_string(q.cat, lot->uom_text));
 		else
 			nulls[4] = true;
 		if (share_note && amount_note && strcmp(share_note, amount_note) != 0)

@@ -1,7 +1,8 @@
 # make bench-citus: the bench's trace genealogy (test/bench/workloads/
 # 20_trace.sql, about SCALE million lots and 3 x SCALE million links) on one
 # node and distributed over two Citus workers; trace and whole-graph recall
-# times on both, and the rounds of shard commands each trace took.
+# times on both, and the rounds of shard commands each trace took; and the
+# mass balance of a typical scope (lot_balances, under the recall views).
 use strict;
 use warnings;
 
@@ -11,6 +12,17 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Time::HiRes qw(time);
 use LottraceCitus;
+use Test::More ();
+
+# PostgreSQL::Test::Utils sends STDOUT to the script's log file (under
+# tmp_check/log, removed with the work directory of a run that passed): the
+# figures go through Test::More's output handle, which it tees to the
+# terminal and that log
+sub report
+{
+	my $format = shift;
+	print { Test::More->builder->output } sprintf($format, @_);
+}
 
 my $scale = $ENV{SCALE} || 1;
 my $shards = $ENV{CITUS_SHARDS} || 8;
@@ -44,7 +56,7 @@ VACUUM ANALYZE lottrace.lots, lottrace.links;
 SQL
 $single->safe_psql('postgres', "COPY (SELECT id, item, code FROM lottrace.lots) TO '$dir/lots'; "
 	  . "COPY (SELECT id, parent_id, child_id, kind, quantity FROM lottrace.links) TO '$dir/links'");
-printf "generated on one node in %.0f s: %s\n", time - $t0,
+report "generated on one node in %.0f s: %s\n", time - $t0,
   $single->safe_psql('postgres',
 	"SELECT format('%s lots, %s links', (SELECT count(*) FROM lottrace.lots), (SELECT count(*) FROM lottrace.links))");
 
@@ -55,7 +67,7 @@ $coordinator->safe_psql('postgres', "COPY lottrace.lots (id, item, code) FROM '$
 $coordinator->safe_psql('postgres',
 	"COPY lottrace.links (id, parent_id, child_id, kind, quantity) FROM '$dir/links'");
 $_->safe_psql('postgres', 'VACUUM ANALYZE') for @workers;
-printf "distributed over %d shards on 2 workers and loaded in %.0f s\n", $shards, time - $t0;
+report "distributed over %d shards on 2 workers and loaded in %.0f s\n", $shards, time - $t0;
 
 my ($finished, $raw, $hot, $all_raw) = split /\|/, $single->safe_psql('postgres', <<'SQL');
 WITH raw_uses AS (
@@ -83,7 +95,7 @@ sub timed
 	return $ms[ int(@ms / 2) ];
 }
 
-printf "\n%-42s %10s %10s %8s %7s %16s\n", 'workload (median of ' . $runs . ')', 'one node', 'Citus',
+report "\n%-42s %10s %10s %8s %7s %16s\n", 'workload (median of ' . $runs . ')', 'one node', 'Citus',
   'lots', 'levels', 'shard commands';
 for my $w (
 	[ 'backward, typical finished lot', "SELECT * FROM lottrace.trace_backward($finished)" ],
@@ -99,7 +111,19 @@ for my $w (
 	  eq $coordinator->safe_psql('postgres', "SELECT md5(string_agg(lot_id || ':' || depth, ',' ORDER BY lot_id)) FROM ($sql) s");
 	# a level per depth reached, and one more that finds nothing new
 	my $levels = $depth + 1;
-	printf "%-42s %8.1f ms %8.1f ms %8d %7d %16s%s\n", $name, $one, $citus, $lots, $levels,
+	report "%-42s %8.1f ms %8.1f ms %8d %7d %16s%s\n", $name, $one, $citus, $lots, $levels,
 	  "$levels x $shards", $same ? '' : '  DIFFERENT ANSWER';
+}
+# the mass balance of the typical raw lot's forward scope: on Citus a query
+# routed to one shard per lot for its links (lot_balances' Citus form)
+{
+	my $sql = "SELECT * FROM lottrace.mass_balance(ARRAY(SELECT lot_id FROM lottrace.trace_forward($raw)))";
+	my $one = timed($single, $sql);
+	my $citus = timed($coordinator, $sql);
+	my $balances = "SELECT md5(string_agg(b::text, ',' ORDER BY b.lot_id)) FROM ($sql) b";
+	my $lots = $single->safe_psql('postgres', "SELECT count(*) FROM ($sql) s");
+	report "%-42s %8.1f ms %8.1f ms %8d %7s %16s%s\n", 'mass balance of that raw lot\'s scope', $one, $citus,
+	  $lots, '-', "$lots routed",
+	  $single->safe_psql('postgres', $balances) eq $coordinator->safe_psql('postgres', $balances) ? '' : '  DIFFERENT ANSWER';
 }
 $_->stop for $single, $coordinator, @workers;

@@ -138,6 +138,17 @@ RESET client_min_messages;
 SET client_min_messages = debug1;
 SELECT * FROM allocate('cheese', 6, policy => 'lifo', as_of => '2024-03-10');
 RESET client_min_messages;
+-- a backend keeps what it found of the store between calls, and forgets
+-- it when the store changes: an index renamed away is not read any more,
+-- and read again when it is back
+ALTER INDEX stock_fefo_idx RENAME TO stock_fefo_idx_old;
+SET client_min_messages = debug1;
+SELECT * FROM allocate('cheese', 6, as_of => '2024-03-10');
+RESET client_min_messages;
+ALTER INDEX stock_fefo_idx_old RENAME TO stock_fefo_idx;
+SET client_min_messages = debug1;
+SELECT * FROM allocate('cheese', 6, as_of => '2024-03-10');
+RESET client_min_messages;
 -- a copy that disagrees with its lot (only a writer that disables the
 -- triggers can make one) sends the call to SQL rather than answer wrong
 ALTER TABLE stock DISABLE TRIGGER stock_copy_lot;

@@ -98,6 +98,14 @@ SELECT pg_temp.run_as('lottrace_operator', $$SELECT lottrace.epcis_import('{"typ
 SELECT event_id, outcome, reason FROM epcis_import_log ORDER BY id;
 SELECT item, serial, code FROM epcis_serials;
 SELECT event_id, retracted_at IS NOT NULL AS retracted FROM epcis_imported WHERE event_id LIKE 'op-%' ORDER BY event_id;
+-- the halves of a split transformation: the second import writes the row of
+-- the transformationID that the first made (epcis_lock_transformation); the
+-- new lot's id is drawn past the ids given above
+SELECT setval(pg_get_serial_sequence('lots', 'id'), 100) \gset
+SELECT pg_temp.run_as('lottrace_operator', $$SELECT lottrace.epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "TransformationEvent", "eventID": "op-tf-in", "eventTime": "2024-03-06T11:00:00Z", "transformationID": "op-tf", "inputQuantityList": [{"epcClass": "urn:epc:class:lgtin:9506000.013435.ABC123", "quantity": 5, "uom": "KGM"}]}]}}')$$);
+SELECT pg_temp.run_as('lottrace_operator', $$SELECT lottrace.epcis_import('{"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "TransformationEvent", "eventID": "op-tf-out", "eventTime": "2024-03-06T12:00:00Z", "transformationID": "op-tf", "outputQuantityList": [{"epcClass": "urn:epc:class:lgtin:9506000.013435.ABC124", "quantity": 5, "uom": "KGM"}]}]}}')$$);
+SELECT p.code AS parent, c.code AS child FROM links k JOIN lots p ON p.id = k.parent_id JOIN lots c ON c.id = k.child_id
+ WHERE k.event_id = (SELECT lottrace_event_id FROM epcis_imported WHERE event_id = 'op-tf-out');
 SELECT on_hand, reserved FROM stock WHERE lot_id = 4;
 SELECT count(*) AS shipments FROM events WHERE kind = 'ship' AND partner = 'Corner Shop';
 

@@ -196,7 +196,8 @@ SELECT * FROM pg_temp.differing_by_method(true);
 SELECT * FROM pg_temp.differing_by_method(false);
 ROLLBACK;
 
--- Nothing is remembered between calls: a rebuilt index is read as it is now.
+-- Nothing is trusted from an earlier call (page hints are checked): a rebuilt
+-- index is read as it is now.
 BEGIN;
 DROP INDEX links_parent_idx;
 CREATE INDEX links_parent_idx ON links (parent_id DESC) INCLUDE (child_id, id);

@@ -246,6 +246,36 @@ SELECT * FROM trace_quantities(ARRAY[6], 'backward');
 ROLLBACK;
 RESET lottrace.trace_method;
 
+-- lots_quantities_idx holds the rows of lots it reads (item, quantity,
+-- uom): read page by page, no heap access once VACUUM has made the pages
+-- all-visible.  The answers are those above, with it and without it.
+SELECT indexdef FROM pg_indexes WHERE schemaname = 'lottrace' AND indexname = 'lots_quantities_idx';
+VACUUM lots;
+SELECT * FROM trace_quantities(ARRAY[1]);
+BEGIN;
+-- an updated row is read as updated: bread 5 at 260 EA, the pallets'
+-- links take 50/260 and 80/260 of its 50 kg of flour, 6 holds
+-- 2500/260 = 9.61538461538462 and 7 holds 4000/260 = 15.3846153846154
+UPDATE lots SET quantity = 260 WHERE id = 5;
+SELECT * FROM trace_quantities(ARRAY[1]);
+ROLLBACK;
+-- its columns are found by name; a partial index, which may lack lots (5
+-- here, which would lose its unit), is not used, nor is one without uom;
+-- without any, the rows come from the heap
+BEGIN;
+DROP INDEX lots_quantities_idx;
+CREATE INDEX lots_quantities_idx ON lots (id) INCLUDE (uom, quantity, item);
+SELECT * FROM trace_quantities(ARRAY[1]);
+DROP INDEX lots_quantities_idx;
+CREATE INDEX lots_quantities_idx ON lots (id) INCLUDE (item, quantity, uom) WHERE id <> 5;
+SELECT * FROM trace_quantities(ARRAY[1]);
+DROP INDEX lots_quantities_idx;
+CREATE INDEX lots_quantities_idx ON lots (id) INCLUDE (item, quantity);
+SELECT * FROM trace_quantities(ARRAY[1]);
+DROP INDEX lots_quantities_idx;
+SELECT * FROM trace_quantities(ARRAY[1]);
+ROLLBACK;
+
 -- lots are read directly: their columns must have the types it decodes
 BEGIN;
 -- (lot_balances reads the column: it goes first)

@@ -1,6 +1,7 @@
 # Randomized fuzzing of epcis_import.
 #
-# Valid EPCIS 2.0 JSON documents (ObjectEvents of any business step and
+# Valid EPCIS 2.0 JSON documents (EPCISDocuments and EPCISQueryDocuments;
+# ObjectEvents of any business step and
 # action, Aggregation, Association and Transaction events, TransformationEvents
 # whole or split by transformationID, error declarations; lots, serials with
 # and without a known lot, pallets, GDST lots; lot and product master data)
@@ -180,6 +181,16 @@ sub random_document
 					{ id => 'urn:epcglobal:cbv:mda#descriptionShort', attribute => pick('Flour', [ { '@value' => 'Mehl', '@language' => 'de' } ]) },
 					{ id => 'urn:epcglobal:cbv:mda#lotNumber', attribute => $_->[1] } ] } } @pool ] } ];
 	}
+	# some are the answer to a query: the same events and master data,
+	# under epcisBody.queryResults.resultsBody
+	if (rand() < 0.3)
+	{
+		my %results = (eventList => $doc{epcisBody}{eventList});
+		$results{vocabularyList} = delete($doc{epcisHeader})->{epcisMasterData}{vocabularyList} if $doc{epcisHeader};
+		$doc{type} = 'EPCISQueryDocument';
+		$doc{epcisBody} = { queryResults => { queryName => 'SimpleEventQuery', resultsBody => \%results } };
+		$doc{epcisBody}{queryResults}{subscriptionID} = 'sub-1' if rand() < 0.5;
+	}
 	return \%doc;
 }
 
@@ -293,7 +304,7 @@ while ($made < $iterations)
 	for (1 .. ($iterations - $made < $batch ? $iterations - $made : $batch))
 	{
 		my $doc = random_document();
-		my $events = scalar @{ $doc->{epcisBody}{eventList} };
+		my $events = scalar @{ $doc->{epcisBody}{eventList} // $doc->{epcisBody}{queryResults}{resultsBody}{eventList} };
 		my @mutations;
 		push @mutations, mutate($doc) for 1 .. (rand() < 0.2 ? 0 : 1 + int(rand(3)));
 		my $text = $json->encode($doc);

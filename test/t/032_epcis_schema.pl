@@ -4,7 +4,9 @@
 # and the demo's farm-to-fork document, checked by test/epcis/validate.py
 # (python3-jsonschema, offline, formats checked) with the modular and the
 # single-file schema of gs1/EPCIS under $LOTTRACE_VENDOR/epcis.  The
-# validator is shown to reject what epcis_export wrote before 0.3.0.
+# validator is shown to reject what epcis_export wrote before 0.3.0.  A
+# query document (EPCISQueryDocument) validates and epcis_import imports it;
+# what the schema refuses of one, epcis_import refuses.
 use strict;
 use warnings;
 
@@ -14,6 +16,8 @@ use Test::More;
 
 use File::Basename;
 use FindBin;
+use JSON::PP;
+use Storable qw(dclone);
 
 my $top = dirname($FindBin::RealBin) =~ s{/test$}{}r;
 my $validate = "$top/test/epcis/validate.py";
@@ -65,9 +69,79 @@ like($report, qr/uom: 'kg' does not match/, '... for the unit kg');
 ($status, $report) = validate("$out/none.json");
 isnt($status, 0, 'the validator fails on a file that is not there');
 
+# an EPCISQueryDocument, the answer to an EPCIS query, validates; each shape
+# of one that the schema refuses is refused, and epcis_import agrees (below)
+my $query = decode_json(<<'JSON');
+{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+ "type": "EPCISQueryDocument", "schemaVersion": "2.0", "creationDate": "2024-07-02T10:00:00Z",
+ "epcisBody": {"queryResults": {"queryName": "SimpleEventQuery", "subscriptionID": "sub-7", "resultsBody": {
+  "eventList": [
+   {"type": "ObjectEvent", "eventID": "urn:example:q-1", "eventTime": "2024-07-01T06:00:00Z", "eventTimeZoneOffset": "+00:00",
+    "action": "ADD", "bizStep": "commissioning", "bizLocation": {"id": "urn:epc:id:sgln:9506000.00001.0"},
+    "quantityList": [{"epcClass": "urn:epc:class:lgtin:9506000.013435.FL-Q", "quantity": 100, "uom": "KGM"}]}],
+  "vocabularyList": [{"type": "urn:epcglobal:epcis:vtype:EPCClass", "vocabularyElementList": [
+   {"id": "urn:epc:class:lgtin:9506000.013435.FL-Q",
+    "attributes": [{"id": "urn:epcglobal:cbv:mda#itemExpirationDate", "attribute": "2024-12-31"}]}]}]}}}}
+JSON
+my %refused = (
+	'without queryResults' => sub { delete $_[0]{epcisBody}{queryResults} },
+	'without queryName' => sub { delete $_[0]{epcisBody}{queryResults}{queryName} },
+	'with a queryName that is no string' => sub { $_[0]{epcisBody}{queryResults}{queryName} = 42 },
+	'with a subscriptionID that is no string' => sub { $_[0]{epcisBody}{queryResults}{subscriptionID} = 7 },
+	'without resultsBody' => sub { delete $_[0]{epcisBody}{queryResults}{resultsBody} },
+	'with an eventList that is no list' => sub { $_[0]{epcisBody}{queryResults}{resultsBody}{eventList} = {} },
+	'with an epcisHeader' => sub { $_[0]{epcisHeader} = { epcisMasterData => { vocabularyList => [] } } },
+	'with the body of an EPCISDocument' => sub { $_[0]{epcisBody} = { eventList => [] } });
+my %refused_documents;
+for my $shape (sort keys %refused)
+{
+	my $document = dclone($query);
+	$refused{$shape}->($document);
+	$refused_documents{$shape} = $document;
+}
+for my $shape ('', sort keys %refused)
+{
+	my $file = "$out/query" . ($shape =~ s/\W+/-/gr) . '.json';
+	open my $qfh, '>', $file or die "$file: $!";
+	print $qfh encode_json($shape eq '' ? $query : $refused_documents{$shape});
+	close $qfh;
+	($status, $report) = validate($file);
+	if ($shape eq '')
+	{
+		is($status, 0, 'a query document validates') or diag($report);
+	}
+	else
+	{
+		is($status, 1, "the schema refuses a query document $shape");
+	}
+}
+
 my $node = PostgreSQL::Test::Cluster->new('epcis');
 $node->init;
 $node->start;
+
+# what the schema refuses of a query document, epcis_import refuses (22P02),
+# writing nothing; the valid one imports
+$node->safe_psql('postgres', 'CREATE DATABASE query');
+$node->safe_psql('query', <<'SQL');
+CREATE EXTENSION lottrace;
+CREATE FUNCTION try_import(document jsonb) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN lottrace.epcis_import(document) || ' imported';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SQL
+for my $shape (sort keys %refused)
+{
+	like($node->safe_psql('query', 'SELECT try_import($json$' . encode_json($refused_documents{$shape}) . '$json$)'),
+		qr/^22P02: .*(query document|epcisHeader)/, "epcis_import refuses a query document $shape");
+}
+is($node->safe_psql('query', 'SELECT count(*) FROM lottrace.lots'), '0', '... and writes nothing');
+is($node->safe_psql('query', 'SELECT try_import($json$' . encode_json($query) . '$json$)'), '1 imported',
+	'epcis_import imports the query document');
+is($node->safe_psql('query', 'SELECT code || \' \' || expires_at FROM lottrace.lots'), 'FL-Q 2024-12-31',
+	'... its lot, with the expiry its master data gives');
 
 # the regression tests' exports
 $node->safe_psql('postgres', "CREATE DATABASE regress TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'");
