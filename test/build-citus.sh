@@ -16,6 +16,12 @@
 # citus.  Progress goes to stderr.
 set -euo pipefail
 
+# Called from "make test", this script inherits the calling make's MAKELEVEL
+# and MAKEFLAGS.  PostgreSQL's build makes its generated headers (errcodes.h
+# and the like) only when MAKELEVEL is 0, so a build started from inside make
+# fails on a fresh machine; the build below is a top-level build of its own.
+unset MAKELEVEL MAKEFLAGS MFLAGS
+
 top=$(cd "$(dirname "$0")/.." && pwd)
 version=${LOTTRACE_CITUS_VERSION:-13.2.2}
 vendor=${LOTTRACE_VENDOR:-$top/../shared/vendor}

@@ -14,6 +14,12 @@
 # redone.  Progress goes to stderr; stdout is only the pg_config path.
 set -euo pipefail
 
+# Called from "make test", this script inherits the calling make's MAKELEVEL
+# and MAKEFLAGS.  PostgreSQL's build makes its generated headers (errcodes.h
+# and the like) only when MAKELEVEL is 0, so a build started from inside make
+# fails on a fresh machine; the build below is a top-level build of its own.
+unset MAKELEVEL MAKEFLAGS MFLAGS
+
 top=$(cd "$(dirname "$0")/.." && pwd)
 version=${LOTTRACE_PG_VERSION:-18.3}
 vendor=${LOTTRACE_VENDOR:-$top/../shared/vendor}
