@@ -48,8 +48,8 @@ typedef struct FefoPick
 } FefoPick;
 
 /*
- * Takes what is available of one eligible stock row, up to what remains;
- * copies the datums.  True when the quantity is met.
+ * Takes what is available (above zero) of one eligible stock row, up to
+ * what remains; copies the datums.  True when the quantity is met.
  */
 extern bool lottrace_fefo_take(FefoPick *pick, int64 lot_id, Datum code, Datum location,
 							   bool expires_null, DateADT expires_at, Numeric available);

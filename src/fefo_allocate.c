@@ -122,18 +122,21 @@ lottrace_fefo_take(FefoPick *pick, int64 lot_id, Datum code, Datum location,
 {
 	FefoLine   *line = palloc(sizeof(FefoLine));
 
+	/* the walks offer only what is above zero: met when it covers the rest */
+	bool		met = numeric_compare(available, pick->remaining) >= 0;
+
 	line->lot_id = lot_id;
 	line->code = PointerGetDatum(PG_DETOAST_DATUM_COPY(code));
 	line->location = PointerGetDatum(PG_DETOAST_DATUM_COPY(location));
 	line->expires_null = expires_null;
 	line->expires_at = expires_at;
-	if (numeric_compare(available, pick->remaining) < 0)
-		line->quantity = DatumGetNumericCopy(NumericGetDatum(available));
-	else
+	if (met)
 		line->quantity = pick->remaining;
+	else
+		line->quantity = DatumGetNumericCopy(NumericGetDatum(available));
 	pick->remaining = numeric_minus(pick->remaining, line->quantity);
 	pick->lines = lappend(pick->lines, line);
-	return !numeric_positive(pick->remaining);
+	return met;
 }
 
 Datum
