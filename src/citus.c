@@ -532,11 +532,10 @@ lottrace_citus_trace_edges(ReturnSetInfo *rsinfo, TraceWay way, LotSet *roots, i
  */
 #define QUANTITIES_BATCH 10000
 
-/* the ids of a set as a bigint[] datum */
+/* the n ids of a set as a bigint[] datum */
 static Datum
-lotset_array(LotSet *set)
+lotset_array(LotSet *set, int64 n)
 {
-	int64		n = lotset_count_ids(set);
 	int64	   *ids = lotset_ids(set, n);
 	Datum	   *elems = palloc_extended(Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
 
@@ -552,13 +551,16 @@ static void
 read_rows(const char *query, LotSet *ids, void (*row) (HeapTuple tuple, TupleDesc desc, void *arg),
 		  void *arg)
 {
+	int64		n = lotset_count_ids(ids);
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	Datum		values[1];
 	Portal		portal;
 
+	if (n == 0)
+		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	values[0] = lotset_array(ids);
+	values[0] = lotset_array(ids, n);
 	portal = SPI_cursor_open_with_args(NULL, query, 1, argtypes, values, NULL, true, 0);
 	for (;;)
 	{
