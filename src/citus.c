@@ -523,34 +523,127 @@ lottrace_citus_trace_edges(ReturnSetInfo *rsinfo, TraceWay way, LotSet *roots, i
 
 /* ---- trace_quantities ---- */
 
-/* the note of every row: why its quantity columns are NULL */
-#define QUANTITIES_NOTE "quantities are not computed on a distributed lottrace.links (Citus)"
+/*
+ * trace_quantities finds the lots with lottrace_citus_trace and reads the
+ * rest of what it solves for through SQL, which Citus routes: the shells of
+ * links and lots on this node are empty, so the genealogy store's readers
+ * cannot serve it.  A cursor keeps one batch of rows in memory at a time
+ * (Citus gathers the shards' rows into a tuple store, which spills).
+ */
+#define QUANTITIES_BATCH 10000
+
+/* the n ids of a set as a bigint[] datum */
+static Datum
+lotset_array(LotSet *set, int64 n)
+{
+	int64	   *ids = lotset_ids(set, n);
+	Datum	   *elems = palloc_extended(Max(n, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+
+	for (int64 i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(ids[i]);
+	pfree(ids);
+	return PointerGetDatum(construct_array(elems, (int) n, INT8OID, sizeof(int64),
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* run a query of one bigint[] parameter and pass each row to "row" */
+static void
+read_rows(const char *query, LotSet *ids, void (*row) (HeapTuple tuple, TupleDesc desc, void *arg),
+		  void *arg)
+{
+	int64		n = lotset_count_ids(ids);
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		values[1];
+	Portal		portal;
+
+	if (n == 0)
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	values[0] = lotset_array(ids, n);
+	portal = SPI_cursor_open_with_args(NULL, query, 1, argtypes, values, NULL, true, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, QUANTITIES_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, arg);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+}
+
+typedef struct InputReader
+{
+	GenealogyLinkVisitor visit;
+	void	   *arg;
+} InputReader;
 
 static void
-put_quantities_row(void *arg, int64 lot, int32 depth, int64 via pg_attribute_unused())
+input_row(HeapTuple tuple, TupleDesc desc, void *arg)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
-	Datum		values[6] = {Int64GetDatum(lot), Int32GetDatum(depth), 0, 0, 0,
-	CStringGetTextDatum(QUANTITIES_NOTE)};
-	bool		nulls[6] = {false, false, true, true, true, false};
+	InputReader *reader = (InputReader *) arg;
+	GenealogyLink link;
+	bool		isnull;
 
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	memset(&link, 0, sizeof(link));
+	link.near = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+	link.far = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+	link.link_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &isnull));
+	link.quantity = SPI_getbinval(tuple, desc, 4, &link.quantity_isnull);
+	link.uom = SPI_getbinval(tuple, desc, 5, &link.uom_isnull);
+	reader->visit(reader->arg, &link);
 }
 
 /*
- * trace_quantities over the shards: the lots of the trace, by depth and
- * then id as on one node, with share, quantity and unit NULL and a note
- * saying why.  The propagation reads every input link of every lot reached
- * with its quantity and unit through the genealogy indexes of one node;
- * there is no distributed path for it yet, and an unknown is what it
- * answers for what it does not know.
+ * Every input link of the lots of the set, as the genealogy store reads
+ * them backward with details (near: the child, far: the parent, quantity
+ * and unit): one query, which Citus sends to every shard of links at once,
+ * each reading its links_child_idx.  By child and then link id, the order
+ * in which one node's index gives them, so that sums come out the same.
  */
 void
-lottrace_citus_trace_quantities(ReturnSetInfo *rsinfo, TraceDirection direction,
-								LotSet *roots, int64 nroots, int32 max_depth)
+lottrace_citus_read_inputs(LotSet *lots, GenealogyLinkVisitor visit, void *arg)
 {
-	int32		levels;
+	InputReader reader = {visit, arg};
 
-	lottrace_citus_trace(direction, roots, nroots, max_depth, NULL, NULL,
-						 put_quantities_row, NULL, rsinfo, &levels);
+	read_rows("SELECT child_id, parent_id, id, quantity, uom FROM lottrace.links "
+			  "WHERE child_id = ANY ($1) ORDER BY child_id, id",
+			  lots, input_row, &reader);
+}
+
+typedef struct LotReader
+{
+	GenealogyLotVisitor visit;
+	void	   *arg;
+} LotReader;
+
+static void
+lot_row(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	LotReader  *reader = (LotReader *) arg;
+	GenealogyLot lot;
+	bool		isnull;
+
+	lot.id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+	lot.item = SPI_getbinval(tuple, desc, 2, &lot.item_isnull);
+	lot.quantity = SPI_getbinval(tuple, desc, 3, &lot.quantity_isnull);
+	lot.uom = SPI_getbinval(tuple, desc, 4, &lot.uom_isnull);
+	reader->visit(reader->arg, &lot);
+}
+
+/* the rows of the lots of the set, as lottrace_genealogy_read_lots gives them */
+void
+lottrace_citus_read_lots(LotSet *ids, GenealogyLotVisitor visit, void *arg)
+{
+	LotReader	reader = {visit, arg};
+
+	read_rows("SELECT id, item, quantity, uom FROM lottrace.lots WHERE id = ANY ($1)",
+			  ids, lot_row, &reader);
 }

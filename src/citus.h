@@ -45,10 +45,12 @@ extern void lottrace_citus_trace_edges(ReturnSetInfo *rsinfo, TraceWay way, LotS
 									   int64 nroots, int32 max_depth);
 
 /*
- * trace_quantities over the shards: the lots of the trace with their
- * quantity columns NULL and a note (no distributed propagation yet).
+ * trace_quantities' readers over the shards, through SQL, in place of the
+ * genealogy store's (lottrace_genealogy_read_links backward with details,
+ * lottrace_genealogy_read_lots): every input link of the lots of the set,
+ * and the rows of the lots of the set.
  */
-extern void lottrace_citus_trace_quantities(ReturnSetInfo *rsinfo, TraceDirection direction,
-											LotSet *roots, int64 nroots, int32 max_depth);
+extern void lottrace_citus_read_inputs(LotSet *lots, GenealogyLinkVisitor visit, void *arg);
+extern void lottrace_citus_read_lots(LotSet *ids, GenealogyLotVisitor visit, void *arg);
 
 #endif							/* LOTTRACE_CITUS_H */

@@ -507,9 +507,9 @@ collect_walk_link(void *arg, const GenealogyLink *link,
 }
 
 /*
- * respect_time: a lot the walk reached, level by level and in order of id
- * within one; it walks a level further than max_depth (below), whose lots
- * are not the trace's.
+ * respect_time, and on Citus: a lot the walk reached, level by level and
+ * in order of id within one; the time-respecting walk goes a level further
+ * than max_depth (below), whose lots are not the trace's.
  */
 static void
 collect_time_lot(void *arg, int64 lot, int32 depth, int64 via pg_attribute_unused())
@@ -1549,20 +1549,19 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	const char *root_uom = NULL;
 	Datum		root_uom_text = (Datum) 0;	/* every forward row's uom */
 	int64		first_root = -1;
+	bool		citus;
 
 	if (way == TRACE_WAY_BOTH)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("trace_quantities traces \"forward\" or \"backward\", not \"both\"")));
 
+	citus = lottrace_citus_links_distributed();
+	if (citus && respect_time)
+		lottrace_citus_refuse_time("trace_quantities");
+
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	if (lottrace_citus_links_distributed())
-	{
-		lottrace_citus_trace_quantities(rsinfo, way == TRACE_WAY_FORWARD ? TRACE_FORWARD : TRACE_BACKWARD,
-										roots, nroots, max_depth);
-		return (Datum) 0;
-	}
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "lottrace quantities", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 
@@ -1582,6 +1581,32 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	q.maxlinks = 64;
 	q.links = q_alloc(&q, q.maxlinks, sizeof(QLink), false);
 	q.map = qlotmap_create(q.data, 64, NULL);
+
+	if (citus)
+	{
+		int32		levels;
+
+		/*
+		 * On Citus the same reads through SQL (citus.c): the lots level by
+		 * level; the inputs of every lot reached (forward, those of the
+		 * roots skipped as below; backward, those from lots reached, which
+		 * are the links the walk reads and those into its last level); the
+		 * rows of the lots.
+		 */
+		MemoryContextSwitchTo(q.data);
+		q.cat = lottrace_uom_catalog_load();
+		MemoryContextSwitchTo(cxt);
+		lottrace_citus_trace(q.direction, roots, nroots, max_depth, NULL, NULL,
+							 collect_time_lot, NULL, &q, &levels);
+		q.links_indexed = (q.direction == TRACE_FORWARD);
+		q.last_child_index = -1;
+		lottrace_citus_read_inputs(q.reached,
+								   q.direction == TRACE_FORWARD ? collect_input : collect_last_input, &q);
+		lottrace_citus_read_lots(q.reached, collect_lot_row, &q);
+		lottrace_citus_read_lots(q.others, collect_lot_row, &q);
+		MemoryContextSwitchTo(q.data);
+		goto solve;
+	}
 
 	/*
 	 * Under row-level security the store reads through SPI, whose calls
@@ -1692,6 +1717,7 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(q.data);
 	MemoryContextReset(q.scratch);
 
+solve:
 	resolve_links(&q);
 	if (nroots > 0)
 		first_root = lot_index(&q, lottrace_lotset_first(roots));

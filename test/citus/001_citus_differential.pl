@@ -188,6 +188,42 @@ sub compare
 	is($got, $want, "$what: " . scalar(@$calls) . ' calls agree');
 }
 
+# Numbers computed in floating point (trace_quantities' shares and root
+# material, and what is made of them) may differ in their last digits, the
+# sums taken in another order: rows of "|"-separated fields, compared field
+# by field, exactly but where either side is a number with a point or an
+# exponent, then within 1e-9 of the larger (and 1e-12 absolute, for a zero).
+sub rows_of
+{
+	my ($node, $sql) = @_;
+	return [ map { [ split /\|/, $_, -1 ] } split /\n/, $node->safe_psql('postgres', $sql) ];
+}
+
+sub same_field
+{
+	my ($x, $y) = @_;
+	my $number = qr/^-?\d+(?:\.\d*)?(?:e[-+]?\d+)?$/i;
+	return $x eq $y if $x !~ $number || $y !~ $number || "$x$y" !~ /[.e]/i;
+	return abs($x - $y) <= 1e-9 * (abs($x) > abs($y) ? abs($x) : abs($y)) + 1e-12;
+}
+
+sub compare_numbers
+{
+	my ($what, $sql) = @_;
+	my $want = rows_of($single, $sql);
+	my $got = rows_of($coordinator, $sql);
+	my @differ;
+	for my $i (0 .. ($#$want > $#$got ? $#$want : $#$got))
+	{
+		my ($w, $g) = ($want->[$i] // [], $got->[$i] // []);
+		push @differ, 'one node: ' . join('|', @$w) . "\nCitus:    " . join('|', @$g)
+		  if @$w != @$g || grep { !same_field($w->[$_], $g->[$_]) } 0 .. $#$w;
+	}
+	ok(!@differ, "$what: " . scalar(@$want) . ' rows agree (floating point within 1e-9)')
+	  or diag(join("\n", @differ[ 0 .. ($#differ < 4 ? $#differ : 4) ]));
+	return $want;
+}
+
 sub trace_call
 {
 	my ($function, $roots, $max) = @_;
@@ -253,8 +289,8 @@ isnt($single->safe_psql('postgres', 'SELECT count(*) FROM lottrace.recall_lots W
 # plan as it is on one node (a per-lot aggregate over links correlated with
 # lots, a reference table): distribute_genealogy gives it a form that reads
 # each lot's links through citus_parent_links and converts them on the
-# coordinator.  Every column but the root material (not computed on Citus,
-# below) and the moment a recall was opened is compared.
+# coordinator.  Every column but the moment a recall was opened is
+# compared; the root material, from trace_quantities, below.
 ok( $single->safe_psql('postgres',
 		"SELECT count(*) FILTER (WHERE note LIKE '%no conversion from%') > 0 AND count(*) FILTER (WHERE note LIKE '%has no quantity%') > 0 "
 		  . "AND count(*) FILTER (WHERE consumed > 0) > 0 AND count(*) FILTER (WHERE shipped > 0 AND disposed <> 0) > 0 "
@@ -291,18 +327,15 @@ compare('the recall views',
 like($single->safe_psql('postgres', "SELECT string_agg(change, ',' ORDER BY change) FROM lottrace.recall_scope_changes WHERE recall_id = 1"),
 	qr/^added/, 'the late link adds a lot to the live scope');
 isnt($single->safe_psql('postgres', 'SELECT count(*) FROM lottrace.recall_shipments'), '0', 'the scope was shipped');
-# on Citus the root material is not computed: NULL with a note, never a wrong number
-is( $coordinator->safe_psql('postgres',
-		"SELECT count(*) FILTER (WHERE share IS NULL AND root_quantity IS NULL AND root_uom IS NULL "
-		  . "AND note LIKE 'quantities are not computed on a distributed lottrace.links (Citus)%') || '/' || count(*) "
-		  . "FROM lottrace.recall_scope"),
-	$single->safe_psql('postgres', "SELECT count(*) || '/' || count(*) FROM lottrace.recall_scope"),
-	'recall_scope on Citus: the root material columns are NULL with a note');
-is( $coordinator->safe_psql('postgres',
-		"SELECT count(*) FILTER (WHERE root_quantity IS NULL AND root_recovery IS NULL "
-		  . "AND (root_shipped IS NULL OR root_shipped = 0)) "
-		  . "FROM lottrace.recall_summary"),
-	'2', 'recall_summary on Citus: the root material figures are NULL (root_shipped 0 where nothing was shipped)');
+# the root material, computed by trace_quantities on both
+my $scope = compare_numbers('the recall views: root material of recall_scope',
+	"SELECT recall_id, lot_id, share, root_quantity, root_uom, note FROM lottrace.recall_scope ORDER BY recall_id, lot_id");
+ok((grep { $_->[3] ne '' } @$scope) && (grep { $_->[5] ne '' } @$scope),
+	'recall_scope has root material, and notes where it is not known');
+my $summary = compare_numbers('the recall views: root material of recall_summary',
+	"SELECT recall_id, root_uom, root_quantity, root_shipped, root_on_hand, root_disposed, root_unaccounted, root_recovery "
+	  . "FROM lottrace.recall_summary ORDER BY recall_id");
+is(scalar(@$summary), 2, 'recall_summary has both recalls');
 
 # allocate and reserve: on Citus their SQL walk over lots and stock (FEFO's
 # copies in stock and their indexes are gone), on one node the index walk
@@ -341,28 +374,65 @@ compare('reserve: stock and reservations',
 	]);
 isnt($single->safe_psql('postgres', 'SELECT count(*) FROM lottrace.reservations'), '0', 'the reserves reserved');
 
-# trace_quantities: the lots and depths of one node, quantity columns NULL with a note
-compare('trace_quantities: the lots and depths',
-	[ map { my $d = pick(qw(forward backward)); [ "'trace_quantities($_,$d)'",
-		"(SELECT string_agg(lot_id || ':' || depth, ' ') FROM lottrace.trace_quantities(ARRAY[$_]::bigint[], '$d'))" ] }
-		  @roots[ 0 .. $calls / 4 - 1 ] ]);
-is( $coordinator->safe_psql('postgres',
-		"SELECT count(*) FROM lottrace.trace_quantities(ARRAY[$roots[0]]::bigint[]) "
-		  . "WHERE share IS NULL AND quantity IS NULL AND uom IS NULL "
-		  . "AND note = 'quantities are not computed on a distributed lottrace.links (Citus)'"),
-	$single->safe_psql('postgres', "SELECT count(*) FROM lottrace.trace_quantities(ARRAY[$roots[0]]::bigint[])"),
-	'trace_quantities on Citus: every quantity column NULL, with the note');
+# trace_quantities: every column as on one node, forward and backward,
+# for one root and arrays, with and without max_depth
+my @quantity_calls = map {
+	my $direction = $_ % 2 ? 'forward' : 'backward';
+	my $roots = join(',', $_ % 3 ? $roots[$_] : map { pick(@ids) } 0 .. int(rand(5)));
+	my $max = pick('NULL', 'NULL', 0, 1, 2, 4);
+	"SELECT 'trace_quantities($roots,$direction,$max)', q.* "
+	  . "FROM lottrace.trace_quantities(ARRAY[$roots]::bigint[], '$direction', $max) q"
+} 0 .. $calls - 1;
+my $quantities = compare_numbers('trace_quantities',
+	"SELECT * FROM (" . join("\nUNION ALL\n", @quantity_calls) . ") a ORDER BY 1, depth, lot_id");
+# not a comparison of NULLs: most lots have their numbers, some a note
+my @known = grep { $_->[3] ne '' && $_->[4] ne '' && $_->[6] eq '' && $_->[2] > 0 } @$quantities;
+my @noted = grep { $_->[6] ne '' } @$quantities;
+ok(@known > @$quantities / 4 && @noted > 0,
+	'trace_quantities: ' . scalar(@known) . ' lots beyond the roots with their numbers, ' . scalar(@noted) . ' with a note');
+ok((grep { $_->[0] =~ /backward/ && $_->[2] > 0 && $_->[4] ne '' } @$quantities)
+	  && (grep { $_->[0] =~ /,[0-4]\)$/ && $_->[2] > 0 && $_->[4] ne '' } @$quantities),
+	'trace_quantities: backward and depth-bounded calls have numbers too');
+($ret, $out, $err) = $coordinator->psql('postgres',
+	"SELECT * FROM lottrace.trace_quantities(ARRAY[$roots[0]]::bigint[], respect_time => true)");
+like($err, qr/trace_quantities with respect_time is not supported on a distributed lottrace.links/,
+	'trace_quantities with respect_time refuses on Citus');
+
 # refused rather than answered from the coordinator's empty links
 ($ret, $out, $err) = $coordinator->psql('postgres',
 	"SELECT * FROM lottrace.trace_common_sources(ARRAY[$ids[0], $ids[1]]::bigint[])");
 like($err, qr/trace_common_sources is not supported on a distributed lottrace.links/,
 	'trace_common_sources refuses on Citus');
-($ret, $out, $err) = $coordinator->psql('postgres',
-	"SELECT lottrace.mock_recall('drill', ARRAY[$roots[0]]::bigint[])");
-like($err, qr/mock_recall is not supported on a distributed lottrace.links/,
-	'mock_recall refuses on Citus');
-is($coordinator->safe_psql('postgres', 'SELECT count(*) FROM lottrace.mock_recalls'), '0',
-	'mock_recall on Citus writes nothing');
+
+# mock recalls of raw lots, of a lot in the middle, and of several: the
+# exercise's lots, shipments, reservations, stock and report as on one node
+for my $roots ("$layers[0][0]", "$layers[0][1],$layers[0][2]", pick(@{ $layers[2] }),
+	join(',', map { pick(@ids) } 1 .. 4))
+{
+	for my $node ($single, $coordinator)
+	{
+		$node->safe_psql('postgres', "SELECT lottrace.mock_recall('drill $roots', ARRAY[$roots]::bigint[])");
+	}
+}
+compare_numbers('mock_recall: mock_recall_lots',
+	"SELECT x.title, m.lot_id, m.scope, m.depth, m.item, m.code, m.supplier, m.share, m.root_quantity, m.uom, "
+	  . "m.produced, m.consumed, m.shipped, m.on_hand, m.disposed, m.unaccounted, m.recovery, m.root_shipped, "
+	  . "m.root_on_hand, m.root_disposed, m.reconciled, m.note "
+	  . "FROM lottrace.mock_recall_lots m JOIN lottrace.mock_recalls x ON x.id = m.exercise_id ORDER BY 1, 2, 3");
+compare_numbers('mock_recall: shipments, reservations, stock',
+	"SELECT * FROM (SELECT x.title, 'shipment', s.event_id, s.lot_id, s.shipped_at::text, s.ship_to, s.quantity, s.uom, "
+	  . "s.root_quantity, s.reference FROM lottrace.mock_recall_shipments s JOIN lottrace.mock_recalls x ON x.id = s.exercise_id "
+	  . "UNION ALL SELECT x.title, 'stock', NULL, s.lot_id, s.location, NULL, s.on_hand, NULL, s.reserved, NULL "
+	  . "FROM lottrace.mock_recall_stock s JOIN lottrace.mock_recalls x ON x.id = s.exercise_id "
+	  . "UNION ALL SELECT x.title, 'reservation', NULL, r.lot_id, r.location, NULL, r.quantity, NULL, NULL, r.reference "
+	  . "FROM lottrace.mock_recall_reservations r JOIN lottrace.mock_recalls x ON x.id = r.exercise_id) a "
+	  . "ORDER BY 1, 2, 3, 4, 5");
+my $report = compare_numbers('mock_recall: mock_recall_report',
+	"SELECT title, roots, tolerance, lots_back, lots_forward, suppliers, customers, open_reservations, locations, "
+	  . "root_uom, root_quantity, root_shipped, root_on_hand, root_disposed, root_unaccounted, root_recovery, "
+	  . "lots_not_reconciled, passed FROM lottrace.mock_recall_report ORDER BY title");
+ok(scalar(@$report) == 4 && (grep { $_->[10] ne '' && $_->[10] > 0 } @$report),
+	'mock_recall: four exercises, with root material');
 is($coordinator->safe_psql('postgres', "SELECT lottrace.uom_convert(2, 'kg', 'g')"),
 	'2000', 'uom_convert works on the coordinator');
 

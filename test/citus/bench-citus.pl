@@ -114,6 +114,29 @@ for my $w (
 	report "%-42s %8.1f ms %8.1f ms %8d %7d %16s%s\n", $name, $one, $citus, $lots, $levels,
 	  "$levels x $shards", $same ? '' : '  DIFFERENT ANSWER';
 }
+# trace_quantities: on Citus the distributed trace, then one query over
+# every shard for the inputs of the lots reached and one or two for the rows
+# of lots (those reached, and forward the inputs' other parents): "q";
+# the same numbers (up to the last digits of sums taken in another order)
+for my $w (
+	[ 'quantities backward, typical finished lot', "SELECT * FROM lottrace.trace_quantities(ARRAY[$finished]::bigint[], 'backward')", 2 ],
+	[ 'quantities forward, typical raw lot', "SELECT * FROM lottrace.trace_quantities(ARRAY[$raw]::bigint[])", 3 ])
+{
+	my ($name, $sql, $queries) = @$w;
+	my $one = timed($single, $sql);
+	my $citus = timed($coordinator, $sql);
+	my $rows = "SELECT lot_id, depth, coalesce(share, -1), coalesce(quantity, -1), coalesce(note, '') FROM ($sql) s ORDER BY depth, lot_id";
+	my @want = map { [ split /\|/, $_, -1 ] } split /\n/, $single->safe_psql('postgres', $rows);
+	my @got = map { [ split /\|/, $_, -1 ] } split /\n/, $coordinator->safe_psql('postgres', $rows);
+	my $same = @want == @got && !grep {
+		my ($w, $g) = ($want[$_], $got[$_]);
+		$w->[0] ne $g->[0] || $w->[1] ne $g->[1] || $w->[4] ne $g->[4]
+		  || grep { abs($w->[$_] - $g->[$_]) > 1e-9 * abs($w->[$_]) + 1e-12 } 2, 3
+	} 0 .. $#want;
+	my $levels = (@want ? $want[-1][1] : 0) + 1;
+	report "%-42s %8.1f ms %8.1f ms %8d %7d %16s%s\n", $name, $one, $citus, scalar(@want), $levels,
+	  "$levels x $shards + $queries q", $same ? '' : '  DIFFERENT ANSWER';
+}
 # the mass balance of the typical raw lot's forward scope: on Citus a query
 # routed to one shard per lot for its links (lot_balances' Citus form)
 {
