@@ -810,7 +810,9 @@ system_spread_unknowns(QSystem *sys)
 static void
 solve_component(QSystem *sys, const int64 *members, int64 k, int64 *pos)
 {
-	double	   *r = q_alloc(sys->q, k, sizeof(double), false);
+	double		one;
+	/* most components are one lot: no allocation for those */
+	double	   *r = (k == 1) ? &one : q_alloc(sys->q, k, sizeof(double), false);
 	bool		any = false;
 	bool		failed = false;
 
@@ -955,7 +957,8 @@ solve_component(QSystem *sys, const int64 *members, int64 k, int64 *pos)
 	}
 	for (int64 a = 0; a < k; a++)
 		pos[members[a]] = -1;
-	pfree(r);
+	if (r != &one)
+		pfree(r);
 }
 
 /*
