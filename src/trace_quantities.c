@@ -339,7 +339,13 @@ float8_to_numeric(double v)
 		double		frac;
 		double		error;
 
-		/* the smallest scale that puts 15 digits before the point */
+		/*
+		 * The smallest scale that puts 15 digits before the point: from the
+		 * binary exponent's estimate of it, one step at most either way.
+		 */
+		scale = Max(0, Min((int) lengthof(powers) - 1, 14 - (int) floor(ilogb(a) * 0.30102999566398120)));
+		while (scale > 0 && a * powers[scale - 1] >= 1e14)
+			scale--;
 		while (scale < (int) lengthof(powers) - 1 && a * powers[scale] < 1e14)
 			scale++;
 		x = a * powers[scale];
@@ -381,9 +387,12 @@ lot_add(QTrace *q, int64 id, int32 depth)
 					 errmsg("trace_quantities cannot hold more than %d lots", PG_INT32_MAX)));
 		q->lots = q_grow(q->lots, &q->maxlots, sizeof(QLot));
 	}
-	entry = qlotmap_insert(q->map, id, &found);
-	Assert(!found);
-	entry->index = q->nlots;
+	if (q->map)
+	{
+		entry = qlotmap_insert(q->map, id, &found);
+		Assert(!found);
+		entry->index = q->nlots;
+	}
 	lot = &q->lots[q->nlots];
 	memset(lot, 0, sizeof(QLot));
 	lot->id = id;
@@ -406,6 +415,25 @@ lot_index(QTrace *q, int64 id)
 	if (entry == NULL)
 		elog(ERROR, "lot %lld is not among the lots of the trace", (long long) id);
 	return entry->index;
+}
+
+/*
+ * The map from lot id to index, once the walk has found the lots (each
+ * once): made at its size, not grown and rehashed level by level; with
+ * room for "more" lots to come.
+ */
+static void
+map_build(QTrace *q, int64 more)
+{
+	q->map = qlotmap_create(q->data, (uint32) Min(q->nlots + more, PG_INT32_MAX / 2), NULL);
+	for (int64 i = 0; i < q->nlots; i++)
+	{
+		bool		found;
+		QLotEntry  *entry = qlotmap_insert(q->map, q->lots[i].id, &found);
+
+		Assert(!found);
+		entry->index = i;
+	}
 }
 
 /* the lots of a level, in order of id, numbered as they come */
@@ -782,7 +810,9 @@ system_spread_unknowns(QSystem *sys)
 static void
 solve_component(QSystem *sys, const int64 *members, int64 k, int64 *pos)
 {
-	double	   *r = q_alloc(sys->q, k, sizeof(double), false);
+	double		one;
+	/* most components are one lot: no allocation for those */
+	double	   *r = (k == 1) ? &one : q_alloc(sys->q, k, sizeof(double), false);
 	bool		any = false;
 	bool		failed = false;
 
@@ -927,7 +957,8 @@ solve_component(QSystem *sys, const int64 *members, int64 k, int64 *pos)
 	}
 	for (int64 a = 0; a < k; a++)
 		pos[members[a]] = -1;
-	pfree(r);
+	if (r != &one)
+		pfree(r);
 }
 
 /*
@@ -1580,7 +1611,6 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 	q.lots = q_alloc(&q, q.maxlots, sizeof(QLot), false);
 	q.maxlinks = 64;
 	q.links = q_alloc(&q, q.maxlinks, sizeof(QLink), false);
-	q.map = qlotmap_create(q.data, 64, NULL);
 
 	if (citus)
 	{
@@ -1649,6 +1679,7 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 										   collect_time_link, collect_time_lot, &q);
 		MemoryContextSwitchTo(cxt);
 		reached = q.nreached;
+		map_build(&q, q.nlots / 4);
 		if (q.direction == TRACE_BACKWARD)
 		{
 			/* the parents of fills beyond the trace: what they filled mixes in */
@@ -1664,7 +1695,11 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 
 		/* the lots, index-only; then the inputs of every lot reached */
 		if (!respect_time)
+		{
 			reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, NULL, collect_lots, &q);
+			/* the inputs' parents not reached: a few per lot at most */
+			map_build(&q, q.nlots / 2);
+		}
 		MemoryContextSwitchTo(cxt);
 		stats = lottrace_genealogy_stats_level(store, TRACE_BACKWARD, -1);
 		stats->frontier = q.nreached;
@@ -1689,6 +1724,7 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		reached = lottrace_trace_walk(store, way, roots, nroots, max_depth, collect_walk_link,
 									  collect_lots, &q);
 		MemoryContextSwitchTo(cxt);
+		map_build(&q, 0);
 		if (q.unexpanded && q.nreached > 0 && q.lots[q.nreached - 1].depth == max_depth)
 		{
 			int64		nlast = 0;

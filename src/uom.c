@@ -186,7 +186,7 @@ struct UomCatalog
 	TextTable	spelled;		/* trimmed spelling -> unit */
 	TextTable	items;			/* item with conversions of its own -> UomItem */
 	TextTable	data;			/* text as written -> its unit and item, lazily */
-	int32		data_last;		/* the entry of data looked up last, or -1 */
+	int32		data_last[2];	/* the entries of data looked up last, or -1 */
 	UserConversion *rows;		/* the item's own rows come first per item */
 	int			nrows;
 	HTAB	   *factors;
@@ -355,13 +355,26 @@ int32
 lottrace_uom_text(UomCatalog *cat, const char *text, int len)
 {
 	bool		found;
-	TextEntry  *last = cat->data_last >= 0 ? &cat->data.entries[cat->data_last] : NULL;
+	int32		number;
 
-	/* rows in a row often have the same unit and item: no hash for those */
-	if (last && last->len == len && memcmp(last->text, text, len) == 0)
-		return cat->data_last;
-	cat->data_last = text_table_lookup(cat, &cat->data, text, len, &found);
-	return cat->data_last;
+	/*
+	 * Rows in a row often have the same unit and item: no hash for those.
+	 * Two are remembered, as a row's item and unit are looked up in turn.
+	 */
+	for (int i = 0; i < 2; i++)
+	{
+		TextEntry  *last;
+
+		if (cat->data_last[i] < 0)
+			continue;
+		last = &cat->data.entries[cat->data_last[i]];
+		if (last->len == len && memcmp(last->text, text, len) == 0)
+			return cat->data_last[i];
+	}
+	number = text_table_lookup(cat, &cat->data, text, len, &found);
+	cat->data_last[1] = cat->data_last[0];
+	cat->data_last[0] = number;
+	return number;
 }
 
 const char *
@@ -427,7 +440,7 @@ lottrace_uom_catalog_load(void)
 	text_table_init(&cat->spelled);
 	text_table_init(&cat->items);
 	text_table_init(&cat->data);
-	cat->data_last = -1;
+	cat->data_last[0] = cat->data_last[1] = -1;
 	add_unit(cat, "(no unit)", DIM_NONE, NULL);
 	for (size_t i = 0; i < lengthof(builtin_units); i++)
 		add_unit(cat, builtin_units[i].code, builtin_units[i].dimension, builtin_units[i].size);
