@@ -90,6 +90,9 @@
 #define COST_HEAP_FETCH		0.5		/* one heap tuple fetched by TID */
 #define COST_HEAP_TUPLE		0.06	/* one heap tuple of a sequential scan */
 
+/* frontiers smaller than this are read through the index without costing */
+#define SMALL_FRONTIER		16
+
 /* a run gives up on its range after this many index tuples of other lots */
 #define RUN_WASTE_LIMIT		64
 
@@ -158,7 +161,8 @@ struct GenealogyStore
 	Buffer		links_vmbuffer;
 	Buffer		lots_vmbuffer;
 
-	/* statistics for the cost model */
+	/* statistics for the cost model (table_statistics) */
+	bool		statistics_known;
 	double		links_tuples;
 	double		tuples_per_key;
 	double		all_visible;
@@ -347,7 +351,6 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 	static const char *const lots_columns[] = {"id"};
 	GenealogyStore *store = palloc0(sizeof(GenealogyStore));
 	Oid			lots_oid;
-	double		lots_tuples;
 
 	store->function = function;
 	store->cxt = CurrentMemoryContext;
@@ -400,9 +403,25 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 		store->lots_slot = table_slot_create(store->lots, NULL);
 	}
 
+	return store;
+}
+
+/*
+ * The statistics of the cost model, found the first time they are needed:
+ * the tables' sizes now cost a system call each (lseek), which on a small
+ * trace is a sizeable part of the call, and a trace whose frontiers stay
+ * small never needs them (lottrace_genealogy_choose_method).
+ */
+static void
+table_statistics(GenealogyStore *store)
+{
+	double		lots_tuples;
+
+	if (store->statistics_known)
+		return;
 	store->links_tuples = estimated_tuples(store->links, 60);
 	/* a shard holds the links of some lots only: count one per link */
-	lots_tuples = index_suffix[0] ? store->links_tuples : estimated_tuples(store->lots, 40);
+	lots_tuples = store->index_suffix[0] ? store->links_tuples : estimated_tuples(store->lots, 40);
 	store->tuples_per_key = store->links_tuples / Max(lots_tuples, 1.0);
 	if (store->tuples_per_key <= 0)
 		store->tuples_per_key = 1;
@@ -411,7 +430,7 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 								 store->links->rd_rel->relpages);
 	store->run_gap = (int64) Max(1.0, floor(COST_INDEX_DESCENT /
 											(COST_INDEX_TUPLE * store->tuples_per_key)));
-	return store;
+	store->statistics_known = true;
 }
 
 /*
@@ -968,6 +987,7 @@ lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
 double
 lottrace_genealogy_links_per_lot(GenealogyStore *store)
 {
+	table_statistics(store);
 	return store->tuples_per_key;
 }
 
@@ -988,6 +1008,15 @@ lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction
 		return LINK_READ_INDEX;
 	if (trace_method == TRACE_METHOD_HEAP)
 		return LINK_READ_HEAP;
+
+	/*
+	 * A few keys cost a few microseconds through the index: a scan could only
+	 * beat that on a table of a page or two, by less than finding out the
+	 * tables' sizes would cost.
+	 */
+	if (nkeys < SMALL_FRONTIER)
+		return LINK_READ_INDEX;
+	table_statistics(store);
 
 	/*
 	 * The scan reads every link once, checking each against the frontier;
@@ -1077,6 +1106,7 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 	bool		serializable = IsolationIsSerializable();
 	int64		next = 0;
 
+	table_statistics(store);
 	while (next < nkeys)
 	{
 		ScanKeyData skeys[2];

@@ -104,6 +104,21 @@ lottrace_trace_respect_time_arg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
+ * The executor hands the row type it expects of the function to a function
+ * scan and a set-returning function in a target list: taking it saves
+ * building it again from the function's catalog entry (its OUT arguments)
+ * on every call.  Called otherwise, the function builds it.
+ */
+void
+lottrace_trace_result_begin(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, (rsinfo != NULL && IsA(rsinfo, ReturnSetInfo) &&
+								 rsinfo->expectedDesc != NULL) ? MAT_SRF_USE_EXPECTED_DESC : 0);
+}
+
+/*
  * Rows of trace_forward and trace_backward.  Forming a tuple from values
  * costs more than copying one, and the rows of a whole-graph trace number in
  * the millions: so rows with a via are a template tuple whose three
@@ -224,7 +239,7 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 	TraceSide  *side;
 	LotRowWriter rows;
 
-	InitMaterializedSRF(fcinfo, 0);
+	lottrace_trace_result_begin(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	lot_rows_begin(&rows, rsinfo);
 
@@ -341,7 +356,7 @@ trace_edges(PG_FUNCTION_ARGS)
 	GenealogyStore *store;
 	int64		reached;
 
-	InitMaterializedSRF(fcinfo, 0);
+	lottrace_trace_result_begin(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	if (lottrace_citus_links_distributed())
