@@ -78,6 +78,7 @@
 #include "compat.h"
 #include "genealogy.h"
 #include "genealogy_btree.h"
+#include "kept.h"
 #include "lotset.h"
 
 /*
@@ -175,6 +176,29 @@ struct GenealogyStore
 
 static TraceStats last_trace;
 
+/*
+ * lottrace.links and lots as the first call of a backend found them by
+ * name, the columns of links every trace reads, and each genealogy index
+ * once a call has found and checked it (kept.h): a small trace paid these
+ * catalog lookups on every call.  Only what passed the checks is kept.
+ * Privileges, row-level security and whether an index may be used with
+ * this snapshot depend on the caller and the transaction: checked on every
+ * call.  Citus shards are always looked up.
+ */
+typedef struct KeptGenealogy
+{
+	KeptRelations rels;			/* links, lots, the indexes as found */
+	Oid			links;
+	Oid			lots;
+	AttrNumber	col_id;
+	AttrNumber	col_near[2];
+	Oid			index[2];		/* by TraceDirection, InvalidOid: not yet */
+	AttrNumber	index_far[2];
+	AttrNumber	index_id[2];
+} KeptGenealogy;
+
+static KeptGenealogy kept;
+
 /* lottrace.trace_method: how links are read, for diagnosis and tests */
 typedef enum TraceMethodSetting
 {
@@ -263,14 +287,31 @@ links_column(GenealogyStore *store, const char *name)
  * The other direction is not concerned.
  */
 static void
-open_genealogy_index(GenealogyStore *store, TraceDirection direction)
+open_genealogy_index(GenealogyStore *store, TraceDirection direction, bool known)
 {
-	const char *name = psprintf("%s%s", lottrace_genealogy_index_names[direction],
-								store->index_suffix);
-	Oid			indexoid = get_relname_relid(name, RelationGetNamespace(store->links));
+	const char *name;
+	Oid			indexoid;
 	Relation	index;
 	const char *problem;
 
+	if (known)
+	{
+		/* locked with links and lots (genealogy_open_relation) */
+		index = index_open(kept.index[direction], NoLock);
+		store->index_far[direction] = kept.index_far[direction];
+		store->index_id[direction] = kept.index_id[direction];
+		problem = lottrace_genealogy_index_unready(index);
+		if (problem)
+		{
+			store->index_sql[direction] = true;
+			snprintf(store->index_sql_reason[direction], sizeof(store->index_sql_reason[direction]),
+					 "sql: index %s %s", RelationGetRelationName(index), problem);
+		}
+		store->index[direction] = index;
+		return;
+	}
+	name = psprintf("%s%s", lottrace_genealogy_index_names[direction], store->index_suffix);
+	indexoid = get_relname_relid(name, RelationGetNamespace(store->links));
 	if (!OidIsValid(indexoid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -285,6 +326,15 @@ open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 				 errmsg("genealogy index lottrace.%s does not have the expected definition", name),
 				 errdetail("%s", problem),
 				 errhint("Recreate it with: %s", index_definitions[direction])));
+
+	if (store->index_suffix[0] == '\0' && kept.rels.valid &&
+		RelationGetRelid(store->links) == kept.links)
+	{
+		kept.index[direction] = indexoid;
+		kept.index_far[direction] = store->index_far[direction];
+		kept.index_id[direction] = store->index_id[direction];
+		kept.rels.relids[2 + direction] = indexoid;
+	}
 
 	problem = lottrace_genealogy_index_unready(index);
 	if (problem)
@@ -351,20 +401,69 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 	static const char *const lots_columns[] = {"id"};
 	GenealogyStore *store = palloc0(sizeof(GenealogyStore));
 	Oid			lots_oid;
+	bool		known = false;
+	bool		index_known[2] = {false, false};
 
 	store->function = function;
 	store->cxt = CurrentMemoryContext;
 	store->index_suffix = index_suffix;
-	lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1), AccessShareLock, false);
+	if (!OidIsValid(links_oid) && kept.rels.valid)
+	{
+		/* in the order a call without a kept store locks them */
+		LockRelationOid(kept.links, AccessShareLock);
+		LockRelationOid(kept.lots, AccessShareLock);
+		for (int d = 0; d < 2; d++)
+			if (way != (d == TRACE_FORWARD ? TRACE_WAY_BACKWARD : TRACE_WAY_FORWARD) &&
+				OidIsValid(kept.index[d]))
+			{
+				LockRelationOid(kept.index[d], AccessShareLock);
+				index_known[d] = true;
+			}
+		known = kept.rels.valid;
+	}
+	if (known)
+	{
+		links_oid = kept.links;
+		lots_oid = kept.lots;
+	}
+	else
+	{
+		index_known[0] = index_known[1] = false;
+		if (!OidIsValid(links_oid))
+			links_oid = RangeVarGetRelid(makeRangeVar("lottrace", "links", -1), AccessShareLock, false);
+		lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1), AccessShareLock, false);
+	}
 	store->links = table_open(links_oid, NoLock);
 	store->lots = table_open(lots_oid, NoLock);
 
 	lottrace_check_select(store->links, links_columns, details ? 5 : 3);
 	lottrace_check_select(store->lots, lots_columns, 1);
 
-	store->col_id = links_column(store, "id");
-	store->col_near[TRACE_FORWARD] = links_column(store, "parent_id");
-	store->col_near[TRACE_BACKWARD] = links_column(store, "child_id");
+	if (known)
+	{
+		store->col_id = kept.col_id;
+		store->col_near[TRACE_FORWARD] = kept.col_near[TRACE_FORWARD];
+		store->col_near[TRACE_BACKWARD] = kept.col_near[TRACE_BACKWARD];
+	}
+	else
+	{
+		store->col_id = links_column(store, "id");
+		store->col_near[TRACE_FORWARD] = links_column(store, "parent_id");
+		store->col_near[TRACE_BACKWARD] = links_column(store, "child_id");
+		if (!index_suffix[0])
+		{
+			kept.links = links_oid;
+			kept.lots = lots_oid;
+			kept.col_id = store->col_id;
+			kept.col_near[TRACE_FORWARD] = store->col_near[TRACE_FORWARD];
+			kept.col_near[TRACE_BACKWARD] = store->col_near[TRACE_BACKWARD];
+			kept.index[TRACE_FORWARD] = kept.index[TRACE_BACKWARD] = InvalidOid;
+			memset(kept.rels.relids, 0, sizeof(kept.rels.relids));
+			kept.rels.relids[0] = links_oid;
+			kept.rels.relids[1] = lots_oid;
+			lottrace_kept_track(&kept.rels);
+		}
+	}
 	if (details)
 	{
 		store->col_quantity = links_column(store, "quantity");
@@ -388,9 +487,9 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 	}
 
 	if (way != TRACE_WAY_BACKWARD)
-		open_genealogy_index(store, TRACE_FORWARD);
+		open_genealogy_index(store, TRACE_FORWARD, index_known[TRACE_FORWARD]);
 	if (way != TRACE_WAY_FORWARD)
-		open_genealogy_index(store, TRACE_BACKWARD);
+		open_genealogy_index(store, TRACE_BACKWARD, index_known[TRACE_BACKWARD]);
 
 	store->snapshot = RegisterSnapshot(GetActiveSnapshot());
 	store->links_vmbuffer = InvalidBuffer;
@@ -524,9 +623,6 @@ lottrace_genealogy_read_units(GenealogyStore *store)
 GenealogyStore *
 lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 {
-	Oid			links_oid = RangeVarGetRelid(makeRangeVar("lottrace", "links", -1),
-											 AccessShareLock, false);
-
 	/*
 	 * On a Citus node the links are in the shards, not in this table: a
 	 * function without a distributed path (citus.c) would see none.
@@ -537,7 +633,7 @@ lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 				 errmsg("%s is not supported on a distributed lottrace.links", function),
 				 errdetail("lottrace.links is a Citus distributed table."),
 				 errhint("trace_forward, trace_backward, trace_edges, is_descendant and open_recall work with Citus.")));
-	return genealogy_open_relation(function, details, way, links_oid, "");
+	return genealogy_open_relation(function, details, way, InvalidOid, "");
 }
 
 GenealogyStore *
