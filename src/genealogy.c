@@ -91,8 +91,9 @@
 #define COST_HEAP_FETCH		0.5		/* one heap tuple fetched by TID */
 #define COST_HEAP_TUPLE		0.06	/* one heap tuple of a sequential scan */
 
-/* frontiers smaller than this are read through the index without costing */
-#define SMALL_FRONTIER		16
+/* the fewest rows a page of links and of lots is taken to hold (estimated_tuples) */
+#define LINKS_PER_PAGE		60
+#define LOTS_PER_PAGE		40
 
 /* a run gives up on its range after this many index tuples of other lots */
 #define RUN_WASTE_LIMIT		64
@@ -502,6 +503,9 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 		store->lots_slot = table_slot_create(store->lots, NULL);
 	}
 
+	if (store->links->rd_rel->relpages > 0)
+		store->all_visible = Min(1.0, (double) store->links->rd_rel->relallvisible /
+								 store->links->rd_rel->relpages);
 	return store;
 }
 
@@ -518,15 +522,12 @@ table_statistics(GenealogyStore *store)
 
 	if (store->statistics_known)
 		return;
-	store->links_tuples = estimated_tuples(store->links, 60);
+	store->links_tuples = estimated_tuples(store->links, LINKS_PER_PAGE);
 	/* a shard holds the links of some lots only: count one per link */
-	lots_tuples = store->index_suffix[0] ? store->links_tuples : estimated_tuples(store->lots, 40);
+	lots_tuples = store->index_suffix[0] ? store->links_tuples : estimated_tuples(store->lots, LOTS_PER_PAGE);
 	store->tuples_per_key = store->links_tuples / Max(lots_tuples, 1.0);
 	if (store->tuples_per_key <= 0)
 		store->tuples_per_key = 1;
-	if (store->links->rd_rel->relpages > 0)
-		store->all_visible = Min(1.0, (double) store->links->rd_rel->relallvisible /
-								 store->links->rd_rel->relpages);
 	store->run_gap = (int64) Max(1.0, floor(COST_INDEX_DESCENT /
 											(COST_INDEX_TUPLE * store->tuples_per_key)));
 	store->statistics_known = true;
@@ -1087,11 +1088,40 @@ lottrace_genealogy_links_per_lot(GenealogyStore *store)
 	return store->tuples_per_key;
 }
 
+/*
+ * Whether the comparison below chooses the index whatever the tables' sizes
+ * now, judging from lower bounds of their estimates (estimated_tuples): the
+ * pages they had at their last VACUUM, ANALYZE, CREATE INDEX or TRUNCATE
+ * (relpages: a table shrinks only through those, which set it), filled
+ * with the fewest rows a page is assumed to hold.  The scan costs more the
+ * more links there are, and the index less the more lots they spread over,
+ * so if the scan is dearer at the smallest sizes it is at the actual ones.
+ * This spares most levels, and every small trace of a large genealogy, the
+ * tables' sizes now, which cost a system call each (lseek).
+ */
+static bool
+index_surely_cheaper(GenealogyStore *store, int64 nkeys, double per_link)
+{
+	double		links_low = (double) store->links->rd_rel->relpages * LINKS_PER_PAGE;
+	double		lots_low;
+	double		margin;
+
+	/* a shard counts a lot per link: the index costs its links' worth */
+	if (store->index_suffix[0])
+		return links_low * COST_HEAP_TUPLE >= nkeys * (COST_INDEX_KEY + per_link);
+	lots_low = (double) store->lots->rd_rel->relpages * LOTS_PER_PAGE;
+	if (lots_low <= 0)
+		return false;
+	/* heap_cost - index_cost = links * margin - nkeys * COST_INDEX_KEY, at most */
+	margin = COST_HEAP_TUPLE - nkeys * per_link / lots_low;
+	return margin > 0 && links_low * margin >= nkeys * COST_INDEX_KEY;
+}
+
 LinkReadMethod
 lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction, int64 nkeys,
 								 bool details)
 {
-	double		links = nkeys * store->tuples_per_key;
+	double		links;
 	/* the index serves the details without the heap where it has them */
 	bool		heap_details = details && store->index_quantity[direction] == InvalidAttrNumber;
 	double		heap_share = heap_details ? 1.0 : 1.0 - store->all_visible;
@@ -1105,14 +1135,10 @@ lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction
 	if (trace_method == TRACE_METHOD_HEAP)
 		return LINK_READ_HEAP;
 
-	/*
-	 * A few keys cost a few microseconds through the index: a scan could only
-	 * beat that on a table of a page or two, by less than finding out the
-	 * tables' sizes would cost.
-	 */
-	if (nkeys < SMALL_FRONTIER)
+	if (index_surely_cheaper(store, nkeys, COST_INDEX_TUPLE + heap_share * COST_HEAP_FETCH))
 		return LINK_READ_INDEX;
 	table_statistics(store);
+	links = nkeys * store->tuples_per_key;
 
 	/*
 	 * The scan reads every link once, checking each against the frontier;
