@@ -117,11 +117,14 @@ lottrace_trace_respect_time_arg(FunctionCallInfo fcinfo, int argno)
  * at most that much between traces.
  */
 static MemoryContext result_cxt = NULL;
-static int	live_results = 0;
+static int	live_results = 0;	/* queries counted, not yet gone */
+static MemoryContext counted_query = NULL;	/* the last one counted */
 
 static void
-result_query_gone(void *arg pg_attribute_unused())
+result_query_gone(void *arg)
 {
+	if (counted_query == (MemoryContext) arg)
+		counted_query = NULL;
 	if (--live_results == 0 &&
 		MemoryContextMemAllocated(result_cxt, false) > (Size) work_mem * 1024)
 		MemoryContextReset(result_cxt);
@@ -158,11 +161,16 @@ lottrace_trace_result_begin(FunctionCallInfo fcinfo)
 	if (result_cxt == NULL)
 		result_cxt = AllocSetContextCreate(TopMemoryContext, "lottrace result rows",
 										   ALLOCSET_DEFAULT_SIZES);
-	gone = palloc(sizeof(MemoryContextCallback));
-	gone->func = result_query_gone;
-	gone->arg = NULL;
-	MemoryContextRegisterResetCallback(query_cxt, gone);
-	live_results++;
+	/* once per query, not per call: a lateral join may call it many times */
+	if (query_cxt != counted_query)
+	{
+		gone = palloc(sizeof(MemoryContextCallback));
+		gone->func = result_query_gone;
+		gone->arg = (void *) query_cxt;
+		MemoryContextRegisterResetCallback(query_cxt, gone);
+		live_results++;
+		counted_query = query_cxt;
+	}
 
 	MemoryContextSwitchTo(result_cxt);
 	rsinfo->returnMode = SFRM_Materialize;
