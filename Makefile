@@ -52,6 +52,7 @@ OBJS = \
 	src/fefo_shape.o \
 	src/fefo_sql.o \
 	src/fefo_walk.o \
+	src/kept.o \
 	src/lottrace.o
 
 # The SQL source, one file per feature; the install script of the current

@@ -33,7 +33,6 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -43,6 +42,7 @@
 #include "compat.h"
 #include "fefo.h"
 #include "genealogy.h"
+#include "kept.h"
 
 /*
  * Where the walk reads: the relations, the attribute numbers of the columns
@@ -75,30 +75,22 @@ typedef struct FefoStore
 
 /*
  * The store as the first call of a backend found it (by name) and checked
- * it (fefo_shape.c), kept per allocation index: finding and checking it
- * costs some sixty catalog-cache probes and a copy of the index predicate,
- * which every call paid before its walk began.  Only a store that passed
- * the checks is kept.  Whatever could change the verdict forgets it: a
- * relcache invalidation of stock, lots, the index or lots' primary key
- * (DDL on them or their columns, CREATE INDEX CONCURRENTLY's flags, a
- * drop, a rename), a change in pg_namespace (lottrace renamed), pg_enum
- * ('released' renamed) or pg_opclass (another default operator class),
- * and the reset of every cache.  A call locks the kept relations before it
- * trusts them: taking a lock the transaction does not hold yet processes
- * the pending invalidations, so a kept store has seen every change
- * committed before the lock, and a lock already held keeps out the DDL
- * that would change the relations.
+ * it (fefo_shape.c), kept per allocation index (kept.h): finding and
+ * checking it costs some sixty catalog-cache probes and a copy of the index
+ * predicate, which every call paid before its walk began.  Only a store
+ * that passed the checks is kept; it is forgotten on any change to stock,
+ * lots, the index or lots' primary key, and on the changes kept.h lists
+ * ('released' renamed, another default operator class...).
  * Privileges, row-level security and whether the indexes may be used with
  * this transaction's snapshot depend on the caller: checked on every call.
  */
 typedef struct KeptStore
 {
-	bool		valid;
+	KeptRelations rels;			/* stock, lots, index, lots_pkey */
 	FefoStore	store;
 } KeptStore;
 
 static KeptStore kept_stores[2];	/* stock_fefo_idx, stock_fifo_idx */
-static bool kept_callbacks = false;
 
 typedef struct FefoWalk
 {
@@ -114,27 +106,6 @@ typedef struct FefoWalk
 	Snapshot	snapshot;
 	bool		disagrees;		/* a copy in stock differs from its lot */
 } FefoWalk;
-
-static void
-forget_relation(Datum arg pg_attribute_unused(), Oid relid)
-{
-	for (int i = 0; i < (int) lengthof(kept_stores); i++)
-	{
-		FefoStore  *store = &kept_stores[i].store;
-
-		if (!OidIsValid(relid) || relid == store->stock || relid == store->lots ||
-			relid == store->index || relid == store->lots_pkey)
-			kept_stores[i].valid = false;
-	}
-}
-
-static void
-forget_all(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
-		   uint32 hashvalue pg_attribute_unused())
-{
-	for (int i = 0; i < (int) lengthof(kept_stores); i++)
-		kept_stores[i].valid = false;
-}
 
 static bool
 datums_equal(Datum a, bool a_null, Datum b, bool b_null, Form_pg_attribute att)
@@ -326,16 +297,12 @@ find_store(FefoWalk *walk, bool fefo)
 						store->l_status);
 	store->released = released_value(walk->lots, store->l_status);
 
-	if (!kept_callbacks)
-	{
-		CacheRegisterRelcacheCallback(forget_relation, (Datum) 0);
-		CacheRegisterSyscacheCallback(NAMESPACEOID, forget_all, (Datum) 0);
-		CacheRegisterSyscacheCallback(ENUMOID, forget_all, (Datum) 0);
-		CacheRegisterSyscacheCallback(CLAOID, forget_all, (Datum) 0);
-		kept_callbacks = true;
-	}
 	kept_stores[fefo ? 0 : 1].store = *store;
-	kept_stores[fefo ? 0 : 1].valid = true;
+	kept_stores[fefo ? 0 : 1].rels.relids[0] = store->stock;
+	kept_stores[fefo ? 0 : 1].rels.relids[1] = store->lots;
+	kept_stores[fefo ? 0 : 1].rels.relids[2] = store->index;
+	kept_stores[fefo ? 0 : 1].rels.relids[3] = store->lots_pkey;
+	lottrace_kept_track(&kept_stores[fefo ? 0 : 1].rels);
 	return NULL;
 }
 
@@ -352,14 +319,14 @@ lottrace_fefo_walk_index(const FefoRequest *request, FefoPick *pick, const char 
 	bool		done = false;
 
 	walk.request = request;
-	if (kept->valid)
+	if (kept->rels.valid)
 	{
 		/* in the order a call without a kept store locks them */
 		LockRelationOid(kept->store.stock, AccessShareLock);
 		LockRelationOid(kept->store.lots, AccessShareLock);
 		LockRelationOid(kept->store.index, AccessShareLock);
 		LockRelationOid(kept->store.lots_pkey, AccessShareLock);
-		known = kept->valid;
+		known = kept->rels.valid;
 	}
 	if (known)
 	{

@@ -78,6 +78,7 @@
 #include "compat.h"
 #include "genealogy.h"
 #include "genealogy_btree.h"
+#include "kept.h"
 #include "lotset.h"
 
 /*
@@ -89,6 +90,10 @@
 #define COST_INDEX_TUPLE	0.03	/* one index tuple read */
 #define COST_HEAP_FETCH		0.5		/* one heap tuple fetched by TID */
 #define COST_HEAP_TUPLE		0.06	/* one heap tuple of a sequential scan */
+
+/* the fewest rows a page of links and of lots is taken to hold (estimated_tuples) */
+#define LINKS_PER_PAGE		60
+#define LOTS_PER_PAGE		40
 
 /* a run gives up on its range after this many index tuples of other lots */
 #define RUN_WASTE_LIMIT		64
@@ -158,7 +163,8 @@ struct GenealogyStore
 	Buffer		links_vmbuffer;
 	Buffer		lots_vmbuffer;
 
-	/* statistics for the cost model */
+	/* statistics for the cost model (table_statistics) */
+	bool		statistics_known;
 	double		links_tuples;
 	double		tuples_per_key;
 	double		all_visible;
@@ -170,6 +176,29 @@ struct GenealogyStore
 };
 
 static TraceStats last_trace;
+
+/*
+ * lottrace.links and lots as the first call of a backend found them by
+ * name, the columns of links every trace reads, and each genealogy index
+ * once a call has found and checked it (kept.h): a small trace paid these
+ * catalog lookups on every call.  Only what passed the checks is kept.
+ * Privileges, row-level security and whether an index may be used with
+ * this snapshot depend on the caller and the transaction: checked on every
+ * call.  Citus shards are always looked up.
+ */
+typedef struct KeptGenealogy
+{
+	KeptRelations rels;			/* links, lots, the indexes as found */
+	Oid			links;
+	Oid			lots;
+	AttrNumber	col_id;
+	AttrNumber	col_near[2];
+	Oid			index[2];		/* by TraceDirection, InvalidOid: not yet */
+	AttrNumber	index_far[2];
+	AttrNumber	index_id[2];
+} KeptGenealogy;
+
+static KeptGenealogy kept;
 
 /* lottrace.trace_method: how links are read, for diagnosis and tests */
 typedef enum TraceMethodSetting
@@ -259,14 +288,31 @@ links_column(GenealogyStore *store, const char *name)
  * The other direction is not concerned.
  */
 static void
-open_genealogy_index(GenealogyStore *store, TraceDirection direction)
+open_genealogy_index(GenealogyStore *store, TraceDirection direction, bool known)
 {
-	const char *name = psprintf("%s%s", lottrace_genealogy_index_names[direction],
-								store->index_suffix);
-	Oid			indexoid = get_relname_relid(name, RelationGetNamespace(store->links));
+	const char *name;
+	Oid			indexoid;
 	Relation	index;
 	const char *problem;
 
+	if (known)
+	{
+		/* locked with links and lots (genealogy_open_relation) */
+		index = index_open(kept.index[direction], NoLock);
+		store->index_far[direction] = kept.index_far[direction];
+		store->index_id[direction] = kept.index_id[direction];
+		problem = lottrace_genealogy_index_unready(index);
+		if (problem)
+		{
+			store->index_sql[direction] = true;
+			snprintf(store->index_sql_reason[direction], sizeof(store->index_sql_reason[direction]),
+					 "sql: index %s %s", RelationGetRelationName(index), problem);
+		}
+		store->index[direction] = index;
+		return;
+	}
+	name = psprintf("%s%s", lottrace_genealogy_index_names[direction], store->index_suffix);
+	indexoid = get_relname_relid(name, RelationGetNamespace(store->links));
 	if (!OidIsValid(indexoid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -281,6 +327,15 @@ open_genealogy_index(GenealogyStore *store, TraceDirection direction)
 				 errmsg("genealogy index lottrace.%s does not have the expected definition", name),
 				 errdetail("%s", problem),
 				 errhint("Recreate it with: %s", index_definitions[direction])));
+
+	if (store->index_suffix[0] == '\0' && kept.rels.valid &&
+		RelationGetRelid(store->links) == kept.links)
+	{
+		kept.index[direction] = indexoid;
+		kept.index_far[direction] = store->index_far[direction];
+		kept.index_id[direction] = store->index_id[direction];
+		kept.rels.relids[2 + direction] = indexoid;
+	}
 
 	problem = lottrace_genealogy_index_unready(index);
 	if (problem)
@@ -347,21 +402,69 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 	static const char *const lots_columns[] = {"id"};
 	GenealogyStore *store = palloc0(sizeof(GenealogyStore));
 	Oid			lots_oid;
-	double		lots_tuples;
+	bool		known = false;
+	bool		index_known[2] = {false, false};
 
 	store->function = function;
 	store->cxt = CurrentMemoryContext;
 	store->index_suffix = index_suffix;
-	lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1), AccessShareLock, false);
+	if (!OidIsValid(links_oid) && kept.rels.valid)
+	{
+		/* in the order a call without a kept store locks them */
+		LockRelationOid(kept.links, AccessShareLock);
+		LockRelationOid(kept.lots, AccessShareLock);
+		for (int d = 0; d < 2; d++)
+			if (way != (d == TRACE_FORWARD ? TRACE_WAY_BACKWARD : TRACE_WAY_FORWARD) &&
+				OidIsValid(kept.index[d]))
+			{
+				LockRelationOid(kept.index[d], AccessShareLock);
+				index_known[d] = true;
+			}
+		known = kept.rels.valid;
+	}
+	if (known)
+	{
+		links_oid = kept.links;
+		lots_oid = kept.lots;
+	}
+	else
+	{
+		index_known[0] = index_known[1] = false;
+		if (!OidIsValid(links_oid))
+			links_oid = RangeVarGetRelid(makeRangeVar("lottrace", "links", -1), AccessShareLock, false);
+		lots_oid = RangeVarGetRelid(makeRangeVar("lottrace", "lots", -1), AccessShareLock, false);
+	}
 	store->links = table_open(links_oid, NoLock);
 	store->lots = table_open(lots_oid, NoLock);
 
 	lottrace_check_select(store->links, links_columns, details ? 5 : 3);
 	lottrace_check_select(store->lots, lots_columns, 1);
 
-	store->col_id = links_column(store, "id");
-	store->col_near[TRACE_FORWARD] = links_column(store, "parent_id");
-	store->col_near[TRACE_BACKWARD] = links_column(store, "child_id");
+	if (known)
+	{
+		store->col_id = kept.col_id;
+		store->col_near[TRACE_FORWARD] = kept.col_near[TRACE_FORWARD];
+		store->col_near[TRACE_BACKWARD] = kept.col_near[TRACE_BACKWARD];
+	}
+	else
+	{
+		store->col_id = links_column(store, "id");
+		store->col_near[TRACE_FORWARD] = links_column(store, "parent_id");
+		store->col_near[TRACE_BACKWARD] = links_column(store, "child_id");
+		if (!index_suffix[0])
+		{
+			kept.links = links_oid;
+			kept.lots = lots_oid;
+			kept.col_id = store->col_id;
+			kept.col_near[TRACE_FORWARD] = store->col_near[TRACE_FORWARD];
+			kept.col_near[TRACE_BACKWARD] = store->col_near[TRACE_BACKWARD];
+			kept.index[TRACE_FORWARD] = kept.index[TRACE_BACKWARD] = InvalidOid;
+			memset(kept.rels.relids, 0, sizeof(kept.rels.relids));
+			kept.rels.relids[0] = links_oid;
+			kept.rels.relids[1] = lots_oid;
+			lottrace_kept_track(&kept.rels);
+		}
+	}
 	if (details)
 	{
 		store->col_quantity = links_column(store, "quantity");
@@ -385,9 +488,9 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 	}
 
 	if (way != TRACE_WAY_BACKWARD)
-		open_genealogy_index(store, TRACE_FORWARD);
+		open_genealogy_index(store, TRACE_FORWARD, index_known[TRACE_FORWARD]);
 	if (way != TRACE_WAY_FORWARD)
-		open_genealogy_index(store, TRACE_BACKWARD);
+		open_genealogy_index(store, TRACE_BACKWARD, index_known[TRACE_BACKWARD]);
 
 	store->snapshot = RegisterSnapshot(GetActiveSnapshot());
 	store->links_vmbuffer = InvalidBuffer;
@@ -400,18 +503,34 @@ genealogy_open_relation(const char *function, bool details, TraceWay way, Oid li
 		store->lots_slot = table_slot_create(store->lots, NULL);
 	}
 
-	store->links_tuples = estimated_tuples(store->links, 60);
-	/* a shard holds the links of some lots only: count one per link */
-	lots_tuples = index_suffix[0] ? store->links_tuples : estimated_tuples(store->lots, 40);
-	store->tuples_per_key = store->links_tuples / Max(lots_tuples, 1.0);
-	if (store->tuples_per_key <= 0)
-		store->tuples_per_key = 1;
 	if (store->links->rd_rel->relpages > 0)
 		store->all_visible = Min(1.0, (double) store->links->rd_rel->relallvisible /
 								 store->links->rd_rel->relpages);
+	return store;
+}
+
+/*
+ * The statistics of the cost model, found the first time they are needed:
+ * the tables' sizes now cost a system call each (lseek), which on a small
+ * trace is a sizeable part of the call, and a trace whose frontiers stay
+ * small never needs them (lottrace_genealogy_choose_method).
+ */
+static void
+table_statistics(GenealogyStore *store)
+{
+	double		lots_tuples;
+
+	if (store->statistics_known)
+		return;
+	store->links_tuples = estimated_tuples(store->links, LINKS_PER_PAGE);
+	/* a shard holds the links of some lots only: count one per link */
+	lots_tuples = store->index_suffix[0] ? store->links_tuples : estimated_tuples(store->lots, LOTS_PER_PAGE);
+	store->tuples_per_key = store->links_tuples / Max(lots_tuples, 1.0);
+	if (store->tuples_per_key <= 0)
+		store->tuples_per_key = 1;
 	store->run_gap = (int64) Max(1.0, floor(COST_INDEX_DESCENT /
 											(COST_INDEX_TUPLE * store->tuples_per_key)));
-	return store;
+	store->statistics_known = true;
 }
 
 /*
@@ -505,9 +624,6 @@ lottrace_genealogy_read_units(GenealogyStore *store)
 GenealogyStore *
 lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 {
-	Oid			links_oid = RangeVarGetRelid(makeRangeVar("lottrace", "links", -1),
-											 AccessShareLock, false);
-
 	/*
 	 * On a Citus node the links are in the shards, not in this table: a
 	 * function without a distributed path (citus.c) would see none.
@@ -518,7 +634,7 @@ lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 				 errmsg("%s is not supported on a distributed lottrace.links", function),
 				 errdetail("lottrace.links is a Citus distributed table."),
 				 errhint("trace_forward, trace_backward, trace_edges, is_descendant, trace_quantities, open_recall and mock_recall work with Citus.")));
-	return genealogy_open_relation(function, details, way, links_oid, "");
+	return genealogy_open_relation(function, details, way, InvalidOid, "");
 }
 
 GenealogyStore *
@@ -968,14 +1084,44 @@ lottrace_genealogy_read_lots(GenealogyStore *store, LotSet *ids,
 double
 lottrace_genealogy_links_per_lot(GenealogyStore *store)
 {
+	table_statistics(store);
 	return store->tuples_per_key;
+}
+
+/*
+ * Whether the comparison below chooses the index whatever the tables' sizes
+ * now, judging from lower bounds of their estimates (estimated_tuples): the
+ * pages they had at their last VACUUM, ANALYZE, CREATE INDEX or TRUNCATE
+ * (relpages: a table shrinks only through those, which set it), filled
+ * with the fewest rows a page is assumed to hold.  The scan costs more the
+ * more links there are, and the index less the more lots they spread over,
+ * so if the scan is dearer at the smallest sizes it is at the actual ones.
+ * This spares most levels, and every small trace of a large genealogy, the
+ * tables' sizes now, which cost a system call each (lseek).
+ */
+static bool
+index_surely_cheaper(GenealogyStore *store, int64 nkeys, double per_link)
+{
+	double		links_low = (double) store->links->rd_rel->relpages * LINKS_PER_PAGE;
+	double		lots_low;
+	double		margin;
+
+	/* a shard counts a lot per link: the index costs its links' worth */
+	if (store->index_suffix[0])
+		return links_low * COST_HEAP_TUPLE >= nkeys * (COST_INDEX_KEY + per_link);
+	lots_low = (double) store->lots->rd_rel->relpages * LOTS_PER_PAGE;
+	if (lots_low <= 0)
+		return false;
+	/* heap_cost - index_cost = links * margin - nkeys * COST_INDEX_KEY, at most */
+	margin = COST_HEAP_TUPLE - nkeys * per_link / lots_low;
+	return margin > 0 && links_low * margin >= nkeys * COST_INDEX_KEY;
 }
 
 LinkReadMethod
 lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction, int64 nkeys,
 								 bool details)
 {
-	double		links = nkeys * store->tuples_per_key;
+	double		links;
 	/* the index serves the details without the heap where it has them */
 	bool		heap_details = details && store->index_quantity[direction] == InvalidAttrNumber;
 	double		heap_share = heap_details ? 1.0 : 1.0 - store->all_visible;
@@ -988,6 +1134,11 @@ lottrace_genealogy_choose_method(GenealogyStore *store, TraceDirection direction
 		return LINK_READ_INDEX;
 	if (trace_method == TRACE_METHOD_HEAP)
 		return LINK_READ_HEAP;
+
+	if (index_surely_cheaper(store, nkeys, COST_INDEX_TUPLE + heap_share * COST_HEAP_FETCH))
+		return LINK_READ_INDEX;
+	table_statistics(store);
+	links = nkeys * store->tuples_per_key;
 
 	/*
 	 * The scan reads every link once, checking each against the frontier;
@@ -1077,6 +1228,7 @@ read_links_index(GenealogyStore *store, TraceDirection direction,
 	bool		serializable = IsolationIsSerializable();
 	int64		next = 0;
 
+	table_statistics(store);
 	while (next < nkeys)
 	{
 		ScanKeyData skeys[2];

@@ -155,4 +155,7 @@ extern TraceWay lottrace_trace_direction_arg(FunctionCallInfo fcinfo, int argno)
  */
 extern bool lottrace_trace_respect_time_arg(FunctionCallInfo fcinfo, int argno);
 
+/* the result's tuplestore and row type (InitMaterializedSRF) */
+extern void lottrace_trace_result_begin(FunctionCallInfo fcinfo);
+
 #endif							/* LOTTRACE_TRACE_H */

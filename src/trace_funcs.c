@@ -14,6 +14,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #include "citus.h"
@@ -101,6 +102,82 @@ lottrace_trace_respect_time_arg(FunctionCallInfo fcinfo, int argno)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("respect_time must not be null")));
 	return PG_GETARG_BOOL(argno);
+}
+
+/*
+ * The memory of result rows, kept from one call to the next.  A trace
+ * writes its rows into a tuplestore (up to work_mem in memory), whose
+ * memory went back to malloc with the query's: glibc then returned it to
+ * the kernel, and the next trace's rows paid a page fault for every page
+ * they were written to, on a wide trace as much as a third of the call.  The
+ * tuplestores of traces are made in this context instead; the executor
+ * still ends them (tuplestore_end frees their rows into it, for the next
+ * trace to reuse).  Once no query that made one is left (on success or
+ * error), a context grown past work_mem is emptied, so that a backend keeps
+ * at most that much between traces.
+ */
+static MemoryContext result_cxt = NULL;
+static int	live_results = 0;	/* queries counted, not yet gone */
+static MemoryContext counted_query = NULL;	/* the last one counted */
+
+static void
+result_query_gone(void *arg)
+{
+	if (counted_query == (MemoryContext) arg)
+		counted_query = NULL;
+	if (--live_results == 0 &&
+		MemoryContextMemAllocated(result_cxt, false) > (Size) work_mem * 1024)
+		MemoryContextReset(result_cxt);
+}
+
+/*
+ * Materialize mode, as InitMaterializedSRF sets it up but for the context
+ * of the tuplestore (above).  The row type is the one the executor expects
+ * of the function when it gives one (a function scan, a set-returning
+ * function in a target list): building it from the function's catalog entry
+ * (its OUT arguments) cost every call a noticeable part of a small trace.
+ */
+void
+lottrace_trace_result_begin(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext query_cxt;
+	MemoryContext old;
+	MemoryContextCallback *gone;
+	TupleDesc	desc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	query_cxt = rsinfo->econtext->ecxt_per_query_memory;
+	old = MemoryContextSwitchTo(query_cxt);
+	if (rsinfo->expectedDesc != NULL)
+		desc = CreateTupleDescCopy(rsinfo->expectedDesc);
+	else if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	if (result_cxt == NULL)
+		result_cxt = AllocSetContextCreate(TopMemoryContext, "lottrace result rows",
+										   ALLOCSET_DEFAULT_SIZES);
+	/* once per query, not per call: a lateral join may call it many times */
+	if (query_cxt != counted_query)
+	{
+		gone = palloc(sizeof(MemoryContextCallback));
+		gone->func = result_query_gone;
+		gone->arg = (void *) query_cxt;
+		MemoryContextRegisterResetCallback(query_cxt, gone);
+		live_results++;
+		counted_query = query_cxt;
+	}
+
+	MemoryContextSwitchTo(result_cxt);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+											  false, work_mem);
+	rsinfo->setDesc = desc;
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -224,7 +301,7 @@ trace_lots(FunctionCallInfo fcinfo, const char *function, TraceDirection directi
 	TraceSide  *side;
 	LotRowWriter rows;
 
-	InitMaterializedSRF(fcinfo, 0);
+	lottrace_trace_result_begin(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	lot_rows_begin(&rows, rsinfo);
 
@@ -341,7 +418,7 @@ trace_edges(PG_FUNCTION_ARGS)
 	GenealogyStore *store;
 	int64		reached;
 
-	InitMaterializedSRF(fcinfo, 0);
+	lottrace_trace_result_begin(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	if (lottrace_citus_links_distributed())

@@ -300,6 +300,21 @@ SELECT setup, pg_temp.sqlstate_of(setup, q) AS sqlstate FROM (VALUES
 	 'SELECT * FROM lottrace.trace_edges(ARRAY[1])')) AS t(setup, q);
 SELECT pg_temp.forward_differing(), pg_temp.backward_differing();
 
+-- A backend keeps what it found of the store (links, lots, their columns,
+-- the genealogy indexes) from one call to the next: after a call that kept
+-- it, renaming the index or a column makes the next call look again, and
+-- fail as a first call would.
+SELECT pg_temp.forward_differing(), pg_temp.backward_differing();
+BEGIN;
+ALTER INDEX links_parent_idx RENAME TO links_parent_old_idx;
+SELECT * FROM trace_forward(1);
+ROLLBACK;
+BEGIN;
+ALTER TABLE links RENAME COLUMN child_id TO child;
+SELECT * FROM trace_backward(1);
+ROLLBACK;
+SELECT pg_temp.forward_differing(), pg_temp.backward_differing();
+
 -- clean up (CASCADE: tables of other features may refer to lots)
 TRUNCATE lots, links, events, event_lots, lot_status_log RESTART IDENTITY CASCADE;
 RESET client_min_messages;
