@@ -102,13 +102,29 @@ CREATE FUNCTION lottrace.adjust(lot_id bigint, location text, change numeric, re
 COMMENT ON FUNCTION lottrace.adjust(bigint, text, numeric, text, timestamptz, text) IS
 	'corrects the stock of a lot at a location by a signed change (a count, a loss) and records an adjust event; returns the event id';
 
+-- The links out of a lot, for lot_balances: a function rather than a join
+-- on links in the view so that Citus can be given another body
+-- (distribute_genealogy).  Here it is inlined into the view, an index scan
+-- per lot; a standard-SQL body, as it cannot pin search_path and still be
+-- inlined, and is resolved when it is created.
+CREATE FUNCTION lottrace.lot_links_out(lot_id bigint)
+	RETURNS TABLE (id bigint, quantity numeric, uom text)
+	LANGUAGE sql STABLE
+BEGIN ATOMIC
+	SELECT k.id, k.quantity, k.uom FROM lottrace.links k WHERE k.parent_id = lot_links_out.lot_id;
+END;
+COMMENT ON FUNCTION lottrace.lot_links_out(bigint) IS
+	'internal to lot_balances: the id, quantity and unit of the links out of a lot';
+REVOKE EXECUTE ON FUNCTION lottrace.lot_links_out(bigint) FROM PUBLIC;
+
 -- One row per lot.  Every quantity is in the lot's unit: links and events
 -- in another unit are converted (uom_convert, with the lot's item), a link
 -- or event without a unit is taken to be in the lot's; stock has no unit
 -- and is the lot's.  An unknown term makes its total NULL and says why:
--- the first link or event by id that lacks a number, looked up by its id
--- (array_agg(... ORDER BY id) would sort once per lot, even for the lots
--- without one: a third of the view's time).
+-- the first link or event by id that lacks a number, looked up by its id,
+-- and only for a lot that has one (array_agg(... ORDER BY id) would sort
+-- once per lot, even for the lots without one: a third of the view's
+-- time).
 -- Readers' privileges and policies apply as in the recall views (set up
 -- with theirs in 70_recall.sql).
 CREATE VIEW lottrace.lot_balances AS
@@ -119,7 +135,19 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 	   nullif(concat_ws('; ',
 						CASE WHEN l.quantity IS NULL THEN format('lot %s has no quantity', l.id)
 							 WHEN l.quantity = 0 THEN format('lot %s has quantity 0', l.id) END,
-						cn.note, en.note), '') AS note
+						CASE WHEN c.problem IS NOT NULL THEN
+							(SELECT CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
+										 ELSE format('no conversion from %s to %s for item "%s" (link %s)',
+													 k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END
+							   FROM lottrace.lot_links_out(l.id) k
+							  WHERE k.id = c.problem) END,
+						CASE WHEN e.problem IS NOT NULL THEN
+							(SELECT CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
+										 ELSE format('no conversion from %s to %s for item "%s" (event %s)',
+													 el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END
+							   FROM lottrace.event_lots el
+							  WHERE el.event_id = e.problem AND el.lot_id = l.id AND el.role = 'subject') END),
+			'') AS note
   FROM lottrace.lots l
  CROSS JOIN LATERAL (
 		SELECT CASE WHEN count(k.id) = count(k.converted) THEN coalesce(sum(k.converted), 0) END AS consumed,
@@ -127,14 +155,7 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 		  FROM (SELECT k.id,
 					   CASE WHEN k.uom IS NULL THEN k.quantity
 								ELSE lottrace.uom_convert(k.quantity, k.uom, l.uom, l.item) END AS converted
-				  FROM lottrace.links k
-				 WHERE k.parent_id = l.id) k) c
-  LEFT JOIN LATERAL (
-		SELECT CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
-					ELSE format('no conversion from %s to %s for item "%s" (link %s)',
-								k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END AS note
-		  FROM lottrace.links k
-		 WHERE k.id = c.problem) cn ON true
+				  FROM lottrace.lot_links_out(l.id) k) k) c
  CROSS JOIN LATERAL (
 		SELECT CASE WHEN count(x.event_id) FILTER (WHERE x.kind = 'ship')
 						 = count(x.converted) FILTER (WHERE x.kind = 'ship')
@@ -151,12 +172,6 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 				  JOIN lottrace.events e ON e.id = el.event_id
 				 WHERE el.lot_id = l.id AND el.role = 'subject'
 				   AND e.kind IN ('ship', 'dispose', 'adjust')) x) e
-  LEFT JOIN LATERAL (
-		SELECT CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
-					ELSE format('no conversion from %s to %s for item "%s" (event %s)',
-								el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END AS note
-		  FROM lottrace.event_lots el
-		 WHERE el.event_id = e.problem AND el.lot_id = l.id AND el.role = 'subject') en ON true
  CROSS JOIN LATERAL (
 		SELECT coalesce(sum(st.on_hand), 0) AS on_hand
 		  FROM lottrace.stock st

@@ -14,28 +14,6 @@ COMMENT ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]) IS
 	'internal: the links of one Citus shard of links whose near end is in the frontier, as (near, far, link id) triples';
 REVOKE EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]) FROM PUBLIC;
 
--- The links out of one lot, for lot_balances on Citus (distribute_genealogy
--- puts it there).  A function of its own, not a join or subquery on links
--- in the view: Citus cannot plan a per-lot aggregate over a distributed
--- table correlated with a reference table, nor run uom_convert (which reads
--- uom_conversions) on the shards.  Called per lot, it is a query of its
--- own that Citus routes to the lot's one shard, while the view around it
--- reads only reference tables and runs on the coordinator.  SET
--- search_path also keeps it from being inlined into that view, where it
--- would read the coordinator's empty lottrace.links.  A string body, not
--- BEGIN ATOMIC: that would make links' columns depend on it, and the DBA
--- could no longer alter them (genealogy_info reports what traces need).
-CREATE FUNCTION lottrace.citus_parent_links(lot_id bigint)
-	RETURNS TABLE (id bigint, quantity numeric, uom text)
-	LANGUAGE sql STABLE
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-		SELECT k.id, k.quantity, k.uom FROM lottrace.links k WHERE k.parent_id = citus_parent_links.lot_id
-	$$;
-COMMENT ON FUNCTION lottrace.citus_parent_links(bigint) IS
-	'internal to lot_balances on Citus: the id, quantity and unit of the links out of a lot';
-REVOKE EXECUTE ON FUNCTION lottrace.citus_parent_links(bigint) FROM PUBLIC;
-
 -- The DBA's one step after CREATE EXTENSION citus and lottrace on every
 -- node and citus_add_node for the workers, while the tables are small or
 -- empty (Citus copies what they hold).  links is distributed by parent_id;
@@ -125,58 +103,23 @@ BEGIN
 		EXECUTE foreign_key;
 	END LOOP;
 	-- lot_balances (under the recall views and mass_balance) as Citus can
-	-- plan it: the same rows, with the links out of each lot read through
-	-- citus_parent_links and converted on the coordinator, link by link as
-	-- on one node (summing per unit first would round otherwise); the
-	-- first link without a number found in the same pass.  Everything else
-	-- is as in 65_mass_balance.sql.  On one node the view keeps its plain
-	-- join, which the planner turns into an index scan per lot.
-	CREATE OR REPLACE VIEW lottrace.lot_balances WITH (security_invoker = true) AS
-	SELECT l.id AS lot_id, l.item, l.code, l.uom,
-		   l.quantity AS produced, c.consumed, e.shipped, s.on_hand, e.disposed,
-		   l.quantity - c.consumed - e.shipped - s.on_hand - e.disposed AS unaccounted,
-		   round(100 * (c.consumed + e.shipped + s.on_hand + e.disposed) / nullif(l.quantity, 0), 2) AS recovery,
-		   nullif(concat_ws('; ',
-							CASE WHEN l.quantity IS NULL THEN format('lot %s has no quantity', l.id)
-								 WHEN l.quantity = 0 THEN format('lot %s has quantity 0', l.id) END,
-							c.note, en.note), '') AS note
-	  FROM lottrace.lots l
-	 CROSS JOIN LATERAL (
-			SELECT CASE WHEN count(k.id) = count(k.converted) THEN coalesce(sum(k.converted), 0) END AS consumed,
-				   (array_agg(CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
-								   ELSE format('no conversion from %s to %s for item "%s" (link %s)',
-											   k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END
-							  ORDER BY k.id) FILTER (WHERE k.converted IS NULL))[1] AS note
-			  FROM (SELECT k.id, k.quantity, k.uom,
-						   CASE WHEN k.uom IS NULL THEN k.quantity
-								ELSE lottrace.uom_convert(k.quantity, k.uom, l.uom, l.item) END AS converted
-					  FROM lottrace.citus_parent_links(l.id) k) k) c
-	 CROSS JOIN LATERAL (
-			SELECT CASE WHEN count(x.event_id) FILTER (WHERE x.kind = 'ship')
-							 = count(x.converted) FILTER (WHERE x.kind = 'ship')
-						THEN coalesce(sum(x.converted) FILTER (WHERE x.kind = 'ship'), 0) END AS shipped,
-				   CASE WHEN count(x.event_id) FILTER (WHERE x.kind <> 'ship')
-							 = count(x.converted) FILTER (WHERE x.kind <> 'ship')
-						THEN coalesce(sum(CASE x.kind WHEN 'adjust' THEN -x.converted ELSE x.converted END)
-										  FILTER (WHERE x.kind <> 'ship'), 0) END AS disposed,
-				   min(x.event_id) FILTER (WHERE x.converted IS NULL) AS problem
-			  FROM (SELECT el.event_id, e.kind,
-						   CASE WHEN el.uom IS NULL THEN el.quantity
-								ELSE lottrace.uom_convert(el.quantity, el.uom, l.uom, l.item) END AS converted
-					  FROM lottrace.event_lots el
-					  JOIN lottrace.events e ON e.id = el.event_id
-					 WHERE el.lot_id = l.id AND el.role = 'subject'
-					   AND e.kind IN ('ship', 'dispose', 'adjust')) x) e
-	  LEFT JOIN LATERAL (
-			SELECT CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
-						ELSE format('no conversion from %s to %s for item "%s" (event %s)',
-									el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END AS note
-			  FROM lottrace.event_lots el
-			 WHERE el.event_id = e.problem AND el.lot_id = l.id AND el.role = 'subject') en ON true
-	 CROSS JOIN LATERAL (
-			SELECT coalesce(sum(st.on_hand), 0) AS on_hand
-			  FROM lottrace.stock st
-			 WHERE st.lot_id = l.id) s;
+	-- plan it: the links out of a lot read by a query of their own, which
+	-- Citus routes to the lot's one shard, while the view around it reads
+	-- only reference tables and runs on the coordinator (Citus cannot plan a
+	-- per-lot aggregate over a distributed table correlated with a reference
+	-- table, nor run uom_convert, which reads uom_conversions, on the
+	-- shards).  SET search_path keeps it from being inlined into the view,
+	-- where it would read the coordinator's empty lottrace.links.  A string
+	-- body, not BEGIN ATOMIC: that would make links' columns depend on it,
+	-- and the DBA could no longer alter them (genealogy_info reports what
+	-- traces need).
+	CREATE OR REPLACE FUNCTION lottrace.lot_links_out(lot_id bigint)
+		RETURNS TABLE (id bigint, quantity numeric, uom text)
+		LANGUAGE sql STABLE
+		SET search_path = pg_catalog, pg_temp
+		AS $body$
+			SELECT k.id, k.quantity, k.uom FROM lottrace.links k WHERE k.parent_id = lot_links_out.lot_id
+		$body$;
 END
 $$;
 COMMENT ON FUNCTION lottrace.distribute_genealogy(integer) IS

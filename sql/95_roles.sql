@@ -57,7 +57,7 @@ GRANT EXECUTE ON FUNCTION lottrace.check_allocation_arguments(text, numeric, tex
 		lottrace.epcis_time(timestamptz), lottrace.epcis_uri(text, text), lottrace.epcis_uom(text),
 		lottrace.epcis_transaction_type(text)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
-GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric)
+GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric), lottrace.lot_links_out(bigint)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 
 -- Recording production, reserving and shipping.  Lots' status is left to
@@ -105,8 +105,6 @@ GRANT EXECUTE ON FUNCTION lottrace.lock_items(text[]), lottrace.release_reservat
 	TO lottrace_admin;
 
 -- Tracing on Citus: the trace functions run citus_expand_shard on every
--- shard of links as the calling user; lot_balances reads the links out of
--- each lot through citus_parent_links there.
-GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]),
-		lottrace.citus_parent_links(bigint)
+-- shard of links as the calling user.
+GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[])
 	TO lottrace_reader, lottrace_operator, lottrace_admin;

@@ -162,13 +162,29 @@ CREATE FUNCTION lottrace.adjust(lot_id bigint, location text, change numeric, re
 COMMENT ON FUNCTION lottrace.adjust(bigint, text, numeric, text, timestamptz, text) IS
 	'corrects the stock of a lot at a location by a signed change (a count, a loss) and records an adjust event; returns the event id';
 
+-- The links out of a lot, for lot_balances: a function rather than a join
+-- on links in the view so that Citus can be given another body
+-- (distribute_genealogy).  Here it is inlined into the view, an index scan
+-- per lot; a standard-SQL body, as it cannot pin search_path and still be
+-- inlined, and is resolved when it is created.
+CREATE FUNCTION lottrace.lot_links_out(lot_id bigint)
+	RETURNS TABLE (id bigint, quantity numeric, uom text)
+	LANGUAGE sql STABLE
+BEGIN ATOMIC
+	SELECT k.id, k.quantity, k.uom FROM lottrace.links k WHERE k.parent_id = lot_links_out.lot_id;
+END;
+COMMENT ON FUNCTION lottrace.lot_links_out(bigint) IS
+	'internal to lot_balances: the id, quantity and unit of the links out of a lot';
+REVOKE EXECUTE ON FUNCTION lottrace.lot_links_out(bigint) FROM PUBLIC;
+
 -- One row per lot.  Every quantity is in the lot's unit: links and events
 -- in another unit are converted (uom_convert, with the lot's item), a link
 -- or event without a unit is taken to be in the lot's; stock has no unit
 -- and is the lot's.  An unknown term makes its total NULL and says why:
--- the first link or event by id that lacks a number, looked up by its id
--- (array_agg(... ORDER BY id) would sort once per lot, even for the lots
--- without one: a third of the view's time).
+-- the first link or event by id that lacks a number, looked up by its id,
+-- and only for a lot that has one (array_agg(... ORDER BY id) would sort
+-- once per lot, even for the lots without one: a third of the view's
+-- time).
 -- Readers' privileges and policies apply as in the recall views (set up
 -- with theirs in 70_recall.sql).
 CREATE VIEW lottrace.lot_balances AS
@@ -179,7 +195,19 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 	   nullif(concat_ws('; ',
 						CASE WHEN l.quantity IS NULL THEN format('lot %s has no quantity', l.id)
 							 WHEN l.quantity = 0 THEN format('lot %s has quantity 0', l.id) END,
-						cn.note, en.note), '') AS note
+						CASE WHEN c.problem IS NOT NULL THEN
+							(SELECT CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
+										 ELSE format('no conversion from %s to %s for item "%s" (link %s)',
+													 k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END
+							   FROM lottrace.lot_links_out(l.id) k
+							  WHERE k.id = c.problem) END,
+						CASE WHEN e.problem IS NOT NULL THEN
+							(SELECT CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
+										 ELSE format('no conversion from %s to %s for item "%s" (event %s)',
+													 el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END
+							   FROM lottrace.event_lots el
+							  WHERE el.event_id = e.problem AND el.lot_id = l.id AND el.role = 'subject') END),
+			'') AS note
   FROM lottrace.lots l
  CROSS JOIN LATERAL (
 		SELECT CASE WHEN count(k.id) = count(k.converted) THEN coalesce(sum(k.converted), 0) END AS consumed,
@@ -187,14 +215,7 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 		  FROM (SELECT k.id,
 					   CASE WHEN k.uom IS NULL THEN k.quantity
 								ELSE lottrace.uom_convert(k.quantity, k.uom, l.uom, l.item) END AS converted
-				  FROM lottrace.links k
-				 WHERE k.parent_id = l.id) k) c
-  LEFT JOIN LATERAL (
-		SELECT CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
-					ELSE format('no conversion from %s to %s for item "%s" (link %s)',
-								k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END AS note
-		  FROM lottrace.links k
-		 WHERE k.id = c.problem) cn ON true
+				  FROM lottrace.lot_links_out(l.id) k) k) c
  CROSS JOIN LATERAL (
 		SELECT CASE WHEN count(x.event_id) FILTER (WHERE x.kind = 'ship')
 						 = count(x.converted) FILTER (WHERE x.kind = 'ship')
@@ -211,12 +232,6 @@ SELECT l.id AS lot_id, l.item, l.code, l.uom,
 				  JOIN lottrace.events e ON e.id = el.event_id
 				 WHERE el.lot_id = l.id AND el.role = 'subject'
 				   AND e.kind IN ('ship', 'dispose', 'adjust')) x) e
-  LEFT JOIN LATERAL (
-		SELECT CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
-					ELSE format('no conversion from %s to %s for item "%s" (event %s)',
-								el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END AS note
-		  FROM lottrace.event_lots el
-		 WHERE el.event_id = e.problem AND el.lot_id = l.id AND el.role = 'subject') en ON true
  CROSS JOIN LATERAL (
 		SELECT coalesce(sum(st.on_hand), 0) AS on_hand
 		  FROM lottrace.stock st
@@ -407,6 +422,11 @@ DECLARE
 	started timestamptz := clock_timestamp();
 	exercise bigint;
 	hidden text;
+	scope_lots bigint[];
+	scope_kinds text[];
+	scope_depths integer[];
+	scope_shares double precision[];
+	scope_amounts numeric[];
 BEGIN
 	IF mock_recall.title IS NULL OR btrim(mock_recall.title) = '' THEN
 		RAISE EXCEPTION 'a mock recall needs a title' USING ERRCODE = 'invalid_parameter_value';
@@ -446,61 +466,81 @@ BEGIN
 	RETURNING id INTO exercise;
 
 	-- Every step forward, with the root material each lot holds (the trace
-	-- raises for a root that is not a lot, before anything stays written),
-	-- and one step back, with how much of each ingredient went in; then the
-	-- balance of each lot, read for those lots only, and the root material
+	-- raises for a root that is not a lot, before anything is written), and
+	-- one step back, with how much of each ingredient went in.  Gathered in
+	-- arrays, the statement below is planned for the number of lots the
+	-- traces found (an EXECUTE plans with the arrays' values, and unnest of
+	-- a known array counts its elements), not for the thousand rows assumed
+	-- of any set-returning function, which made it probe every table once
+	-- per lot in scope.
+	SELECT array_agg(s.lot_id), array_agg(s.scope), array_agg(s.depth), array_agg(s.share), array_agg(s.quantity)
+	  INTO scope_lots, scope_kinds, scope_depths, scope_shares, scope_amounts
+	  FROM (SELECT CASE WHEN q.depth = 0 THEN 'root' ELSE 'forward' END AS scope, q.*
+			  FROM lottrace.trace_quantities(mock_recall.roots, 'forward', NULL, mock_recall.respect_time) q
+			UNION ALL
+			SELECT 'back', q.*
+			  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1, mock_recall.respect_time) q
+			 WHERE q.depth = 1) s;
+
+	-- The balance of each lot, read for that lot only, and the root material
 	-- in what left each forward lot or is still there.  A lot reconciles
-	-- when its recovery is within the tolerance.
-	INSERT INTO lottrace.mock_recall_lots (exercise_id, lot_id, scope, depth, item, code, supplier, share,
-										   root_quantity, uom, produced, consumed, shipped, on_hand, disposed,
-										   unaccounted, recovery, root_shipped, root_on_hand, root_disposed,
-										   reconciled, note)
-	WITH scope AS MATERIALIZED (
-		SELECT CASE WHEN q.depth = 0 THEN 'root' ELSE 'forward' END AS scope, q.*
-		  FROM lottrace.trace_quantities(mock_recall.roots, 'forward', NULL, mock_recall.respect_time) q
-		UNION ALL
-		SELECT 'back', q.*
-		  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1, mock_recall.respect_time) q
-		 WHERE q.depth = 1),
-	balances AS MATERIALIZED (
-		SELECT b.*
-		  FROM lottrace.lot_balances b
-		 WHERE b.lot_id = ANY (ARRAY(SELECT DISTINCT s.lot_id FROM scope s)))
-	SELECT exercise, s.lot_id, s.scope, s.depth, b.item, b.code, l.supplier, s.share, s.quantity, b.uom,
-		   b.produced, b.consumed, b.shipped, b.on_hand, b.disposed, b.unaccounted, b.recovery,
-		   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.shipped) END,
-		   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.on_hand) END,
-		   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.disposed) END,
-		   coalesce(abs(b.recovery - 100) <= mock_recall.tolerance, false),
-		   b.note
-	  FROM scope s
-	  JOIN balances b ON b.lot_id = s.lot_id
-	  JOIN lottrace.lots l ON l.id = s.lot_id;
-
-	INSERT INTO lottrace.mock_recall_shipments (exercise_id, event_id, lot_id, shipped_at, ship_to, quantity,
-												uom, root_quantity, reference)
-	SELECT exercise, e.id, el.lot_id, e.occurred_at, e.partner, el.quantity, coalesce(el.uom, m.uom),
-		   lottrace.root_part(m.root_quantity, m.produced,
-							  CASE WHEN el.uom IS NULL THEN el.quantity
-								   ELSE lottrace.uom_convert(el.quantity, el.uom, m.uom, m.item) END),
-		   e.reference
-	  FROM lottrace.mock_recall_lots m
-	  JOIN lottrace.event_lots el ON el.lot_id = m.lot_id AND el.role = 'subject'
-	  JOIN lottrace.events e ON e.id = el.event_id AND e.kind = 'ship'
-	 WHERE m.exercise_id = exercise AND m.scope <> 'back';
-
-	INSERT INTO lottrace.mock_recall_reservations (exercise_id, reservation_id, lot_id, location, quantity,
-												   reference, created_at)
-	SELECT exercise, r.id, r.lot_id, r.location, r.quantity, r.reference, r.created_at
-	  FROM lottrace.mock_recall_lots m
-	  JOIN lottrace.reservations r ON r.lot_id = m.lot_id
-	 WHERE m.exercise_id = exercise AND m.scope <> 'back';
-
+	-- when its recovery is within the tolerance.  One statement writes the
+	-- lots and, from the same rows, the shipments, reservations and stock
+	-- of the lots forward: read back from mock_recall_lots, whose
+	-- statistics know nothing of the rows just written, each would again be
+	-- planned for a handful of lots.
+	EXECUTE $q$
+	WITH found AS MATERIALIZED (
+		SELECT s.lot_id, s.scope, s.depth, b.item, b.code,
+			   (SELECT l.supplier FROM lottrace.lots l WHERE l.id = s.lot_id) AS supplier,
+			   s.share, s.quantity AS root_quantity,
+			   b.uom, b.produced, b.consumed, b.shipped, b.on_hand, b.disposed, b.unaccounted, b.recovery,
+			   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.shipped) END
+				   AS root_shipped,
+			   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.on_hand) END
+				   AS root_on_hand,
+			   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.disposed) END
+				   AS root_disposed,
+			   coalesce(abs(b.recovery - 100) <= $2, false) AS reconciled,
+			   b.note
+		  FROM unnest($3, $4, $5, $6, $7)
+			   AS s(lot_id, scope, depth, share, quantity)
+		 -- OFFSET 0 keeps the balance a per-lot subquery (as in recall_scope)
+		 CROSS JOIN LATERAL (SELECT * FROM lottrace.lot_balances lb WHERE lb.lot_id = s.lot_id OFFSET 0) b),
+	lots_written AS (
+		INSERT INTO lottrace.mock_recall_lots (exercise_id, lot_id, scope, depth, item, code, supplier, share,
+											   root_quantity, uom, produced, consumed, shipped, on_hand,
+											   disposed, unaccounted, recovery, root_shipped, root_on_hand,
+											   root_disposed, reconciled, note)
+		SELECT $1, f.lot_id, f.scope, f.depth, f.item, f.code, f.supplier, f.share, f.root_quantity, f.uom,
+			   f.produced, f.consumed, f.shipped, f.on_hand, f.disposed, f.unaccounted, f.recovery,
+			   f.root_shipped, f.root_on_hand, f.root_disposed, f.reconciled, f.note
+	  FROM found f),
+	shipments_written AS (
+		INSERT INTO lottrace.mock_recall_shipments (exercise_id, event_id, lot_id, shipped_at, ship_to, quantity,
+													uom, root_quantity, reference)
+		SELECT $1, e.id, el.lot_id, e.occurred_at, e.partner, el.quantity, coalesce(el.uom, f.uom),
+			   lottrace.root_part(f.root_quantity, f.produced,
+								  CASE WHEN el.uom IS NULL THEN el.quantity
+									   ELSE lottrace.uom_convert(el.quantity, el.uom, f.uom, f.item) END),
+			   e.reference
+		  FROM found f
+		  JOIN lottrace.event_lots el ON el.lot_id = f.lot_id AND el.role = 'subject'
+		  JOIN lottrace.events e ON e.id = el.event_id AND e.kind = 'ship'
+		 WHERE f.scope <> 'back'),
+	reservations_written AS (
+		INSERT INTO lottrace.mock_recall_reservations (exercise_id, reservation_id, lot_id, location, quantity,
+													   reference, created_at)
+		SELECT $1, r.id, r.lot_id, r.location, r.quantity, r.reference, r.created_at
+		  FROM found f
+		  JOIN lottrace.reservations r ON r.lot_id = f.lot_id
+		 WHERE f.scope <> 'back')
 	INSERT INTO lottrace.mock_recall_stock (exercise_id, lot_id, location, on_hand, reserved)
-	SELECT exercise, s.lot_id, s.location, s.on_hand, s.reserved
-	  FROM lottrace.mock_recall_lots m
-	  JOIN lottrace.stock s ON s.lot_id = m.lot_id
-	 WHERE m.exercise_id = exercise AND m.scope <> 'back';
+	SELECT $1, s.lot_id, s.location, s.on_hand, s.reserved
+	  FROM found f
+	  JOIN lottrace.stock s ON s.lot_id = f.lot_id
+	 WHERE f.scope <> 'back'$q$
+	USING exercise, mock_recall.tolerance, scope_lots, scope_kinds, scope_depths, scope_shares, scope_amounts;
 
 	UPDATE lottrace.mock_recalls x
 	   SET root_uom = r.uom, root_quantity = r.quantity, root_shipped = r.shipped, root_on_hand = r.on_hand,
@@ -571,7 +611,7 @@ GRANT SELECT ON lottrace.lot_balances, lottrace.mock_recalls, lottrace.mock_reca
 		lottrace.mock_recall_shipments, lottrace.mock_recall_reservations, lottrace.mock_recall_stock,
 		lottrace.mock_recall_report
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
-GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric)
+GRANT EXECUTE ON FUNCTION lottrace.root_part(numeric, numeric, numeric), lottrace.lot_links_out(bigint)
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 GRANT EXECUTE ON FUNCTION lottrace.record_stock_change(lottrace.event_kind, bigint, text, numeric, text, timestamptz, text)
 	TO lottrace_operator;
@@ -2279,28 +2319,6 @@ COMMENT ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]) IS
 	'internal: the links of one Citus shard of links whose near end is in the frontier, as (near, far, link id) triples';
 REVOKE EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]) FROM PUBLIC;
 
--- The links out of one lot, for lot_balances on Citus (distribute_genealogy
--- puts it there).  A function of its own, not a join or subquery on links
--- in the view: Citus cannot plan a per-lot aggregate over a distributed
--- table correlated with a reference table, nor run uom_convert (which reads
--- uom_conversions) on the shards.  Called per lot, it is a query of its
--- own that Citus routes to the lot's one shard, while the view around it
--- reads only reference tables and runs on the coordinator.  SET
--- search_path also keeps it from being inlined into that view, where it
--- would read the coordinator's empty lottrace.links.  A string body, not
--- BEGIN ATOMIC: that would make links' columns depend on it, and the DBA
--- could no longer alter them (genealogy_info reports what traces need).
-CREATE FUNCTION lottrace.citus_parent_links(lot_id bigint)
-	RETURNS TABLE (id bigint, quantity numeric, uom text)
-	LANGUAGE sql STABLE
-	SET search_path = pg_catalog, pg_temp
-	AS $$
-		SELECT k.id, k.quantity, k.uom FROM lottrace.links k WHERE k.parent_id = citus_parent_links.lot_id
-	$$;
-COMMENT ON FUNCTION lottrace.citus_parent_links(bigint) IS
-	'internal to lot_balances on Citus: the id, quantity and unit of the links out of a lot';
-REVOKE EXECUTE ON FUNCTION lottrace.citus_parent_links(bigint) FROM PUBLIC;
-
 -- The DBA's one step after CREATE EXTENSION citus and lottrace on every
 -- node and citus_add_node for the workers, while the tables are small or
 -- empty (Citus copies what they hold).  links is distributed by parent_id;
@@ -2390,66 +2408,30 @@ BEGIN
 		EXECUTE foreign_key;
 	END LOOP;
 	-- lot_balances (under the recall views and mass_balance) as Citus can
-	-- plan it: the same rows, with the links out of each lot read through
-	-- citus_parent_links and converted on the coordinator, link by link as
-	-- on one node (summing per unit first would round otherwise); the
-	-- first link without a number found in the same pass.  Everything else
-	-- is as in 65_mass_balance.sql.  On one node the view keeps its plain
-	-- join, which the planner turns into an index scan per lot.
-	CREATE OR REPLACE VIEW lottrace.lot_balances WITH (security_invoker = true) AS
-	SELECT l.id AS lot_id, l.item, l.code, l.uom,
-		   l.quantity AS produced, c.consumed, e.shipped, s.on_hand, e.disposed,
-		   l.quantity - c.consumed - e.shipped - s.on_hand - e.disposed AS unaccounted,
-		   round(100 * (c.consumed + e.shipped + s.on_hand + e.disposed) / nullif(l.quantity, 0), 2) AS recovery,
-		   nullif(concat_ws('; ',
-							CASE WHEN l.quantity IS NULL THEN format('lot %s has no quantity', l.id)
-								 WHEN l.quantity = 0 THEN format('lot %s has quantity 0', l.id) END,
-							c.note, en.note), '') AS note
-	  FROM lottrace.lots l
-	 CROSS JOIN LATERAL (
-			SELECT CASE WHEN count(k.id) = count(k.converted) THEN coalesce(sum(k.converted), 0) END AS consumed,
-				   (array_agg(CASE WHEN k.quantity IS NULL THEN format('link %s has no quantity', k.id)
-								   ELSE format('no conversion from %s to %s for item "%s" (link %s)',
-											   k.uom, coalesce(l.uom, 'no unit'), l.item, k.id) END
-							  ORDER BY k.id) FILTER (WHERE k.converted IS NULL))[1] AS note
-			  FROM (SELECT k.id, k.quantity, k.uom,
-						   CASE WHEN k.uom IS NULL THEN k.quantity
-								ELSE lottrace.uom_convert(k.quantity, k.uom, l.uom, l.item) END AS converted
-					  FROM lottrace.citus_parent_links(l.id) k) k) c
-	 CROSS JOIN LATERAL (
-			SELECT CASE WHEN count(x.event_id) FILTER (WHERE x.kind = 'ship')
-							 = count(x.converted) FILTER (WHERE x.kind = 'ship')
-						THEN coalesce(sum(x.converted) FILTER (WHERE x.kind = 'ship'), 0) END AS shipped,
-				   CASE WHEN count(x.event_id) FILTER (WHERE x.kind <> 'ship')
-							 = count(x.converted) FILTER (WHERE x.kind <> 'ship')
-						THEN coalesce(sum(CASE x.kind WHEN 'adjust' THEN -x.converted ELSE x.converted END)
-										  FILTER (WHERE x.kind <> 'ship'), 0) END AS disposed,
-				   min(x.event_id) FILTER (WHERE x.converted IS NULL) AS problem
-			  FROM (SELECT el.event_id, e.kind,
-						   CASE WHEN el.uom IS NULL THEN el.quantity
-								ELSE lottrace.uom_convert(el.quantity, el.uom, l.uom, l.item) END AS converted
-					  FROM lottrace.event_lots el
-					  JOIN lottrace.events e ON e.id = el.event_id
-					 WHERE el.lot_id = l.id AND el.role = 'subject'
-					   AND e.kind IN ('ship', 'dispose', 'adjust')) x) e
-	  LEFT JOIN LATERAL (
-			SELECT CASE WHEN el.quantity IS NULL THEN format('event %s has no quantity', el.event_id)
-						ELSE format('no conversion from %s to %s for item "%s" (event %s)',
-									el.uom, coalesce(l.uom, 'no unit'), l.item, el.event_id) END AS note
-			  FROM lottrace.event_lots el
-			 WHERE el.event_id = e.problem AND el.lot_id = l.id AND el.role = 'subject') en ON true
-	 CROSS JOIN LATERAL (
-			SELECT coalesce(sum(st.on_hand), 0) AS on_hand
-			  FROM lottrace.stock st
-			 WHERE st.lot_id = l.id) s;
+	-- plan it: the links out of a lot read by a query of their own, which
+	-- Citus routes to the lot's one shard, while the view around it reads
+	-- only reference tables and runs on the coordinator (Citus cannot plan a
+	-- per-lot aggregate over a distributed table correlated with a reference
+	-- table, nor run uom_convert, which reads uom_conversions, on the
+	-- shards).  SET search_path keeps it from being inlined into the view,
+	-- where it would read the coordinator's empty lottrace.links.  A string
+	-- body, not BEGIN ATOMIC: that would make links' columns depend on it,
+	-- and the DBA could no longer alter them (genealogy_info reports what
+	-- traces need).
+	CREATE OR REPLACE FUNCTION lottrace.lot_links_out(lot_id bigint)
+		RETURNS TABLE (id bigint, quantity numeric, uom text)
+		LANGUAGE sql STABLE
+		SET search_path = pg_catalog, pg_temp
+		AS $body$
+			SELECT k.id, k.quantity, k.uom FROM lottrace.links k WHERE k.parent_id = lot_links_out.lot_id
+		$body$;
 END
 $$;
 COMMENT ON FUNCTION lottrace.distribute_genealogy(integer) IS
 	'Citus: distributes links by parent_id over shard_count shards, makes the other tables reference tables and lot_balances plannable there';
 REVOKE EXECUTE ON FUNCTION lottrace.distribute_genealogy(integer) FROM PUBLIC;
 
-GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[]),
-		lottrace.citus_parent_links(bigint)
+GRANT EXECUTE ON FUNCTION lottrace.citus_expand_shard(regclass, boolean, bigint[])
 	TO lottrace_reader, lottrace_operator, lottrace_admin;
 
 --------------------------------------------------------------------------

@@ -287,10 +287,11 @@ isnt($single->safe_psql('postgres', 'SELECT count(*) FROM lottrace.recall_lots W
 
 # The recall views and mass_balance read lot_balances, which Citus cannot
 # plan as it is on one node (a per-lot aggregate over links correlated with
-# lots, a reference table): distribute_genealogy gives it a form that reads
-# each lot's links through citus_parent_links and converts them on the
-# coordinator.  Every column but the moment a recall was opened is
-# compared; the root material, from trace_quantities, below.
+# lots, a reference table): distribute_genealogy gives lot_links_out, through
+# which it reads each lot's links, a body Citus routes to the lot's shard,
+# and the view converts them on the coordinator.  Every column but the
+# moment a recall was opened is compared; the root material, from
+# trace_quantities, below.
 ok( $single->safe_psql('postgres',
 		"SELECT count(*) FILTER (WHERE note LIKE '%no conversion from%') > 0 AND count(*) FILTER (WHERE note LIKE '%has no quantity%') > 0 "
 		  . "AND count(*) FILTER (WHERE consumed > 0) > 0 AND count(*) FILTER (WHERE shipped > 0 AND disposed <> 0) > 0 "
