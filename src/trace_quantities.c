@@ -1628,6 +1628,7 @@ lottrace_trace_quantities(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(cxt);
 		lottrace_citus_trace(q.direction, roots, nroots, max_depth, NULL, NULL,
 							 collect_time_lot, NULL, &q, &levels);
+		map_build(&q, q.nlots / 2);
 		q.links_indexed = (q.direction == TRACE_FORWARD);
 		q.last_child_index = -1;
 		lottrace_citus_read_inputs(q.reached,
