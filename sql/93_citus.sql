@@ -109,10 +109,7 @@ BEGIN
 	-- per-lot aggregate over a distributed table correlated with a reference
 	-- table, nor run uom_convert, which reads uom_conversions, on the
 	-- shards).  SET search_path keeps it from being inlined into the view,
-	-- where it would read the coordinator's empty lottrace.links.  A string
-	-- body, not BEGIN ATOMIC: that would make links' columns depend on it,
-	-- and the DBA could no longer alter them (genealogy_info reports what
-	-- traces need).
+	-- where it would read the coordinator's empty lottrace.links.
 	CREATE OR REPLACE FUNCTION lottrace.lot_links_out(lot_id bigint)
 		RETURNS TABLE (id bigint, quantity numeric, uom text)
 		LANGUAGE sql STABLE

@@ -232,7 +232,8 @@ SELECT * FROM trace_backward(ARRAY[98, 10, 99]);
 SELECT count(*) FROM trace_edges(ARRAY[1, 2], 'both');
 ROLLBACK;
 -- The views over the columns changed below go first: the recall views and
--- lot_balances (which reads lots' and links' columns).
+-- lot_balances (which reads lots' columns, and links' through
+-- lot_links_out, whose body depends on them).
 CREATE FUNCTION pg_temp.drop_store_views() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	ALTER EXTENSION lottrace DROP VIEW lottrace.recall_summary;
@@ -242,6 +243,8 @@ BEGIN
 	ALTER EXTENSION lottrace DROP VIEW lottrace.lot_balances;
 	DROP VIEW lottrace.recall_summary, lottrace.recall_shipments, lottrace.recall_scope_changes,
 		lottrace.recall_scope, lottrace.lot_balances;
+	ALTER EXTENSION lottrace DROP FUNCTION lottrace.lot_links_out(bigint);
+	DROP FUNCTION lottrace.lot_links_out(bigint);
 END $$;
 -- lots.id of another type
 BEGIN;
