@@ -1218,7 +1218,14 @@ link_id_cmp(const void *a, const void *b, void *arg)
 	return (x > y) - (x < y);
 }
 
-/* links grouped by child (forward) or parent (backward): a counting sort */
+/*
+ * Links grouped by child (forward) or parent (backward): a counting sort,
+ * then each group in order of link id.  The links come in the order the
+ * genealogy was read, which follows the index's physical order (a child's
+ * links by heap position) and, backward, the levels of the walk; in order
+ * of id, the sums and the link a note names (the first unknown one) are the
+ * same however the rows lie and however they were read (on Citus, by SQL).
+ */
 static void
 links_by(QTrace *q, bool by_child, int64 **order, int64 **start)
 {
@@ -1235,6 +1242,17 @@ links_by(QTrace *q, bool by_child, int64 **order, int64 **start)
 	for (int64 k = 0; k < q->nlinks; k++)
 		ord[fill[by_child ? q->links[k].child : q->links[k].parent]++] = k;
 	pfree(fill);
+	for (int64 i = 0; i < q->nlots; i++)
+	{
+		for (int64 a = st[i] + 1; a < st[i + 1]; a++)
+		{
+			if (q->links[ord[a - 1]].link_id > q->links[ord[a]].link_id)
+			{
+				qsort_arg(ord + st[i], st[i + 1] - st[i], sizeof(int64), link_id_cmp, q->links);
+				break;
+			}
+		}
+	}
 	*order = ord;
 	*start = st;
 }
@@ -1269,7 +1287,7 @@ inputs_in_unit(QTrace *q, const int64 *in, int64 from, int64 to, UomUnit unit,
  * input converts to it, else the first input's that all convert to.
  */
 static QSystem *
-forward_shares(QTrace *q, int64 *in, const int64 *in_start)
+forward_shares(QTrace *q, const int64 *in, const int64 *in_start)
 {
 	QSystem    *sys = system_create(q);
 	double	   *amount = q_alloc(q, q->nlinks, sizeof(double), false);
@@ -1292,13 +1310,10 @@ forward_shares(QTrace *q, int64 *in, const int64 *in_start)
 		for (int64 a = in_start[c]; a < in_start[c + 1] && !note; a++)
 			if (q->links[in[a]].qstate != QTY_OK)
 				note = link_quantity_note(&q->links[in[a]]);
-		/* candidate units: the lot's, then its inputs' in link order */
+		/* candidate units: the lot's, then its inputs' in order of link id */
 		if (!note)
 			converted = inputs_in_unit(q, in, in_start[c], in_start[c + 1], lot->unit,
 									   amount, &total, NULL);
-		if (!note && !converted)
-			qsort_arg(in + in_start[c], in_start[c + 1] - in_start[c], sizeof(int64),
-					  link_id_cmp, q->links);
 		for (int64 cand = in_start[c]; cand < in_start[c + 1] && !note && !converted; cand++)
 			converted = inputs_in_unit(q, in, in_start[c], in_start[c + 1],
 									   q->links[in[cand]].unit, amount, &total, NULL);
