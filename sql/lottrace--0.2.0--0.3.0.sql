@@ -422,11 +422,7 @@ DECLARE
 	started timestamptz := clock_timestamp();
 	exercise bigint;
 	hidden text;
-	scope_lots bigint[];
-	scope_kinds text[];
-	scope_depths integer[];
-	scope_shares double precision[];
-	scope_amounts numeric[];
+	sorted_roots bigint[];
 BEGIN
 	IF mock_recall.title IS NULL OR btrim(mock_recall.title) = '' THEN
 		RAISE EXCEPTION 'a mock recall needs a title' USING ERRCODE = 'invalid_parameter_value';
@@ -459,88 +455,69 @@ BEGIN
 				  HINT = 'Run mock recalls as a role that row-level security does not apply to: the tables'' owner, a superuser or a role with BYPASSRLS.';
 	END IF;
 
+	-- (the roots sorted first: Citus takes no subquery in an INSERT's VALUES)
+	sorted_roots := ARRAY(SELECT DISTINCT r FROM unnest(mock_recall.roots) r ORDER BY r);
 	INSERT INTO lottrace.mock_recalls (title, reason, roots, tolerance, respect_time, run_at, run_by, trace_time)
-	VALUES (mock_recall.title, mock_recall.reason,
-			ARRAY(SELECT DISTINCT r FROM unnest(mock_recall.roots) r ORDER BY r),
+	VALUES (mock_recall.title, mock_recall.reason, sorted_roots,
 			mock_recall.tolerance, mock_recall.respect_time, started, current_user, interval '0')
 	RETURNING id INTO exercise;
 
 	-- Every step forward, with the root material each lot holds (the trace
-	-- raises for a root that is not a lot, before anything is written), and
-	-- one step back, with how much of each ingredient went in.  Gathered in
-	-- arrays, the statement below is planned for the number of lots the
-	-- traces found (an EXECUTE plans with the arrays' values, and unnest of
-	-- a known array counts its elements), not for the thousand rows assumed
-	-- of any set-returning function, which made it probe every table once
-	-- per lot in scope.
-	SELECT array_agg(s.lot_id), array_agg(s.scope), array_agg(s.depth), array_agg(s.share), array_agg(s.quantity)
-	  INTO scope_lots, scope_kinds, scope_depths, scope_shares, scope_amounts
-	  FROM (SELECT CASE WHEN q.depth = 0 THEN 'root' ELSE 'forward' END AS scope, q.*
-			  FROM lottrace.trace_quantities(mock_recall.roots, 'forward', NULL, mock_recall.respect_time) q
-			UNION ALL
-			SELECT 'back', q.*
-			  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1, mock_recall.respect_time) q
-			 WHERE q.depth = 1) s;
-
-	-- The balance of each lot, read for that lot only, and the root material
+	-- raises for a root that is not a lot, before anything stays written),
+	-- and one step back, with how much of each ingredient went in; then the
+	-- balance of each lot, read for those lots only, and the root material
 	-- in what left each forward lot or is still there.  A lot reconciles
-	-- when its recovery is within the tolerance.  One statement writes the
-	-- lots and, from the same rows, the shipments, reservations and stock
-	-- of the lots forward: read back from mock_recall_lots, whose
-	-- statistics know nothing of the rows just written, each would again be
-	-- planned for a handful of lots.
-	EXECUTE $q$
-	WITH found AS MATERIALIZED (
-		SELECT s.lot_id, s.scope, s.depth, b.item, b.code,
-			   (SELECT l.supplier FROM lottrace.lots l WHERE l.id = s.lot_id) AS supplier,
-			   s.share, s.quantity AS root_quantity,
-			   b.uom, b.produced, b.consumed, b.shipped, b.on_hand, b.disposed, b.unaccounted, b.recovery,
-			   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.shipped) END
-				   AS root_shipped,
-			   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.on_hand) END
-				   AS root_on_hand,
-			   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.disposed) END
-				   AS root_disposed,
-			   coalesce(abs(b.recovery - 100) <= $2, false) AS reconciled,
-			   b.note
-		  FROM unnest($3, $4, $5, $6, $7)
-			   AS s(lot_id, scope, depth, share, quantity)
-		 -- OFFSET 0 keeps the balance a per-lot subquery (as in recall_scope)
-		 CROSS JOIN LATERAL (SELECT * FROM lottrace.lot_balances lb WHERE lb.lot_id = s.lot_id OFFSET 0) b),
-	lots_written AS (
-		INSERT INTO lottrace.mock_recall_lots (exercise_id, lot_id, scope, depth, item, code, supplier, share,
-											   root_quantity, uom, produced, consumed, shipped, on_hand,
-											   disposed, unaccounted, recovery, root_shipped, root_on_hand,
-											   root_disposed, reconciled, note)
-		SELECT $1, f.lot_id, f.scope, f.depth, f.item, f.code, f.supplier, f.share, f.root_quantity, f.uom,
-			   f.produced, f.consumed, f.shipped, f.on_hand, f.disposed, f.unaccounted, f.recovery,
-			   f.root_shipped, f.root_on_hand, f.root_disposed, f.reconciled, f.note
-	  FROM found f),
-	shipments_written AS (
-		INSERT INTO lottrace.mock_recall_shipments (exercise_id, event_id, lot_id, shipped_at, ship_to, quantity,
-													uom, root_quantity, reference)
-		SELECT $1, e.id, el.lot_id, e.occurred_at, e.partner, el.quantity, coalesce(el.uom, f.uom),
-			   lottrace.root_part(f.root_quantity, f.produced,
-								  CASE WHEN el.uom IS NULL THEN el.quantity
-									   ELSE lottrace.uom_convert(el.quantity, el.uom, f.uom, f.item) END),
-			   e.reference
-		  FROM found f
-		  JOIN lottrace.event_lots el ON el.lot_id = f.lot_id AND el.role = 'subject'
-		  JOIN lottrace.events e ON e.id = el.event_id AND e.kind = 'ship'
-		 WHERE f.scope <> 'back'),
-	reservations_written AS (
-		INSERT INTO lottrace.mock_recall_reservations (exercise_id, reservation_id, lot_id, location, quantity,
-													   reference, created_at)
-		SELECT $1, r.id, r.lot_id, r.location, r.quantity, r.reference, r.created_at
-		  FROM found f
-		  JOIN lottrace.reservations r ON r.lot_id = f.lot_id
-		 WHERE f.scope <> 'back')
+	-- when its recovery is within the tolerance.
+	INSERT INTO lottrace.mock_recall_lots (exercise_id, lot_id, scope, depth, item, code, supplier, share,
+										   root_quantity, uom, produced, consumed, shipped, on_hand, disposed,
+										   unaccounted, recovery, root_shipped, root_on_hand, root_disposed,
+										   reconciled, note)
+	WITH scope AS MATERIALIZED (
+		SELECT CASE WHEN q.depth = 0 THEN 'root' ELSE 'forward' END AS scope, q.*
+		  FROM lottrace.trace_quantities(mock_recall.roots, 'forward', NULL, mock_recall.respect_time) q
+		UNION ALL
+		SELECT 'back', q.*
+		  FROM lottrace.trace_quantities(mock_recall.roots, 'backward', 1, mock_recall.respect_time) q
+		 WHERE q.depth = 1),
+	balances AS MATERIALIZED (
+		SELECT b.*
+		  FROM lottrace.lot_balances b
+		 WHERE b.lot_id = ANY (ARRAY(SELECT DISTINCT s.lot_id FROM scope s)))
+	SELECT exercise, s.lot_id, s.scope, s.depth, b.item, b.code, l.supplier, s.share, s.quantity, b.uom,
+		   b.produced, b.consumed, b.shipped, b.on_hand, b.disposed, b.unaccounted, b.recovery,
+		   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.shipped) END,
+		   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.on_hand) END,
+		   CASE WHEN s.scope <> 'back' THEN lottrace.root_part(s.quantity, b.produced, b.disposed) END,
+		   coalesce(abs(b.recovery - 100) <= mock_recall.tolerance, false),
+		   b.note
+	  FROM scope s
+	  JOIN balances b ON b.lot_id = s.lot_id
+	  JOIN lottrace.lots l ON l.id = s.lot_id;
+
+	INSERT INTO lottrace.mock_recall_shipments (exercise_id, event_id, lot_id, shipped_at, ship_to, quantity,
+												uom, root_quantity, reference)
+	SELECT exercise, e.id, el.lot_id, e.occurred_at, e.partner, el.quantity, coalesce(el.uom, m.uom),
+		   lottrace.root_part(m.root_quantity, m.produced,
+							  CASE WHEN el.uom IS NULL THEN el.quantity
+								   ELSE lottrace.uom_convert(el.quantity, el.uom, m.uom, m.item) END),
+		   e.reference
+	  FROM lottrace.mock_recall_lots m
+	  JOIN lottrace.event_lots el ON el.lot_id = m.lot_id AND el.role = 'subject'
+	  JOIN lottrace.events e ON e.id = el.event_id AND e.kind = 'ship'
+	 WHERE m.exercise_id = exercise AND m.scope <> 'back';
+
+	INSERT INTO lottrace.mock_recall_reservations (exercise_id, reservation_id, lot_id, location, quantity,
+												   reference, created_at)
+	SELECT exercise, r.id, r.lot_id, r.location, r.quantity, r.reference, r.created_at
+	  FROM lottrace.mock_recall_lots m
+	  JOIN lottrace.reservations r ON r.lot_id = m.lot_id
+	 WHERE m.exercise_id = exercise AND m.scope <> 'back';
+
 	INSERT INTO lottrace.mock_recall_stock (exercise_id, lot_id, location, on_hand, reserved)
-	SELECT $1, s.lot_id, s.location, s.on_hand, s.reserved
-	  FROM found f
-	  JOIN lottrace.stock s ON s.lot_id = f.lot_id
-	 WHERE f.scope <> 'back'$q$
-	USING exercise, mock_recall.tolerance, scope_lots, scope_kinds, scope_depths, scope_shares, scope_amounts;
+	SELECT exercise, s.lot_id, s.location, s.on_hand, s.reserved
+	  FROM lottrace.mock_recall_lots m
+	  JOIN lottrace.stock s ON s.lot_id = m.lot_id
+	 WHERE m.exercise_id = exercise AND m.scope <> 'back';
 
 	UPDATE lottrace.mock_recalls x
 	   SET root_uom = r.uom, root_quantity = r.quantity, root_shipped = r.shipped, root_on_hand = r.on_hand,
