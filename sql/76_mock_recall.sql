@@ -145,6 +145,20 @@ BEGIN
 	IF mock_recall.respect_time IS NULL THEN
 		RAISE EXCEPTION 'respect_time must not be null' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	-- Citus pushes the exercise's INSERT ... SELECT over reference tables
+	-- down to a worker, where lot_balances cannot read the links of a lot
+	-- (a distributed query from a query on a shard): refused plainly
+	-- (doc/citus.md).  pg_dist_partition exists only with Citus; the
+	-- inner statement is planned only when it does.
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+					WHERE logicalrelid = 'lottrace.links'::regclass) THEN
+			RAISE EXCEPTION 'mock_recall is not supported on a distributed lottrace.links'
+				USING ERRCODE = 'feature_not_supported',
+					  DETAIL = 'lottrace.links is a Citus distributed table; the mass balance of a mock recall is not computed there.',
+					  HINT = 'Run mock recalls on a single node; open_recall and the trace functions work with Citus.';
+		END IF;
+	END IF;
 	-- Like open_recall: an exercise under row-level security would cover
 	-- only the rows the caller may see, and report them as the whole.
 	SELECT string_agg(t::text, ', ' ORDER BY t::text) INTO hidden

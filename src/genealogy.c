@@ -633,7 +633,7 @@ lottrace_genealogy_open(const char *function, bool details, TraceWay way)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s is not supported on a distributed lottrace.links", function),
 				 errdetail("lottrace.links is a Citus distributed table."),
-				 errhint("trace_forward, trace_backward, trace_edges, is_descendant, trace_quantities, open_recall and mock_recall work with Citus.")));
+				 errhint("trace_forward, trace_backward, trace_edges, is_descendant, trace_quantities and open_recall work with Citus.")));
 	return genealogy_open_relation(function, details, way, InvalidOid, "");
 }
 

@@ -388,10 +388,12 @@ my @quantity_calls = map {
 } 0 .. $calls - 1;
 my $quantities = compare_numbers('trace_quantities',
 	"SELECT * FROM (" . join("\nUNION ALL\n", @quantity_calls) . ") a ORDER BY 1, depth, lot_id");
-# not a comparison of NULLs: most lots have their numbers, some a note
+# not a comparison of NULLs only: hundreds of lots have their numbers,
+# some a note.  Not most: in a random genealogy most lots lie on one large
+# cycle, so that one unknown number makes most numbers downstream unknown.
 my @known = grep { $_->[3] ne '' && $_->[4] ne '' && $_->[6] eq '' && $_->[2] > 0 } @$quantities;
 my @noted = grep { $_->[6] ne '' } @$quantities;
-ok(@known > @$quantities / 4 && @noted > 0,
+ok(@known >= 100 && @noted > 0,
 	'trace_quantities: ' . scalar(@known) . ' lots beyond the roots with their numbers, ' . scalar(@noted) . ' with a note');
 ok((grep { $_->[0] =~ /backward/ && $_->[2] > 0 && $_->[4] ne '' } @$quantities)
 	  && (grep { $_->[0] =~ /,[0-4]\)$/ && $_->[2] > 0 && $_->[4] ne '' } @$quantities),
@@ -407,35 +409,12 @@ like($err, qr/trace_quantities with respect_time is not supported on a distribut
 like($err, qr/trace_common_sources is not supported on a distributed lottrace.links/,
 	'trace_common_sources refuses on Citus');
 
-# mock recalls of raw lots, of a lot in the middle, and of several: the
-# exercise's lots, shipments, reservations, stock and report as on one node
-for my $roots ("$layers[0][0]", "$layers[0][1],$layers[0][2]", pick(@{ $layers[2] }),
-	join(',', map { pick(@ids) } 1 .. 4))
-{
-	for my $node ($single, $coordinator)
-	{
-		$node->safe_psql('postgres', "SELECT lottrace.mock_recall('drill $roots', ARRAY[$roots]::bigint[])");
-	}
-}
-compare_numbers('mock_recall: mock_recall_lots',
-	"SELECT x.title, m.lot_id, m.scope, m.depth, m.item, m.code, m.supplier, m.share, m.root_quantity, m.uom, "
-	  . "m.produced, m.consumed, m.shipped, m.on_hand, m.disposed, m.unaccounted, m.recovery, m.root_shipped, "
-	  . "m.root_on_hand, m.root_disposed, m.reconciled, m.note "
-	  . "FROM lottrace.mock_recall_lots m JOIN lottrace.mock_recalls x ON x.id = m.exercise_id ORDER BY 1, 2, 3");
-compare_numbers('mock_recall: shipments, reservations, stock',
-	"SELECT * FROM (SELECT x.title, 'shipment', s.event_id, s.lot_id, s.shipped_at::text, s.ship_to, s.quantity, s.uom, "
-	  . "s.root_quantity, s.reference FROM lottrace.mock_recall_shipments s JOIN lottrace.mock_recalls x ON x.id = s.exercise_id "
-	  . "UNION ALL SELECT x.title, 'stock', NULL, s.lot_id, s.location, NULL, s.on_hand, NULL, s.reserved, NULL "
-	  . "FROM lottrace.mock_recall_stock s JOIN lottrace.mock_recalls x ON x.id = s.exercise_id "
-	  . "UNION ALL SELECT x.title, 'reservation', NULL, r.lot_id, r.location, NULL, r.quantity, NULL, NULL, r.reference "
-	  . "FROM lottrace.mock_recall_reservations r JOIN lottrace.mock_recalls x ON x.id = r.exercise_id) a "
-	  . "ORDER BY 1, 2, 3, 4, 5");
-my $report = compare_numbers('mock_recall: mock_recall_report',
-	"SELECT title, roots, tolerance, lots_back, lots_forward, suppliers, customers, open_reservations, locations, "
-	  . "root_uom, root_quantity, root_shipped, root_on_hand, root_disposed, root_unaccounted, root_recovery, "
-	  . "lots_not_reconciled, passed FROM lottrace.mock_recall_report ORDER BY title");
-ok(scalar(@$report) == 4 && (grep { $_->[10] ne '' && $_->[10] > 0 } @$report),
-	'mock_recall: four exercises, with root material');
+($ret, $out, $err) = $coordinator->psql('postgres',
+	"SELECT lottrace.mock_recall('drill', ARRAY[$roots[0]]::bigint[])");
+like($err, qr/mock_recall is not supported on a distributed lottrace.links/,
+	'mock_recall refuses on Citus');
+is($coordinator->safe_psql('postgres', 'SELECT count(*) FROM lottrace.mock_recalls'), '0',
+	'mock_recall on Citus writes nothing');
 is($coordinator->safe_psql('postgres', "SELECT lottrace.uom_convert(2, 'kg', 'g')"),
 	'2000', 'uom_convert works on the coordinator');
 
