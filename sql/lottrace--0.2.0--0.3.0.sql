@@ -422,7 +422,6 @@ DECLARE
 	started timestamptz := clock_timestamp();
 	exercise bigint;
 	hidden text;
-	sorted_roots bigint[];
 BEGIN
 	IF mock_recall.title IS NULL OR btrim(mock_recall.title) = '' THEN
 		RAISE EXCEPTION 'a mock recall needs a title' USING ERRCODE = 'invalid_parameter_value';
@@ -469,10 +468,9 @@ BEGIN
 				  HINT = 'Run mock recalls as a role that row-level security does not apply to: the tables'' owner, a superuser or a role with BYPASSRLS.';
 	END IF;
 
-	-- (the roots sorted first: Citus takes no subquery in an INSERT's VALUES)
-	sorted_roots := ARRAY(SELECT DISTINCT r FROM unnest(mock_recall.roots) r ORDER BY r);
 	INSERT INTO lottrace.mock_recalls (title, reason, roots, tolerance, respect_time, run_at, run_by, trace_time)
-	VALUES (mock_recall.title, mock_recall.reason, sorted_roots,
+	VALUES (mock_recall.title, mock_recall.reason,
+			ARRAY(SELECT DISTINCT r FROM unnest(mock_recall.roots) r ORDER BY r),
 			mock_recall.tolerance, mock_recall.respect_time, started, current_user, interval '0')
 	RETURNING id INTO exercise;
 
