@@ -1357,6 +1357,15 @@ forward_shares(QTrace *q, const int64 *in, const int64 *in_start)
 	}
 	pfree(amount);
 	system_solve(sys);
+
+	/*
+	 * A share is a weighted mean of shares, in [0, 1]; on a cycle that root
+	 * material barely enters or leaves, rounding can put it a hair outside
+	 * (1 + 8e-8 was seen where the answer is 1).
+	 */
+	for (int64 c = 0; c < q->nlots; c++)
+		if (sys->var[c])
+			sys->x[c] = Min(Max(sys->x[c], 0.0), 1.0);
 	return sys;
 }
 
